@@ -1,0 +1,126 @@
+"""Which frames are hidden: the standard tasks, and masks typed by a person.
+
+A mask is a ``(T,)`` bool array, ``True`` = the frame is hidden from the model. People write masks
+as 0-based frame indices and inclusive ranges ("6-9,14") or as a task name ("forecast");
+:func:`parse_mask` reads that text and :func:`format_mask` writes it back.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from kinviz.errors import MaskError
+
+TASKS = ("interpolate", "forecast", "random")
+
+RANDOM_HIDE_P = 0.3  # each interior frame is hidden with this probability in the "random" task
+
+_NUMBER = re.compile(r"\d+")
+_RANGE = re.compile(r"(\d+)\s*-\s*(\d+)")
+_NEGATIVE = re.compile(r"-?\s*\d+\s*-\s*-\s*\d+|-\s*\d+(\s*-\s*-?\s*\d+)?")  # "-3", "2--1", "-5-2"
+
+
+def task_mask(task: str, n_frames: int, *, seed: int = 0) -> np.ndarray:  # (T,) bool
+    """The hidden frames of a standard task, for a clip of ``n_frames`` frames.
+
+    - ``interpolate`` hides the middle third: frames ``N//3 .. 2N//3 - 1``.
+    - ``forecast`` hides the last ``N//4`` frames.
+    - ``random`` hides each of frames ``1 .. N-2`` with probability 0.3, drawn from
+      ``np.random.default_rng(seed)``; the first and last frames always stay visible. If the draw
+      hides nothing, frame ``N//2`` is hidden instead so that there is always something to score
+      (for ``N < 3`` there is no interior frame and nothing is hidden).
+
+    The task name is case-insensitive. No task hides every frame.
+    """
+    name = task.strip().lower()
+    if name not in TASKS:
+        raise MaskError(f"unknown task '{task}'; choose one of {', '.join(TASKS)}")
+    if n_frames < 1:
+        raise MaskError(f"a mask needs at least one frame, got n_frames={n_frames}")
+    mask = np.zeros(n_frames, dtype=bool)
+    if name == "interpolate":
+        mask[n_frames // 3 : 2 * n_frames // 3] = True
+    elif name == "forecast":
+        mask[n_frames - n_frames // 4 :] = True
+    else:
+        rng = np.random.default_rng(seed)
+        mask[1 : n_frames - 1] = rng.random(max(n_frames - 2, 0)) < RANDOM_HIDE_P
+        if not mask.any() and n_frames >= 3:
+            mask[n_frames // 2] = True
+    return mask
+
+
+def parse_mask(spec: str | None, n_frames: int, *, seed: int = 0) -> np.ndarray:  # (T,) bool
+    """Read a mask typed by a person into a ``(T,)`` bool array (``True`` = hidden).
+
+    ``spec`` is comma-separated 0-based frame indices and inclusive ranges, spaces allowed
+    (``"6-9, 14"``), or a task name from :data:`TASKS` (case-insensitive; ``seed`` is used by
+    ``random``). ``None``, ``""`` and ``"none"`` hide nothing. Empty items (``"6,,9"``) are skipped.
+
+    Raises :class:`MaskError` with a one-line message for unknown text, negative or reversed
+    ranges, frames outside ``0 .. n_frames-1``, and a mask that hides every frame.
+    """
+    if n_frames < 1:
+        raise MaskError(f"a mask needs at least one frame, got n_frames={n_frames}")
+    text = " ".join((spec or "").split())  # one line, single spaces: safe to echo in messages
+    if text.lower() in ("", "none"):
+        return np.zeros(n_frames, dtype=bool)
+    if text.lower() in TASKS:
+        return task_mask(text, n_frames, seed=seed)
+
+    mask = np.zeros(n_frames, dtype=bool)
+    for token in (t.strip() for t in text.split(",")):
+        if not token:
+            continue
+        if _NEGATIVE.fullmatch(token):
+            raise MaskError(
+                f"mask '{text}': '{token}' has a negative frame number; frames are numbered from 0"
+            )
+        if _NUMBER.fullmatch(token):
+            first = last = int(token)
+        elif m := _RANGE.fullmatch(token):
+            first, last = int(m.group(1)), int(m.group(2))
+            if first > last:
+                raise MaskError(
+                    f"mask '{text}': range '{token}' is reversed; write it as {last}-{first}"
+                )
+        else:
+            raise MaskError(
+                f"mask '{text}': '{_bad_part(token)}' is not a frame number or range; "
+                "use e.g. 6-9,14 or interpolate"
+            )
+        if last >= n_frames:
+            frame = first if first >= n_frames else last
+            raise MaskError(
+                f"frame {frame} is out of range: this file has {n_frames} frames "
+                f"(0-{n_frames - 1})"
+            )
+        mask[first : last + 1] = True
+
+    if mask.all():
+        raise MaskError("the mask hides every frame; leave at least one frame visible")
+    return mask
+
+
+def _bad_part(token: str) -> str:
+    """The part of a token to blame: 'x' in '6-x', else the whole token."""
+    parts = [p.strip() for p in token.split("-")]
+    if len(parts) == 2 and all(parts):
+        return next(p for p in parts if not _NUMBER.fullmatch(p))
+    return token
+
+
+def format_mask(mask: np.ndarray) -> str:  # mask (T,) bool
+    """Write a mask as compact ranges (``"5-9,14"``); ``""`` when nothing is hidden.
+
+    The inverse of :func:`parse_mask`: ``parse_mask(format_mask(m), len(m))`` equals ``m``.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    assert mask.ndim == 1, f"a frame mask is (T,), got shape {mask.shape}"
+    # Runs of hidden frames start where the padded mask steps up and end where it steps down.
+    steps = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    starts = np.flatnonzero(steps == 1)
+    stops = np.flatnonzero(steps == -1) - 1
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in zip(starts, stops))
