@@ -1,0 +1,122 @@
+"""Checkpoints: tensors in safetensors, everything else in JSON beside them. Nothing is unpickled.
+
+``NAME.safetensors`` holds the tokenizer's and the transformer's weights (prefixed ``tokenizer.``
+and ``transformer.``); ``NAME.json`` holds both configs, the decoding settings, the training record
+(loss curve, time, data recipe), measured metrics and the SHA-256 of the tensor file, so a
+truncated or altered file is refused before it is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from .errors import CheckpointError
+from .tokenizer import Tokenizer, TokenizerConfig
+from .transformer import MaskedTransformer, TransformerConfig
+
+FORMAT = "kinviz-magvit/1"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "checkpoints" / "kinviz-magvit.safetensors"
+
+
+@dataclass
+class Model:
+    """A loaded model: both networks and the record that came with them."""
+
+    tokenizer: Tokenizer
+    transformer: MaskedTransformer
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def decoding(self) -> dict:
+        return self.meta.get("decoding", {})
+
+    def n_params(self) -> dict[str, int]:
+        count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+        return {"tokenizer": count(self.tokenizer), "transformer": count(self.transformer)}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def json_path(path: Path) -> Path:
+    return Path(path).with_suffix(".json")
+
+
+def save_checkpoint(path: str | Path, tokenizer: Tokenizer, transformer: MaskedTransformer | None, meta: dict) -> Path:
+    """Write NAME.safetensors and NAME.json; a missing transformer (tokenizer stage) is allowed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {f"tokenizer.{k}": v.detach().cpu().contiguous() for k, v in tokenizer.state_dict().items()}
+    if transformer is not None:
+        tensors |= {f"transformer.{k}": v.detach().cpu().contiguous() for k, v in transformer.state_dict().items()}
+    tmp = path.with_suffix(".tmp")
+    save_file(tensors, str(tmp))
+    tmp.replace(path)  # atomic: a crash mid-write never leaves a half file under the real name
+    meta = dict(meta, format=FORMAT, tokenizer=tokenizer.cfg.to_dict(), sha256=_sha256(path))
+    if transformer is not None:
+        meta["transformer"] = transformer.cfg.to_dict()
+    json_path(path).write_text(json.dumps(meta, indent=1, default=float))
+    return path
+
+
+def read_meta(path: str | Path | None = None) -> dict:
+    """The JSON record of a checkpoint, checked for format."""
+    path = Path(path or DEFAULT_PATH)
+    jp = json_path(path)
+    if not jp.exists() or not path.exists():
+        raise CheckpointError(f"no checkpoint at {path}: expected {path.name} and {jp.name} side by side")
+    try:
+        meta = json.loads(jp.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"checkpoint record {jp.name} is not valid JSON ({e}); re-download or retrain") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{jp.name} is not a {FORMAT} checkpoint record")
+    return meta
+
+
+def load_checkpoint(path: str | Path | None = None, *, device: str = "cpu", need_transformer: bool = True) -> Model:
+    """Load a checkpoint for inference (eval mode). Corrupt or mismatched files raise CheckpointError."""
+    path = Path(path or DEFAULT_PATH)
+    meta = read_meta(path)
+    if meta.get("sha256") != _sha256(path):
+        raise CheckpointError(f"{path.name} does not match its record's checksum: the file is truncated or altered")
+    try:
+        tensors = load_file(str(path), device="cpu")
+        tokenizer = Tokenizer(TokenizerConfig.from_dict(meta["tokenizer"]))
+        tokenizer.load_state_dict({k[10:]: v for k, v in tensors.items() if k.startswith("tokenizer.")})
+        transformer = None
+        if need_transformer or "transformer" in meta:
+            if "transformer" not in meta:
+                raise CheckpointError(f"{path.name} holds only a tokenizer; train the transformer stage first")
+            transformer = MaskedTransformer(TransformerConfig.from_dict(meta["transformer"]))
+            transformer.load_state_dict({k[12:]: v for k, v in tensors.items() if k.startswith("transformer.")})
+    except CheckpointError:
+        raise
+    except (SafetensorError, RuntimeError, KeyError, TypeError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise CheckpointError(f"{path.name} does not fit this version of kinviz: {first}") from None
+    model = Model(tokenizer.to(device).eval(), transformer.to(device).eval() if transformer else None, meta)
+    return model
+
+
+def resolve_device(device: str = "auto") -> str:
+    """'auto' -> 'cuda' when a GPU is usable, else 'cpu'."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise CheckpointError("--device cuda was asked for but no CUDA GPU is available; use --device cpu or auto")
+    if device not in ("cpu", "cuda"):
+        raise CheckpointError(f"unknown device '{device}': use auto, cpu or cuda")
+    return device

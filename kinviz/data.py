@@ -1,0 +1,151 @@
+"""Training clips: simulated trajectories cut to the model's clip length, masked, rendered, tokenised.
+
+A clip is what the predictor shows the model at inference (see ``predict``): up to 16 frames of at
+most three objects, some frames hidden, framed from the observed frames only. Training draws the
+same thing from the generator (and from the bundled examples with their augmentations), so the
+model never sees a framing that used hidden positions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import generate
+from .render import MAX_GROUP, MODEL_SIZE, Framing, render
+from .transformer import TASK_IDS
+
+
+@dataclass
+class Clip:
+    positions: np.ndarray  # (n, 3, 2) world units, NaN = object absent (unused channel)
+    hidden: np.ndarray  # (n,) bool
+    task: str
+
+
+def task_of(hidden: np.ndarray) -> str:
+    """The task token for a hidden-frame pattern: one inner gap, one trailing gap, or anything else."""
+    idx = np.flatnonzero(hidden)
+    if len(idx) == 0 or idx[-1] - idx[0] + 1 != len(idx):
+        return "arbitrary"
+    if idx[-1] == len(hidden) - 1 and idx[0] > 0:
+        return "forecast"
+    if idx[0] > 0:
+        return "interpolate"
+    return "arbitrary"
+
+
+def sample_hidden(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A training mask over n frames, mixing the tasks users run; at least two frames stay visible."""
+    hidden = np.zeros(n, bool)
+    kind = rng.choice(["interpolate", "forecast", "random", "spans"], p=[0.35, 0.3, 0.15, 0.2])
+    if kind == "interpolate":
+        length = rng.integers(1, n - 1)
+        start = rng.integers(1, n - length)
+        hidden[start : start + length] = True
+    elif kind == "forecast":
+        hidden[n - rng.integers(1, n - 1) :] = True
+    elif kind == "random":
+        hidden[:] = rng.random(n) < rng.uniform(0.1, 0.7)
+    else:
+        for _ in range(rng.integers(1, 4)):
+            length = rng.integers(1, max(2, n // 3))
+            start = rng.integers(0, n - length + 1)
+            hidden[start : start + length] = True
+    visible = np.flatnonzero(~hidden)
+    if len(visible) < 2:
+        keep = rng.choice(n, size=2, replace=False)
+        hidden[keep] = False
+    return hidden
+
+
+def to_channels(positions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(n, K<=3, 2) -> (n, 3, 2): objects placed on random colour channels, the rest NaN."""
+    n, K, _ = positions.shape
+    out = np.full((n, MAX_GROUP, 2), np.nan)
+    out[:, rng.permutation(MAX_GROUP)[:K]] = positions
+    return out
+
+
+def sample_clip(rng: np.random.Generator, *, max_frames: int = 16) -> Clip:
+    """One simulated clip: random family and parameters, augmentation, noise sometimes, a mask."""
+    n = max_frames if rng.random() < 0.75 else int(rng.integers(4, max_frames + 1))
+    s = generate.random_sample(rng, n_frames=n)
+    pos = s.positions[:, :MAX_GROUP]
+    if rng.random() < 0.5:
+        pos = generate.augment(pos, rng)
+    if rng.random() < 0.2:
+        pos = generate.add_tracker_noise(pos, rng, level=rng.uniform(0.002, 0.02))
+    hidden = sample_hidden(rng, n)
+    return Clip(to_channels(pos, rng), hidden, task_of(hidden))
+
+
+def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, count: int, max_frames: int = 16) -> list[Clip]:
+    """Random windows (stride 1-3) of a long trajectory (T, K, 2), objects in groups of three, gaps skipped."""
+    T, K, _ = positions.shape
+    clips = []
+    for _ in range(count):
+        stride = int(rng.integers(1, 4))
+        n = min(max_frames, (T - 1) // stride + 1)
+        if n < 4:
+            stride, n = 1, min(max_frames, T)
+        start = int(rng.integers(0, T - (n - 1) * stride))
+        window = positions[start : start + (n - 1) * stride + 1 : stride]
+        group = rng.permutation(K)[:MAX_GROUP]
+        window = window[:, group]
+        if not np.isfinite(window).all():
+            continue  # examples with dropouts: only complete windows are ground truth
+        hidden = sample_hidden(rng, n)
+        clips.append(Clip(to_channels(window, rng), hidden, task_of(hidden)))
+    return clips
+
+
+def render_clip(clip: Clip, size: int = MODEL_SIZE) -> np.ndarray:
+    """Ground-truth frames (n, H, W, 3) uint8, framed from the clip's observed frames."""
+    observed = ~clip.hidden[:, None] & np.isfinite(clip.positions).all(-1)
+    framing = Framing.from_observed(clip.positions, observed, size)
+    return render(clip.positions, framing)
+
+
+@dataclass
+class TokenPool:
+    """Tokenised clips, padded to max_frames: what the transformer trains on."""
+
+    digits: torch.Tensor  # (N, T, h, w, D) int64
+    hidden: torch.Tensor  # (N, T) bool
+    pad: torch.Tensor  # (N, T) bool
+    task: torch.Tensor  # (N,) int64
+
+    def __len__(self) -> int:
+        return len(self.task)
+
+
+def stack_frames(clips: list[Clip], max_frames: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Clips -> frames (N, T, H, W, 3) uint8 zero-padded, hidden (N, T), pad (N, T)."""
+    N = len(clips)
+    frames = np.zeros((N, max_frames, MODEL_SIZE, MODEL_SIZE, 3), np.uint8)
+    hidden = np.zeros((N, max_frames), bool)
+    pad = np.ones((N, max_frames), bool)
+    for i, c in enumerate(clips):
+        n = len(c.hidden)
+        frames[i, :n] = render_clip(c)
+        hidden[i, :n] = c.hidden
+        pad[i, :n] = False
+    return frames, hidden, pad
+
+
+@torch.no_grad()
+def tokenize_clips(tokenizer, clips: list[Clip], *, max_frames: int = 16, batch: int = 256) -> TokenPool:
+    """Render and encode clips with a trained tokenizer."""
+    tokenizer.eval()
+    out = []
+    for i in range(0, len(clips), batch):
+        frames, hidden, pad = stack_frames(clips[i : i + batch], max_frames)
+        x = torch.from_numpy(frames).float().div_(255).permute(0, 1, 4, 2, 3).flatten(0, 1)  # (B*T, 3, H, W)
+        d = tokenizer.encode(x)
+        d = d.reshape(len(frames), max_frames, *d.shape[1:])
+        task = torch.tensor([TASK_IDS[c.task] for c in clips[i : i + batch]])
+        out.append((d, torch.from_numpy(hidden), torch.from_numpy(pad), task))
+    return TokenPool(*(torch.cat(parts) for parts in zip(*out)))
