@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,12 @@ from .transformer import MaskedTransformer, TransformerConfig
 
 FORMAT = "kinviz-magvit/1"
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "checkpoints" / "kinviz-magvit.safetensors"
+ENV_VAR = "KINVIZ_CHECKPOINT"  # points the app, CLI and tests at another checkpoint
+
+
+def default_path() -> Path:
+    """$KINVIZ_CHECKPOINT when set, else the bundled checkpoint."""
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
 
 
 @dataclass
@@ -73,7 +80,7 @@ def save_checkpoint(path: str | Path, tokenizer: Tokenizer, transformer: MaskedT
 
 def read_meta(path: str | Path | None = None) -> dict:
     """The JSON record of a checkpoint, checked for format."""
-    path = Path(path or DEFAULT_PATH)
+    path = Path(path or default_path())
     jp = json_path(path)
     if not jp.exists() or not path.exists():
         raise CheckpointError(f"no checkpoint at {path}: expected {path.name} and {jp.name} side by side")
@@ -88,7 +95,7 @@ def read_meta(path: str | Path | None = None) -> dict:
 
 def load_checkpoint(path: str | Path | None = None, *, device: str = "cpu", need_transformer: bool = True) -> Model:
     """Load a checkpoint for inference (eval mode). Corrupt or mismatched files raise CheckpointError."""
-    path = Path(path or DEFAULT_PATH)
+    path = Path(path or default_path())
     meta = read_meta(path)
     if meta.get("sha256") != _sha256(path):
         raise CheckpointError(f"{path.name} does not match its record's checksum: the file is truncated or altered")

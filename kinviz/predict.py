@@ -1,0 +1,321 @@
+"""Inference: fill hidden frames of a trajectory of any length with the masked video model.
+
+How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three objects:
+
+1. Objects are cut into groups of three (one colour channel each). Within a group, a frame is
+   *model-hidden* when the user hid it or any of the group's objects is missing there.
+2. Each run of consecutive model-hidden frames gets a window of up to 16 frames centred on it, with
+   a temporal stride ``s`` chosen so that the window spans the gap plus about four observed frames
+   on each side (``s = 1`` for gaps up to 8 frames; long gaps are seen at a coarser frame rate).
+   Nearby short runs share one window. Gaps at the ends take their context from one side.
+3. Each window is framed from its own observed frames, rendered, tokenised; its hidden frames'
+   tokens start as [MASK] and MaskGIT decoding fills them. All windows decode as one batch.
+4. Positions are read back from the decoded frames. A gap frame between two grid frames (stride > 1)
+   is interpolated linearly in time between its neighbouring observed or predicted frames; a
+   position whose blob could not be read with confidence (it left the frame, or the decoded blob is
+   faint) falls back to the linear baseline and is flagged in ``fallback``.
+
+Observed cells are returned exactly as given; nothing about hidden cells is read, so changing the
+values under hidden frames cannot change the prediction.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .baselines import fill_baseline
+from .checkpoint import Model, default_path, load_checkpoint, resolve_device
+from .data import task_of
+from .maskgit import maskgit_decode
+from .render import MAX_GROUP, Framing, object_groups, readout, render, render_float, to_uint8, warp
+from .trajectory import Trajectory, write_csv
+from .transformer import TASK_IDS
+
+DISPLAY_SIZE = 64  # pixels per side of the videos a Prediction shows people
+CONTEXT = 4  # observed frames wanted on each side of a gap
+MIN_CONFIDENCE = 0.3  # below this a read-back position falls back to the linear baseline
+PALETTE = np.array(  # display colours: the model's own R, G, B first, then more for groups beyond three
+    [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0.6, 0], [0.8, 0, 1], [0, 0.9, 0.9], [1, 1, 0], [1, 0.4, 0.7],
+     [0.5, 0.8, 0.2], [0.6, 0.4, 0.2], [0.4, 0.6, 1], [0.9, 0.9, 0.9], [1, 0.2, 0.2], [0.2, 0.5, 0.2],
+     [0.5, 0.5, 1], [0.7, 0.7, 0.3]], np.float32)
+
+StepCallback = Callable[[int, int, np.ndarray, np.ndarray], None]  # (step, total, frame indices, frames (n, S, S, 3) uint8)
+
+
+@dataclass
+class Window:
+    group: list[int]  # object indices (<= 3)
+    frames: np.ndarray  # (n,) frame indices on the grid
+    hidden: np.ndarray  # (n,) bool model-hidden
+    targets: np.ndarray  # (m,) frame indices this window is responsible for (its runs)
+    framing: Framing | None = None
+
+
+@dataclass
+class Prediction:
+    """A filled trajectory and everything needed to show and score it.
+
+    positions (T, K, 2) finite everywhere, observed cells exactly as given; filled (T, K) the cells
+    that were predicted (hidden or missing); confidence (T, K) in [0, 1] (1 for observed cells);
+    fallback (T, K) cells where the model's read-back was unusable and the linear baseline stands in.
+    """
+
+    trajectory: Trajectory
+    hidden: np.ndarray  # (T,) bool: frames the user hid
+    positions: np.ndarray  # (T, K, 2)
+    filled: np.ndarray  # (T, K) bool
+    confidence: np.ndarray  # (T, K)
+    fallback: np.ndarray  # (T, K) bool
+    seed: int
+    steps: int
+    model_frames: dict = field(default_factory=dict, repr=False)  # frame -> [(group, framing, frame (S, S, 3) float)]
+
+    @property
+    def frame_confidence(self) -> np.ndarray:
+        """(T,) the least confident object per frame."""
+        return self.confidence.min(axis=1)
+
+    def to_csv(self) -> str:
+        """The filled trajectory in the input's own layout, with the ``predicted`` column."""
+        return write_csv(self.trajectory, self.positions, self.filled)
+
+    def display_framing(self) -> Framing:
+        traj = self.trajectory
+        observed = ~traj.missing & ~self.hidden[:, None]
+        return Framing.from_observed(traj.positions, observed, DISPLAY_SIZE)
+
+    def video(self, kind: str, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """(n, S, S, 3) uint8 frames start..stop of one video, all in one framing.
+
+        kind: 'truth' (the CSV's values, hidden frames included where known), 'input' (what the
+        model saw: hidden frames blank), 'pred' (observed frames as given, hidden frames as the model
+        drew them), 'error' (|pred - truth|).
+        """
+        if kind == "error":
+            a, b = self.video("pred", start, stop), self.video("truth", start, stop)
+            return np.abs(a.astype(np.int16) - b.astype(np.int16)).astype(np.uint8)
+        framing = self.display_framing()
+        sl = slice(start, stop)
+        truth = self.trajectory.positions[sl]
+        hidden = self.hidden[sl]
+        if kind == "truth":
+            return colorize(_object_maps(truth, framing))
+        if kind == "input":
+            return colorize(_object_maps(np.where(hidden[:, None, None], np.nan, truth), framing))
+        assert kind == "pred", f"unknown video kind {kind!r}"
+        maps = _object_maps(self.positions[sl], framing)
+        for i, t in enumerate(range(*sl.indices(len(self.hidden)))):
+            for group, src, frame in self.model_frames.get(t, []):
+                drawn = warp(frame[None], src, framing)[0]
+                for c, k in enumerate(group):
+                    if self.filled[t, k] and not self.fallback[t, k]:
+                        maps[i, k] = drawn[..., c]
+        return colorize(maps)
+
+
+def _object_maps(positions: np.ndarray, framing: Framing) -> np.ndarray:
+    """(T, K, 2) -> (T, K, S, S) float intensity map per object."""
+    T, K, _ = positions.shape
+    out = np.zeros((T, K, framing.size, framing.size), np.float32)
+    for group in object_groups(K):
+        frames = render_float(positions[:, group], framing)
+        for c, k in enumerate(group):
+            out[:, k] = frames[..., c]
+    return out
+
+
+def colorize(maps: np.ndarray) -> np.ndarray:
+    """(T, K, S, S) per-object intensities -> (T, S, S, 3) uint8 with one palette colour each."""
+    colours = PALETTE[np.arange(maps.shape[1]) % len(PALETTE)]
+    return to_uint8(np.einsum("tkhw,kc->thwc", maps, colours))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Maximal runs of True as inclusive (start, end) pairs."""
+    idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > 1)
+    starts = np.r_[idx[0], idx[breaks + 1]]
+    ends = np.r_[idx[breaks], idx[-1]]
+    return list(zip(starts.tolist(), ends.tolist()))
+
+
+def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int) -> list[Window]:
+    """Windows covering every run of model-hidden frames (see the module docstring)."""
+    N = len(model_hidden)
+    runs = _runs(model_hidden)
+    # Merge nearby short runs that fit one stride-1 window with context.
+    merged: list[list[tuple[int, int]]] = []
+    for run in runs:
+        if merged and run[1] - merged[-1][0][0] + 1 + 2 * CONTEXT <= max_frames:
+            merged[-1].append(run)
+        else:
+            merged.append([run])
+    windows = []
+    for parts in merged:
+        a, b = parts[0][0], parts[-1][1]
+        span = b - a + 1 + 2 * CONTEXT
+        stride = max(1, math.ceil((span - 1) / (max_frames - 1)))
+        length = (max_frames - 1) * stride + 1
+        if N <= length:  # the whole trajectory fits: take it all at the smallest stride that does
+            stride = max(1, math.ceil((N - 1) / (max_frames - 1)))
+            n = (N - 1) // stride + 1
+            start = 0
+        else:
+            n = max_frames
+            start = int(round((a + b) / 2 - (length - 1) / 2))
+            start = min(max(start, 0), N - length)
+        frames = start + stride * np.arange(n)
+        targets = np.concatenate([np.arange(s, e + 1) for s, e in parts])
+        windows.append(Window(group, frames, model_hidden[frames], targets))
+    return windows
+
+
+class Predictor:
+    """The model, ready to fill trajectories. Thread-safe for concurrent ``predict`` calls."""
+
+    def __init__(self, model: Model, device: str):
+        self.model = model
+        self.device = device
+        self.max_frames = model.transformer.cfg.max_frames
+        import threading
+
+        self._lock = threading.Lock()  # torch modules are shared; one decode at a time per predictor
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, device: str = "auto") -> "Predictor":
+        """The bundled checkpoint by default ($KINVIZ_CHECKPOINT overrides); CUDA when available with device='auto'."""
+        dev = resolve_device(device)
+        return cls(load_checkpoint(path or default_path(), device=dev), dev)
+
+    @property
+    def meta(self) -> dict:
+        return self.model.meta
+
+    @torch.no_grad()
+    def predict(
+        self,
+        trajectory: Trajectory,
+        mask: np.ndarray | None = None,  # (T,) bool, True = hidden
+        *,
+        seed: int = 0,
+        steps: int | None = None,
+        on_step: StepCallback | None = None,
+    ) -> Prediction:
+        """Fill hidden frames and missing cells. Same seed, same output."""
+        traj = trajectory
+        T, K = traj.n_frames, traj.n_objects
+        hidden = np.zeros(T, bool) if mask is None else np.asarray(mask, bool)
+        assert hidden.shape == (T,), f"mask has shape {hidden.shape}, expected ({T},)"
+        steps = steps or int(self.model.decoding.get("steps", 12))
+        observed = ~traj.missing & ~hidden[:, None]  # (T, K)
+        filled = ~observed
+        known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
+        linear = fill_baseline("linear", traj.times, known, filled)
+
+        windows = []
+        for group in object_groups(K):
+            model_hidden = ~observed[:, group].all(axis=1)
+            if model_hidden.all():
+                continue  # no frame shows the whole group: the linear baseline stands in
+            windows += plan_windows(model_hidden, group, self.max_frames)
+
+        positions = linear.copy()
+        confidence = np.where(observed, 1.0, 0.0)
+        from_model = np.zeros((T, K), bool)
+        model_frames: dict[int, list] = {}
+        if windows:
+            decoded, framings = self._decode(known, windows, seed, steps, on_step)
+            for w, frames, framing in zip(windows, decoded, framings):
+                pos, conf = readout(frames, framing, len(w.group))
+                for i, t in enumerate(w.frames):
+                    if not (w.hidden[i] and t in set(w.targets.tolist())):
+                        continue
+                    model_frames.setdefault(int(t), []).append((w.group, framing, frames[i]))
+                    for c, k in enumerate(w.group):
+                        if filled[t, k] and conf[i, c] >= MIN_CONFIDENCE:
+                            positions[t, k] = pos[i, c]
+                            confidence[t, k] = conf[i, c]
+                            from_model[t, k] = True
+            positions, confidence, from_model = _between_grid(positions, confidence, from_model, observed, windows)
+        fallback = filled & ~from_model
+        positions = np.where(observed[..., None], traj.positions, positions)
+        return Prediction(traj, hidden, positions, filled, confidence, fallback, seed, steps, model_frames)
+
+    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step):
+        """Render, tokenise and decode every window in one batch -> frames (n, S, S, 3) float per window."""
+        tok, tr = self.model.tokenizer, self.model.transformer
+        n_max = max(len(w.frames) for w in windows)
+        B = len(windows)
+        size = tok.cfg.size
+        video = np.zeros((B, n_max, size, size, 3), np.uint8)
+        hidden = np.zeros((B, n_max), bool)
+        pad = np.ones((B, n_max), bool)
+        framings = []
+        for b, w in enumerate(windows):
+            pos = np.full((len(w.frames), MAX_GROUP, 2), np.nan)
+            pos[:, : len(w.group)] = known[w.frames][:, w.group]
+            vis = ~w.hidden[:, None] & np.isfinite(pos).all(-1)
+            framing = Framing.from_observed(pos, vis, size)
+            framings.append(framing)
+            video[b, : len(w.frames)] = render(pos, framing, hidden=w.hidden)
+            hidden[b, : len(w.frames)] = w.hidden
+            pad[b, : len(w.frames)] = False
+        dev = self.device
+        x = torch.from_numpy(video).to(dev).float().div_(255).permute(0, 1, 4, 2, 3).flatten(0, 1)
+        task = torch.tensor([TASK_IDS[task_of(w.hidden)] for w in windows], device=dev)
+        hid_t, pad_t = torch.from_numpy(hidden).to(dev), torch.from_numpy(pad).to(dev)
+        gen = torch.Generator(device=dev).manual_seed(int(seed))
+        dec = self.model.decoding
+
+        def frames_of(digits):  # (B, n, h, w, D) -> (B, n, S, S, 3) float numpy, hidden frames only decoded
+            out = np.zeros((B, n_max, size, size, 3), np.float32)
+            if hid_t.any():
+                out[hidden] = tok.decode(digits[hid_t]).permute(0, 2, 3, 1).float().cpu().numpy()
+            return out
+
+        callback = None
+        if on_step is not None:
+            def callback(step, total, digits):
+                frames = frames_of(digits)
+                idx = [int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]]
+                stack = to_uint8(np.stack([frames[b, i] for b in range(B) for i in range(n_max) if hidden[b, i]]))
+                on_step(step, total, np.array(idx), stack)
+
+        with self._lock:
+            digits = tok.encode(x)
+            digits = digits.reshape(B, n_max, *digits.shape[1:])
+            unknown = hid_t[:, :, None, None].expand(digits.shape[:4])
+            out = maskgit_decode(
+                tr, digits, unknown, task, frame_pad=pad_t, steps=steps, generator=gen,
+                temperature=dec.get("temperature", 1.0), choice_temperature=dec.get("choice_temperature", 4.5),
+                on_step=callback,
+            )
+            frames = frames_of(out)
+        return [frames[b, : len(w.frames)] for b, w in enumerate(windows)], framings
+
+
+def _between_grid(positions, confidence, from_model, observed, windows):
+    """Fill target frames a strided window skipped: linear in frame index between known neighbours."""
+    for w in windows:
+        on_grid = set(w.frames.tolist())
+        off = [t for t in w.targets.tolist() if t not in on_grid]
+        if not off:
+            continue
+        for k in w.group:
+            anchors = np.flatnonzero(observed[:, k] | from_model[:, k])
+            if len(anchors) < 2:
+                continue
+            for axis in range(2):
+                positions[off, k, axis] = np.interp(off, anchors, positions[anchors, k, axis])
+            conf_anchor = confidence[anchors, k]
+            confidence[off, k] = np.interp(off, anchors, conf_anchor)
+            from_model[off, k] = True
+    return positions, confidence, from_model
