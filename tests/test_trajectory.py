@@ -121,6 +121,11 @@ def test_uneven_steps_warn():
     assert any(w.startswith("time steps are uneven (min 1, max 3)") for w in t.warnings)
 
 
+def test_rounded_time_stamps_are_even():
+    t = load_csv("time,x,y\n0.399166667,1,2\n0.4,1,2\n0.400833333,1,2\n0.401666667,1,2\n")
+    assert not any("uneven" in w for w in t.warnings), t.warnings
+
+
 def test_one_coordinate_alone_is_missing():
     t = load_csv("time,x,y\n0,1,2\n1,1,\n2,1,2\n3,1,2\n")
     assert t.missing[1, 0] and np.isnan(t.positions[1, 0]).all()
