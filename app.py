@@ -1,0 +1,15 @@
+"""kinviz web app: the router. Run with ``streamlit run app.py``; each page lives in pages/."""
+
+import streamlit as st
+
+st.set_page_config(layout="wide", page_title="kinviz", page_icon="🎯")
+
+PAGES = [
+    st.Page("pages/home.py", title="Overview", icon="🏠", default=True),
+    st.Page("pages/predict.py", title="Predict", icon="🎬", url_path="predict"),
+    st.Page("pages/examples.py", title="Examples", icon="🗂️", url_path="examples"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon="📊", url_path="evaluate"),
+    st.Page("pages/model.py", title="Model", icon="🧠", url_path="model"),
+]
+
+st.navigation(PAGES).run()

@@ -1,0 +1,54 @@
+"""The app's only caches: the model once per server, the examples and parsed uploads per input.
+
+The Predictor guards its own decoding with a lock, so one instance serves every session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+import kinviz
+from kinviz.checkpoint import default_path  # honours $KINVIZ_CHECKPOINT, as Predictor.load does
+from kinviz_app import results, views
+
+
+def checkpoint_path() -> Path:
+    return default_path()
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=1)
+def _predictor(path: str, mtime_ns: int) -> kinviz.Predictor:  # mtime_ns: a rewritten checkpoint reloads
+    return kinviz.Predictor.load(path)
+
+
+def predictor() -> kinviz.Predictor:
+    """The model, loaded once per server (GPU when there is one). Raises CheckpointError."""
+    path = checkpoint_path()
+    mtime = path.stat().st_mtime_ns if path.exists() else 0
+    return _predictor(str(path), mtime)
+
+
+@st.cache_data(show_spinner=False)
+def examples_index() -> pd.DataFrame:
+    """The bundled examples' index with a ``name`` column (the file's stem, used in URLs)."""
+    index = kinviz.load_index()
+    return index.assign(name=index.file.str.removesuffix(".csv"))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def example(name: str) -> kinviz.Trajectory:
+    return kinviz.load_csv(kinviz.EXAMPLES_DIR / f"{name}.csv")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def upload(name: str, data: bytes) -> kinviz.Trajectory:
+    return results.read_upload(name, data)
+
+
+@st.cache_data(show_spinner=False)
+def thumbnail(name: str) -> bytes:
+    """A small PNG of an example's paths."""
+    return views.thumbnail_png(example(name))

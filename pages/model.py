@@ -1,0 +1,96 @@
+"""Model card: what the model is, how big, where it runs, how it was trained, what it cannot do."""
+
+import pandas as pd
+import streamlit as st
+
+from kinviz_app import cache, guard, results, views
+
+LIMITS = [
+    "**Short windows.** The transformer sees clips of at most {max_frames} frames. A longer gap is seen at a "
+    "coarser frame rate, and the frames between are interpolated linearly in time.",
+    "**Three objects at a time.** Objects are drawn in groups of three (one colour channel each); objects in "
+    "different groups do not see each other. A frame where any object of a group is missing is predicted for the "
+    "whole group.",
+    "**Pixel precision.** Positions are read back from {size}×{size} frames framed on the window's observed "
+    "points, so precision is a fraction of a pixel of that framing. A position that cannot be read with "
+    "confidence falls back to the linear baseline and is flagged.",
+    "**2-D and even steps.** A z column is ignored; time steps are assumed even (the reader warns when not).",
+    "**Simulated physics.** Training data are nine families of simulated motion plus the bundled examples. "
+    "Real footage with other kinds of motion (people, vehicles) is outside what it has seen.",
+    "**No gap without context.** When no frame shows a whole group of objects, the linear baseline stands in.",
+]
+
+
+def main() -> None:
+    st.title("Model card")
+    predictor = cache.predictor()
+    meta = predictor.meta
+    path = cache.checkpoint_path()
+    params = predictor.model.n_params()
+    training = meta.get("training", {})
+    tok, tr = meta.get("tokenizer", {}), meta.get("transformer", {})
+
+    cols = st.columns(5)
+    cols[0].metric("Parameters", f"{sum(params.values()) / 1e6:.2f} M")
+    cols[1].metric("Runs on", predictor.device.upper())
+    cols[2].metric("Checkpoint", f"{path.stat().st_size / 1e6:.1f} MB")
+    cols[3].metric("Training steps", training.get("transformer_steps_done", "—"))
+    cols[4].metric("Training time", f"{training.get('minutes', 0):.0f} min" if "minutes" in training else "—")
+    st.caption(f"Version {results.model_version(meta)} · `{path.name}` · SHA-256 `{meta.get('sha256', '?')}`")
+
+    st.subheader("Architecture")
+    st.markdown(
+        "A MAGVIT-style two-stage video model. Each trajectory window is drawn as a short video, one blob per "
+        "object. **Stage 1**, a convolutional tokenizer with finite scalar quantisation (FSQ), turns each "
+        f"{tok.get('size', '?')}×{tok.get('size', '?')} frame into a grid of tokens of {tr.get('digits', '?')} "
+        f"digits with {tr.get('levels', '?')} levels each. **Stage 2**, a bidirectional masked transformer, "
+        "predicts the tokens of the hidden frames from the visible ones; MaskGIT decoding fills them over a few "
+        "steps, most confident first. Positions are read back from the decoded frames."
+    )
+    left, right = st.columns(2)
+    left.markdown(f"**Tokenizer** · {params['tokenizer']:,} parameters")
+    left.dataframe(_table(tok), hide_index=True, key="tokenizer_config")
+    right.markdown(f"**Transformer** · {params.get('transformer', 0):,} parameters")
+    right.dataframe(_table(tr), hide_index=True, key="transformer_config")
+
+    st.subheader("Training")
+    curve = training.get("curve", [])
+    left, right = st.columns([3, 2])
+    if curve:
+        left.plotly_chart(views.curve_figure(curve, tr.get("levels")), key="curve")
+    else:
+        left.info("This checkpoint's record has no training curve.")
+    with right:
+        proto = meta.get("prototype", {})
+        if proto:
+            start, end = proto.get("token_loss_start"), proto.get("token_loss_end")
+            st.markdown(f"**The prototype** trained {proto.get('epochs', '?')} epochs on {proto.get('videos', '?')} "
+                        f"videos: token loss **{start} → {end}** ({(end - start) / start:+.0%}).")
+        if len(curve) >= 1 and curve[0].get("val_loss") is not None:
+            first, last = curve[0]["val_loss"], curve[-1]["val_loss"]
+            st.markdown(f"**This model**: validation loss **{first:.3f} → {last:.3f}** ({(last - first) / first:+.0%}) "
+                        f"over {curve[-1]['step']} steps; all digits of a token right "
+                        f"{curve[-1].get('val_token_acc', float('nan')):.1%} of the time.")
+        st.caption("The prototype's loss is over whole tokens of its own vocabulary; this one is per token digit "
+                   f"(chance ln {tr.get('levels', '?')}), so compare the relative drops, not the values.")
+        st.markdown("**Data recipe**")
+        st.dataframe(_table(meta.get("data", {})), hide_index=True, key="data_recipe")
+        st.markdown("**Decoding**")
+        st.dataframe(_table(meta.get("decoding", {})), hide_index=True, key="decoding")
+        st.caption(f"Batch {training.get('batch', '?')}, learning rate {training.get('lr', '?')}, "
+                   f"trained on {training.get('device', '?')} × {training.get('world_size', 1)}.")
+
+    st.subheader("Known limits")
+    for line in LIMITS:
+        st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), size=tok.get("size", "?")))
+
+
+def _table(config: dict) -> pd.DataFrame:
+    return pd.DataFrame({"setting": list(config), "value": [_text(v) for v in config.values()]})
+
+
+def _text(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
+guard.page(main)

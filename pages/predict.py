@@ -1,0 +1,253 @@
+"""Predict: pick a trajectory, choose the frames to hide, watch the model fill them, compare, download.
+
+State: the mask lives in ``_mask_spec`` (SPEC syntax, as the CLI takes it) and in the URL's ``mask``
+query parameter; the widgets (slider ``mask``, text ``spec``, presets, the timeline) only change it
+through callbacks. The last run lives in ``_run`` so re-renders and downloads never re-run the model.
+"""
+
+import time
+from functools import partial
+
+import numpy as np
+import streamlit as st
+
+import kinviz
+from kinviz_app import cache, guard, results, views
+
+ss = st.session_state
+STRIP_FRAMES = 20  # frames in the frame strip at once (scrub with the slider beyond that)
+MIN_STEP_SECONDS = 0.08  # a GPU decodes faster than the eye: keep each step on screen this long
+PRESETS = {"interpolate": "Interpolate (middle third)", "forecast": "Forecast (last quarter)",
+           "random": "Random frames", "none": "Only missing cells"}
+
+
+# ----------------------------------------------------------------------------- source
+
+
+def pick_source():
+    """(source key, Trajectory): the upload when there is one, else the chosen example; None when unusable."""
+    index = cache.examples_index()
+    names = index.name.tolist()
+    family = dict(zip(index.name, index.family))
+    asked = (st.query_params.get("example") or "").removesuffix(".csv")
+    if asked and asked != ss.get("_qp_example"):  # a link or an edited URL names an example
+        ss["_qp_example"] = asked
+        if asked in names:
+            ss["_example"] = ss["example"] = asked
+        else:
+            st.warning(f"There is no bundled example called '{asked}'; showing another one.")
+    ss.setdefault("_example", names[0])
+    if ss.get("example") not in names:
+        ss["example"] = ss["_example"]
+
+    left, right = st.columns(2)
+    upload = right.file_uploader("…or upload a CSV (it replaces the example)", type=["csv", "tsv", "txt"], key="upload",
+                                 help="Columns time, x, y (one object), time, a_x, a_y, b_x, … (several) or "
+                                      "time, object, x, y (long). Empty cells are missing and get filled.")
+    name = left.selectbox("Bundled example", names, key="example", disabled=upload is not None,
+                          format_func=lambda n: f"{n}  ·  {family[n]}")
+    ss["_example"] = name
+    if upload is not None:
+        st.query_params.pop("example", None)
+        try:
+            results.check_size(upload.size)  # before a byte is parsed
+            return f"upload:{upload.file_id}", cache.upload(upload.name, upload.getvalue())
+        except kinviz.CSVError as e:
+            st.error(f"{upload.name}: {e}")
+            return None
+    st.query_params["example"] = ss["_qp_example"] = name
+    return f"example:{name}", cache.example(name)
+
+
+# ----------------------------------------------------------------------------- mask
+
+
+def default_spec(traj: kinviz.Trajectory) -> str:
+    """Files with gaps of their own: fill just those; complete files: hide the middle third."""
+    return "none" if traj.missing.any() else "interpolate"
+
+
+def set_mask(spec: str, n_frames: int) -> None:
+    """Validate a SPEC and make it the mask; a bad one leaves the mask and shows why."""
+    try:
+        mask = kinviz.parse_mask(spec, n_frames, seed=int(ss.get("seed", 0)))
+    except kinviz.MaskError as e:
+        ss["_mask_error"] = str(e)
+        return
+    named = spec.strip().lower()
+    ss["_mask_spec"] = named if named in PRESETS else (kinviz.format_mask(mask) or "none")
+    ss.pop("_mask_error", None)
+
+
+def on_slider(n_frames: int) -> None:
+    a, b = ss["mask"]
+    set_mask(f"{a}-{b}", n_frames)
+
+
+def on_timeline(mask: np.ndarray) -> None:
+    """Box or lasso: hide exactly the selected frames. A single click: toggle that frame."""
+    selection = ss["timeline"]["selection"]
+    frames = sorted({int(round(p["x"])) for p in selection.get("points", [])})
+    if not frames:
+        return
+    if len(frames) == 1 and not selection.get("box") and not selection.get("lasso"):
+        new = mask.copy()
+        new[frames[0]] = ~new[frames[0]]
+    else:
+        new = np.zeros_like(mask)
+        new[frames] = True
+    set_mask(kinviz.format_mask(new) or "none", len(mask))
+
+
+def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarray]:
+    """The mask widgets; returns (spec, mask (T,) bool) and keeps the URL in step."""
+    T = traj.n_frames
+    asked = st.query_params.get("mask")
+    if asked is not None and asked != ss.get("_qp_mask"):  # a link or an edited URL sets the mask
+        ss["_mask_spec"] = asked
+    spec = ss.get("_mask_spec") or default_spec(traj)
+    try:
+        mask = kinviz.parse_mask(spec, T, seed=int(ss.get("seed", 0)))
+    except kinviz.MaskError as e:
+        st.warning(f"Mask '{spec}' does not fit this file ({e}); using '{default_spec(traj)}' instead.")
+        spec = default_spec(traj)
+        mask = kinviz.parse_mask(spec, T, seed=int(ss.get("seed", 0)))
+    ss["_mask_spec"] = ss["_qp_mask"] = st.query_params["mask"] = spec
+    ss["_mask_for"] = source_key
+
+    # Widgets show the current mask; their callbacks change it.
+    hidden = np.flatnonzero(mask)
+    lo, hi = ss.get("mask", (T // 3, 2 * T // 3 - 1))
+    ss["mask"] = (int(hidden[0]), int(hidden[-1])) if len(hidden) else (min(lo, T - 1), min(hi, T - 1))
+    ss["spec"] = spec
+    left, right = st.columns([3, 2])
+    left.slider("Hide a range of frames", 0, T - 1, key="mask", on_change=on_slider, args=(T,))
+    right.text_input("…or type frames to hide", key="spec", on_change=lambda: set_mask(ss["spec"], T),
+                     help="0-based frames and inclusive ranges such as 5-9,14; or interpolate, forecast, random; "
+                          "none hides nothing (cells missing in the file are always filled).")
+    cols = st.columns(len(PRESETS))
+    for col, (name, label) in zip(cols, PRESETS.items()):
+        col.button(label, key=f"preset_{name}", on_click=set_mask, args=(name, T), width="stretch",
+                   type="primary" if spec == name else "secondary")
+    if "_mask_error" in ss:
+        st.error(ss.pop("_mask_error"))
+    st.plotly_chart(views.timeline_figure(traj, mask), key="timeline", on_select=partial(on_timeline, mask),
+                    selection_mode=("points", "box", "lasso"), config={"displayModeBar": False})
+    n_missing = int(traj.missing.sum())
+    st.caption(
+        f"Hidden: **{kinviz.format_mask(mask) or 'none'}** ({int(mask.sum())} of {T} frames)"
+        + (f"; the file's own {n_missing} missing cells (✕) are filled too." if n_missing else ".")
+        + " Drag a box on the timeline to hide those frames; click a frame to toggle it."
+    )
+    return spec, mask
+
+
+# ----------------------------------------------------------------------------- run and results
+
+
+def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory, spec: str, mask: np.ndarray) -> None:
+    """Decode with a progress bar and the hidden frames filling in step by step; keep the run in state."""
+    bar = st.progress(0.0, text="Starting…")
+    anim = st.empty()
+    last = [time.monotonic()]
+
+    def on_step(step, total, frame_indices, frames):
+        bar.progress((step + 1) / total, text=f"MaskGIT decoding: step {step + 1} of {total}")
+        anim.image(views.step_strip(frame_indices, frames), caption="hidden frames as the model fills them in")
+        time.sleep(max(0.0, MIN_STEP_SECONDS - (time.monotonic() - last[0])))
+        last[0] = time.monotonic()
+
+    pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step)
+    bar.progress(1.0, text="Scoring against the baselines and drawing the videos…")
+    ss["_run"] = results.build_run(pred, source=source_key, spec=spec, meta=predictor.meta, device=predictor.device)
+    bar.empty()
+    anim.empty()
+
+
+def show_results(run: results.Run) -> None:
+    pred, result = run.prediction, run.result
+    traj = pred.trajectory
+    n_fallback = int(pred.fallback.sum())
+    st.subheader("Results")
+    st.markdown(
+        f"Filled **{int(pred.filled.sum())}** cells on **{int(pred.filled.any(axis=1).sum())}** frames"
+        + (f"; {n_fallback} of them fell back to the linear baseline where the model's frame could not be read "
+           "(flagged in the CSV's `predicted` column like every filled cell)." if n_fallback else ".")
+    )
+
+    table = results.metrics_table(result)
+    if table is None:
+        st.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
+                "score and no numbers are shown. The prediction is below and in the downloads.")
+    else:
+        st.dataframe(table.style.format("{:.4g}"), key="metrics")
+        st.caption(f"Scored on the {result.metrics['magvit']['n_cells']} filled cells that have ground truth. "
+                   "ADE: mean position error; FDE: error at each gap's last frame; in CSV units and in % of the "
+                   "scene's diagonal. PSNR and SSIM compare the rendered hidden frames with the ground truth's.")
+
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Download filled CSV", pred.to_csv(), file_name=run.csv_name, mime="text/csv",
+                       key="download", on_click="ignore", icon="⬇️", width="stretch")
+    c2.download_button("Download predicted video (GIF)", run.video, file_name=f"{run.stem}-predicted.gif",
+                       mime="image/gif", key="download_video", on_click="ignore", width="stretch")
+    c3.download_button("Download report (JSON)", run.report_json(), file_name=f"{run.stem}-report.json",
+                       mime="application/json", key="download_report", on_click="ignore", width="stretch")
+
+    left, right = st.columns([3, 1])
+    with left:
+        T = traj.n_frames
+        start = results.focus_window(pred.hidden | pred.filled.any(axis=1), STRIP_FRAMES)[0]
+        if T > STRIP_FRAMES:
+            start = st.slider("Frame strip starts at frame", 0, T - STRIP_FRAMES, start, key="strip")
+        st.image(views.strip_image(pred, start, min(T, start + STRIP_FRAMES)),
+                 caption="Rows: ground truth, what the model saw, its prediction, the error. Hidden frames in amber.")
+    with right:
+        a, b = run.window
+        st.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: ground truth beside the prediction")
+
+    shown = st.multiselect("Baselines to draw", list(kinviz.BASELINES), default=["linear"], key="baselines")
+    baselines = {m: result.baselines[m] for m in shown}
+    left, right = st.columns([3, 2])
+    left.plotly_chart(views.coords_figure(pred, baselines), key="coords")
+    right.plotly_chart(views.path_figure(pred, baselines), key="path")
+    if table is not None:
+        st.plotly_chart(views.error_figure(pred, baselines), key="errors")
+
+
+def main() -> None:
+    st.title("Predict")
+    predictor = cache.predictor()
+    st.caption(f"Model {results.model_version(predictor.meta)} on **{predictor.device.upper()}**")
+
+    st.subheader("1 · Choose a trajectory")
+    picked = pick_source()
+    if picked is None:
+        return
+    source_key, traj = picked
+    st.caption(f"**{traj.source_name}**: {traj.n_frames} frames, {traj.n_objects} object(s) "
+               f"({', '.join(traj.names)}), {int(traj.missing.sum())} missing cells.")
+    for note in traj.warnings:
+        st.info(note, icon="ℹ️")
+
+    st.subheader("2 · Choose the frames to hide")
+    spec, mask = choose_mask(source_key, traj)
+
+    st.subheader("3 · Fill them in")
+    ss.setdefault("steps", int(predictor.meta.get("decoding", {}).get("steps", 12)))
+    c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
+    c1.number_input("Seed", 0, 2**31 - 1, step=1, key="seed", help="Same seed, same prediction.")
+    c2.number_input("Decoding steps", 1, 64, step=1, key="steps", help="MaskGIT steps; MAGVIT uses 12.")
+    if not mask.any() and not traj.missing.any():
+        c3.button("Run", key="run", type="primary", disabled=True, help="Hide some frames first.")
+        st.info("Nothing to fill: hide some frames first.")
+    elif c3.button("Run", key="run", type="primary", width="stretch"):
+        run_model(predictor, source_key, traj, spec, mask)
+
+    run = ss.get("_run")
+    if run is not None and run.source == source_key:
+        if run.spec != spec:
+            st.info(f"These results are for mask '{run.spec}'. Press Run to fill '{spec}'.")
+        show_results(run)
+
+
+guard.page(main)
