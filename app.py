@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-st.set_page_config(layout="wide", page_title="kinviz", page_icon="🎯")
+st.set_page_config(layout="wide", page_title="kinviz", page_icon=":material/timeline:")
 
 PAGES = [
-    st.Page("pages/home.py", title="Overview", icon="🏠", default=True),
-    st.Page("pages/predict.py", title="Predict", icon="🎬", url_path="predict"),
-    st.Page("pages/examples.py", title="Examples", icon="🗂️", url_path="examples"),
-    st.Page("pages/evaluate.py", title="Evaluate", icon="📊", url_path="evaluate"),
-    st.Page("pages/model.py", title="Model", icon="🧠", url_path="model"),
+    st.Page("pages/home.py", title="Overview", icon=":material/home:", default=True),
+    st.Page("pages/predict.py", title="Predict", icon=":material/movie:", url_path="predict"),
+    st.Page("pages/examples.py", title="Examples", icon=":material/grid_view:", url_path="examples"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/leaderboard:", url_path="evaluate"),
+    st.Page("pages/model.py", title="Model", icon=":material/memory:", url_path="model"),
 ]
 
 st.navigation(PAGES).run()

@@ -179,3 +179,13 @@ def headline(meta: dict) -> dict | None:
             return {"task": entry.get("task", "?"), "examples": entry.get("examples"), "model": model,
                     "best": best, "best_value": others[best]}
     return None
+
+
+def highlight_best(table: pd.DataFrame):
+    """A Styler: numbers to 4 significant digits, the best method per column in bold on green."""
+    higher_is_better = [c for c in table.columns if c.startswith(("PSNR", "SSIM"))]
+    lower = [c for c in table.columns if c not in higher_is_better]
+    style = "font-weight: bold; background-color: #dff3e4"
+    return (table.style.format("{:.4g}")
+            .highlight_min(subset=lower, props=style)
+            .highlight_max(subset=higher_is_better, props=style))

@@ -44,7 +44,7 @@ def show(report, bundled: bool) -> None:
     st.subheader(f"Task '{report.task}' over {n} recording{'s' * (n != 1)}")
     summary = results.summary_table(report)
     left, right = st.columns([3, 2])
-    left.dataframe(summary.style.format("{:.4g}"), key="eval_summary")
+    left.dataframe(results.highlight_best(summary), key="eval_summary")
     left.caption("Means over the recordings of the hidden cells that have ground truth. ADE/FDE in % of each "
                  "scene's diagonal (comparable across files) and in CSV units.")
     bars = summary["ADE %"].reset_index().rename(columns={"index": "method"})

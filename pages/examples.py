@@ -29,7 +29,7 @@ def main() -> None:
                 st.caption(f"{row.frames} frames · {row.objects} object(s) · {row.layout} layout · "
                            f"{row.missing_cells} missing cells")
                 st.caption(row.description)
-                st.page_link("pages/predict.py", label="Open in Predict", icon="▶️",
+                st.page_link("pages/predict.py", label="Open in Predict", icon=":material/play_arrow:",
                              query_params={"example": row.name})
 
 

@@ -34,8 +34,9 @@ def main() -> None:
                        help="Mean position error over the hidden frames, in % of the scene's diagonal, "
                             f"over {head['examples']} recordings (from the checkpoint's record).")
     else:
-        cols[0].metric("Benchmark", "not in this checkpoint",
+        cols[0].metric("Benchmark", "—",
                        help="The checkpoint's record carries no benchmark yet; measure one on the Evaluate page.")
+        cols[0].caption("Not in this checkpoint's record yet: see Evaluate.")
     curve = meta.get("training", {}).get("curve", [])
     cols[1].metric("Token accuracy (validation)", f"{curve[-1]['val_token_acc']:.1%}" if curve else "—")
     cols[2].metric("Parameters", f"{sum(predictor.model.n_params().values()) / 1e6:.2f} M")
@@ -43,10 +44,10 @@ def main() -> None:
     st.caption(f"Model {results.model_version(meta)}. Numbers come from the checkpoint's own record.")
 
     cols = st.columns(4)
-    cols[0].page_link("pages/predict.py", label="Try it: Predict", icon="🎬")
-    cols[1].page_link("pages/examples.py", label="Browse examples", icon="🗂️")
-    cols[2].page_link("pages/evaluate.py", label="Model vs baselines", icon="📊")
-    cols[3].page_link("pages/model.py", label="Model card", icon="🧠")
+    cols[0].page_link("pages/predict.py", label="Try it: Predict", icon=":material/movie:")
+    cols[1].page_link("pages/examples.py", label="Browse examples", icon=":material/grid_view:")
+    cols[2].page_link("pages/evaluate.py", label="Model vs baselines", icon=":material/leaderboard:")
+    cols[3].page_link("pages/model.py", label="Model card", icon=":material/memory:")
 
 
 guard.page(main)

@@ -76,6 +76,7 @@ def set_mask(spec: str, n_frames: int) -> None:
         return
     named = spec.strip().lower()
     ss["_mask_spec"] = named if named in PRESETS else (kinviz.format_mask(mask) or "none")
+    ss["_mask_auto"] = False
     ss.pop("_mask_error", None)
 
 
@@ -104,8 +105,11 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
     T = traj.n_frames
     asked = st.query_params.get("mask")
     if asked is not None and asked != ss.get("_qp_mask"):  # a link or an edited URL sets the mask
-        ss["_mask_spec"] = asked
+        ss["_mask_spec"], ss["_mask_auto"] = asked, False
+    elif ss.get("_mask_for") != source_key and ss.get("_mask_auto", True):
+        ss["_mask_spec"] = None  # nobody chose the mask: a new file gets its own default
     spec = ss.get("_mask_spec") or default_spec(traj)
+    ss["_mask_auto"] = ss.get("_mask_auto", True) and spec == default_spec(traj)
     try:
         mask = kinviz.parse_mask(spec, T, seed=int(ss.get("seed", 0)))
     except kinviz.MaskError as e:
@@ -171,8 +175,8 @@ def show_results(run: results.Run) -> None:
     st.subheader("Results")
     st.markdown(
         f"Filled **{int(pred.filled.sum())}** cells on **{int(pred.filled.any(axis=1).sum())}** frames"
-        + (f"; {n_fallback} of them fell back to the linear baseline where the model's frame could not be read "
-           "(flagged in the CSV's `predicted` column like every filled cell)." if n_fallback else ".")
+        + (f"; for {n_fallback} of them the model's drawing could not be read with confidence, so the linear "
+           "baseline stands in there." if n_fallback else ".")
     )
 
     table = results.metrics_table(result)
@@ -180,14 +184,14 @@ def show_results(run: results.Run) -> None:
         st.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
                 "score and no numbers are shown. The prediction is below and in the downloads.")
     else:
-        st.dataframe(table.style.format("{:.4g}"), key="metrics")
+        st.dataframe(results.highlight_best(table), key="metrics")
         st.caption(f"Scored on the {result.metrics['magvit']['n_cells']} filled cells that have ground truth. "
                    "ADE: mean position error; FDE: error at each gap's last frame; in CSV units and in % of the "
                    "scene's diagonal. PSNR and SSIM compare the rendered hidden frames with the ground truth's.")
 
     c1, c2, c3 = st.columns(3)
     c1.download_button("Download filled CSV", pred.to_csv(), file_name=run.csv_name, mime="text/csv",
-                       key="download", on_click="ignore", icon="⬇️", width="stretch")
+                       key="download", on_click="ignore", icon=":material/download:", width="stretch")
     c2.download_button("Download predicted video (GIF)", run.video, file_name=f"{run.stem}-predicted.gif",
                        mime="image/gif", key="download_video", on_click="ignore", width="stretch")
     c3.download_button("Download report (JSON)", run.report_json(), file_name=f"{run.stem}-report.json",
@@ -227,7 +231,7 @@ def main() -> None:
     st.caption(f"**{traj.source_name}**: {traj.n_frames} frames, {traj.n_objects} object(s) "
                f"({', '.join(traj.names)}), {int(traj.missing.sum())} missing cells.")
     for note in traj.warnings:
-        st.info(note, icon="ℹ️")
+        st.info(note, icon=":material/info:")
 
     st.subheader("2 · Choose the frames to hide")
     spec, mask = choose_mask(source_key, traj)
