@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import KinvizError
+from .errors import KinvizError, MaskError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,9 +33,105 @@ def _train(args) -> int:
     return 0
 
 
+def _predict(args) -> int:
+    from .masks import parse_mask
+    from .predict import Predictor
+    from .trajectory import load_csv
+
+    traj = load_csv(args.input)
+    mask = parse_mask(args.mask, traj.n_frames, seed=args.seed)
+    for note in traj.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    if args.steps is not None and args.steps < 1:
+        raise MaskError(f"--steps must be at least 1, got {args.steps}")
+    predictor = Predictor.load(args.checkpoint, device=args.device)
+    pred = predictor.predict(traj, mask, seed=args.seed, steps=args.steps)
+    text = pred.to_csv()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8", newline="")
+        n = int(pred.filled.any(axis=1).sum())
+        print(f"filled {int(pred.filled.sum())} cells on {n} frames -> {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _evaluate(args) -> int:
+    import json
+
+    from .evaluate import METHODS, evaluate, load_many
+    from .predict import Predictor
+
+    trajectories = load_many(args.paths)
+    predictor = Predictor.load(args.checkpoint, device=args.device)
+    report = evaluate(predictor, trajectories, task=args.task, seed=args.seed, with_video=not args.no_video)
+    if args.json:
+        print(json.dumps(report.to_json()))
+        return 0
+    summary = report.summary()
+    print(f"task {args.task}: {len(trajectories)} examples, errors on hidden cells (% of scene diagonal)")
+    print(f"{'method':24s} {'ADE':>10s} {'ADE %':>8s} {'FDE %':>8s} {'PSNR':>7s} {'SSIM':>6s}")
+    for m in METHODS:
+        r = summary[m]
+        print(f"{m:24s} {r.get('ade', float('nan')):10.4g} {r.get('ade_pct', float('nan')):8.2f} "
+              f"{r.get('fde_pct', float('nan')):8.2f} {r.get('psnr', float('nan')):7.2f} {r.get('ssim', float('nan')):6.3f}")
+    return 0
+
+
+def _convert(args) -> int:
+    from .convert import convert
+
+    written = convert(args.examples, args.out, augment=args.augment, seed=args.seed)
+    print(f"wrote {len(written)} videos to {args.out}")
+    return 0
+
+
+def _bench(args) -> int:
+    from .bench import run_bench
+
+    run_bench(args)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m kinviz", description="Fill gaps in kinematics trajectories with a MAGVIT-style model.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    pr = sub.add_parser("predict", help="fill hidden frames and missing cells of a CSV")
+    pr.add_argument("input", metavar="IN.csv")
+    pr.add_argument("--mask", metavar="SPEC", help="frames to hide: indices and ranges (6-9,14) or interpolate|forecast|random; default: only missing cells")
+    pr.add_argument("--out", metavar="OUT.csv", help="where to write the filled CSV (default: stdout)")
+    pr.add_argument("--seed", type=int, default=0)
+    pr.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    pr.add_argument("--steps", type=int, help="MaskGIT decoding steps (default: the checkpoint's, 12)")
+    pr.add_argument("--checkpoint", help="checkpoint path (default: the bundled one, or $KINVIZ_CHECKPOINT)")
+    pr.set_defaults(func=_predict)
+
+    ev = sub.add_parser("evaluate", help="score the model against the baselines on CSV files")
+    ev.add_argument("paths", nargs="+", metavar="PATH", help="CSV files or folders of them")
+    ev.add_argument("--task", default="interpolate", choices=["interpolate", "forecast", "random"])
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    ev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ev.add_argument("--checkpoint", help="checkpoint path (default: the bundled one)")
+    ev.add_argument("--no-video", action="store_true", help="skip PSNR/SSIM (faster)")
+    ev.set_defaults(func=_evaluate)
+
+    cv = sub.add_parser("convert", help="render example CSVs into training videos with augmentations")
+    cv.add_argument("examples", metavar="EXAMPLES", help="folder of CSV files")
+    cv.add_argument("out", metavar="OUT", help="output folder")
+    cv.add_argument("--augment", type=int, default=4, help="augmented variants per example")
+    cv.add_argument("--seed", type=int, default=0)
+    cv.set_defaults(func=_convert)
+
+    be = sub.add_parser("bench", help="quality, speed and size benchmark; prints a Markdown table")
+    be.add_argument("--out", default="runs/bench.json", help="JSON results")
+    be.add_argument("--real", default="../shared/real-dev", help="folder of real trajectories to validate on")
+    be.add_argument("--per-family", type=int, default=6, help="held-out generated trajectories per family")
+    be.add_argument("--quick", action="store_true", help="fewer repeats and sizes (smoke)")
+    be.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    be.add_argument("--checkpoint", help="checkpoint path (default: the bundled one)")
+    be.set_defaults(func=_bench)
 
     t = sub.add_parser("train", help="train the tokenizer and the masked transformer")
     t.add_argument("--out", default="checkpoints/kinviz-magvit.safetensors", help="checkpoint path (.safetensors; .json beside it)")
@@ -61,4 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KinvizError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # unwritable --out, a folder given as a file, ...
+        print(f"error: {e.strerror or e}: {e.filename or ''}".rstrip(": "), file=sys.stderr)
         return 2

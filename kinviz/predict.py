@@ -208,8 +208,13 @@ class Predictor:
         seed: int = 0,
         steps: int | None = None,
         on_step: StepCallback | None = None,
+        oracle: bool = False,
     ) -> Prediction:
-        """Fill hidden frames and missing cells. Same seed, same output."""
+        """Fill hidden frames and missing cells. Same seed, same output.
+
+        ``oracle=True`` is the benchmark's floor, not a prediction: hidden frames get the tokens of
+        their true frames (read from the trajectory), so only the tokenizer and readout err.
+        """
         traj = trajectory
         T, K = traj.n_frames, traj.n_objects
         hidden = np.zeros(T, bool) if mask is None else np.asarray(mask, bool)
@@ -232,7 +237,8 @@ class Predictor:
         from_model = np.zeros((T, K), bool)
         model_frames: dict[int, list] = {}
         if windows:
-            decoded, framings = self._decode(known, windows, seed, steps, on_step)
+            truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
+            decoded, framings = self._decode(known, windows, seed, steps, on_step, truth)
             for w, frames, framing in zip(windows, decoded, framings):
                 pos, conf = readout(frames, framing, len(w.group))
                 for i, t in enumerate(w.frames):
@@ -249,7 +255,7 @@ class Predictor:
         positions = np.where(observed[..., None], traj.positions, positions)
         return Prediction(traj, hidden, positions, filled, confidence, fallback, seed, steps, model_frames)
 
-    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step):
+    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None):
         """Render, tokenise and decode every window in one batch -> frames (n, S, S, 3) float per window."""
         tok, tr = self.model.tokenizer, self.model.transformer
         n_max = max(len(w.frames) for w in windows)
@@ -265,7 +271,12 @@ class Predictor:
             vis = ~w.hidden[:, None] & np.isfinite(pos).all(-1)
             framing = Framing.from_observed(pos, vis, size)
             framings.append(framing)
-            video[b, : len(w.frames)] = render(pos, framing, hidden=w.hidden)
+            if truth is None:
+                video[b, : len(w.frames)] = render(pos, framing, hidden=w.hidden)
+            else:  # oracle: the true frames, drawn in the framing the observed frames chose
+                true_pos = np.full_like(pos, np.nan)
+                true_pos[:, : len(w.group)] = truth[w.frames][:, w.group]
+                video[b, : len(w.frames)] = render(true_pos, framing)
             hidden[b, : len(w.frames)] = w.hidden
             pad[b, : len(w.frames)] = False
         dev = self.device
@@ -293,7 +304,7 @@ class Predictor:
             digits = tok.encode(x)
             digits = digits.reshape(B, n_max, *digits.shape[1:])
             unknown = hid_t[:, :, None, None].expand(digits.shape[:4])
-            out = maskgit_decode(
+            out = digits if truth is not None else maskgit_decode(
                 tr, digits, unknown, task, frame_pad=pad_t, steps=steps, generator=gen,
                 temperature=dec.get("temperature", 1.0), choice_temperature=dec.get("choice_temperature", 4.5),
                 on_step=callback,

@@ -1,0 +1,192 @@
+"""``python -m kinviz bench``: quality, speed, size and training figures, as Markdown tables.
+
+Quality: for each motion family and task, the model against every baseline (ADE and FDE as % of
+the scene diagonal) on a held-out generated split (parameters drawn from a seed training never
+used) and on real trajectories; the tokenizer floor (``predict(..., oracle=True)``: the hidden
+frames' own tokens decoded) beside it. Speed: cold and warm latency for several sizes, load time,
+peak memory, the baselines' time on the same inputs. Training: the checkpoint's own record.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import generate
+from .baselines import BASELINES, fill_all
+from .checkpoint import default_path
+from .evaluate import load_many, score
+from .masks import TASKS, task_mask
+from .metrics import mean_over_examples, trajectory_metrics
+from .predict import Predictor
+from .trajectory import Trajectory, from_arrays
+
+HELD_OUT_SEED = 777_001  # training pools draw from seeds 0 and 10_000; this one is never used there
+COLUMNS = ("magvit", "floor") + BASELINES
+
+
+def held_out(per_family: int, n_frames: int = 48) -> list[tuple[str, Trajectory]]:
+    """(family, trajectory) pairs with fresh parameters, ``per_family`` of each family."""
+    rng = np.random.default_rng(HELD_OUT_SEED)
+    out = []
+    for family in generate.FAMILIES:
+        for i in range(per_family):
+            s = generate.simulate(family, rng, n_frames=n_frames)
+            out.append((family, from_arrays(s.times, s.positions, s.names)))
+    return out
+
+
+def quality(predictor: Predictor, items: list[tuple[str, Trajectory]], seed: int = 0) -> list[dict]:
+    """One row per (group, task, trajectory): ade_pct and fde_pct per method, floor included."""
+    rows = []
+    for group, traj in items:
+        for task in TASKS:
+            mask = task_mask(task, traj.n_frames, seed=seed)
+            result = score(predictor.predict(traj, mask, seed=seed), with_video=False)
+            floor = predictor.predict(traj, mask, seed=seed, oracle=True)
+            cells = floor.filled & ~traj.missing
+            metrics = result.metrics | {"floor": trajectory_metrics(traj.positions, floor.positions, cells)}
+            row = {"group": group, "task": task}
+            for m in COLUMNS:
+                row[f"{m}_ade"] = metrics[m]["ade_pct"]
+                row[f"{m}_fde"] = metrics[m]["fde_pct"]
+            row["fallback"] = float(result.prediction.fallback.sum() / max(1, result.prediction.filled.sum()))
+            rows.append(row)
+    return rows
+
+
+def quality_table(rows: list[dict], title: str) -> str:
+    """Markdown: group x task, ADE% (FDE%) per method, best baseline and whether the model beats it."""
+    lines = [f"**{title}** — ADE % of scene diagonal (FDE % in brackets); lower is better", "",
+             "| group | task | n | " + " | ".join(COLUMNS) + " | model vs best baseline |",
+             "|---|---|---|" + "---|" * len(COLUMNS) + "---|"]
+    groups = sorted({r["group"] for r in rows}) + ["all"]
+    for task in TASKS:
+        for g in groups:
+            sub = [r for r in rows if r["task"] == task and (g == "all" or r["group"] == g)]
+            if not sub:
+                continue
+            mean = mean_over_examples([{k: v for k, v in r.items() if k not in ("group", "task")} for r in sub])
+            cells = [f"{mean[f'{m}_ade']:.2f} ({mean[f'{m}_fde']:.2f})" for m in COLUMNS]
+            best = min(BASELINES, key=lambda b: mean[f"{b}_ade"])
+            verdict = "wins" if mean["magvit_ade"] < mean[f"{best}_ade"] else "loses"
+            name = f"**{g}**" if g == "all" else g
+            lines.append(f"| {name} | {task} | {len(sub)} | " + " | ".join(cells) + f" | {verdict} vs {best} |")
+    return "\n".join(lines)
+
+
+def _timed(fn, repeats: int) -> tuple[float, list[float]]:
+    """(first call seconds, later calls' seconds)."""
+    t = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return first, times
+
+
+def speed(path: Path, device: str, quick: bool) -> dict:
+    """Load time, cold/warm latency per size, the baselines' time, peak memory."""
+    loads = []
+    for _ in range(3):
+        t = time.perf_counter()
+        Predictor.load(path, device=device)
+        loads.append(time.perf_counter() - t)
+    predictor = Predictor.load(path, device=device)
+    rng = np.random.default_rng(0)
+    sizes = [16, 48, 256, 2000] + ([] if quick else [20000])
+    rows = []
+    for n in sizes:
+        for k in (1, 4):
+            for task in ("interpolate", "random"):
+                if task == "random" and n > 2000:
+                    continue  # thousands of separate gaps: minutes on a CPU, see the README
+                s = generate.simulate("collision" if k > 1 else "projectile", rng, n_frames=n)
+                pos = s.positions
+                if pos.shape[1] < k:  # collision has 2-3 pucks: add shifted copies to reach k objects
+                    pos = np.concatenate([pos] + [pos + 10.0 * (i + 1)] * ((k - 1) // pos.shape[1]), axis=1)[:, :k]
+                traj = from_arrays(s.times, pos[:, :k])
+                mask = task_mask(task, n, seed=0)
+                repeats = 1 if (quick or n >= 2000) else 9
+                cold, warm = _timed(lambda: predictor.predict(traj, mask, seed=0), repeats)
+                known = np.where(mask[:, None, None], np.nan, traj.positions)
+                _, base = _timed(lambda: fill_all(traj.times, known, mask), 3)
+                rows.append({
+                    "frames": n, "objects": k, "task": task, "cold_s": cold,
+                    "warm_median_s": float(np.median(warm)), "warm_p95_s": float(np.percentile(warm, 95)),
+                    "baselines_s": float(np.median(base)),
+                })
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"load_s_median": float(np.median(loads)), "load_s_max": float(max(loads)), "latency": rows,
+            "peak_rss_mb": peak_mb, "checkpoint_mb": path.stat().st_size / 1e6}
+
+
+def speed_table(sp: dict) -> str:
+    lines = [f"Model load: median {sp['load_s_median']:.2f} s (max {sp['load_s_max']:.2f} s); "
+             f"checkpoint {sp['checkpoint_mb']:.1f} MB; peak RSS of the benchmark process {sp['peak_rss_mb']:.0f} MB.", "",
+             "| frames | objects | mask | cold (s) | warm median (s) | warm p95 (s) | all 4 baselines (s) |",
+             "|---|---|---|---|---|---|---|"]
+    for r in sp["latency"]:
+        lines.append(f"| {r['frames']} | {r['objects']} | {r['task']} | {r['cold_s']:.3f} | {r['warm_median_s']:.3f} | "
+                     f"{r['warm_p95_s']:.3f} | {r['baselines_s']:.4f} |")
+    return "\n".join(lines)
+
+
+def training_table(meta: dict) -> str:
+    tr = meta.get("training", {})
+    curve = tr.get("curve") or [{}]
+    last = curve[-1]
+    D = meta.get("transformer", {}).get("digits", 8)
+    proto = meta.get("prototype", {})
+    return "\n".join([
+        "| run | data | steps | time | token loss (start -> end) | token accuracy (val) |",
+        "|---|---|---|---|---|---|",
+        f"| prototype (earlier) | {proto.get('videos', 140)} videos | {proto.get('epochs', 10)} epochs | ? | "
+        f"{proto.get('token_loss_start', 6.57)} -> {proto.get('token_loss_end', 5.85)} | not reported |",
+        f"| shipped checkpoint | {meta.get('data', {}).get('simulated_clips', '?')} simulated clips + "
+        f"{meta.get('data', {}).get('example_videos', '?')} example videos | {tr.get('transformer_steps_done', '?')} "
+        f"(+{tr.get('tokenizer_steps_done', '?')} tokenizer) | {tr.get('minutes', float('nan')):.0f} min | "
+        f"{curve[0].get('loss', float('nan')) * D:.2f} -> {last.get('val_loss', float('nan')) * D:.2f} (val) | "
+        f"{last.get('val_token_acc', float('nan')):.3f} |",
+        "",
+        f"Token loss is the cross-entropy of a whole token in nats (the sum over its {D} FSQ digits), the same "
+        "quantity as the prototype's loss over its codebook; the vocabularies differ, so compare trends, not values.",
+    ])
+
+
+def run_bench(args) -> dict:
+    path = Path(args.checkpoint or default_path())
+    device = "cuda" if (args.device in ("auto", "cuda") and torch.cuda.is_available()) else "cpu"
+    predictor = Predictor.load(path, device=device)
+    machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    if device == "cuda":
+        machine += f", GPU {torch.cuda.get_device_name(0)}"
+    out: dict = {"machine": machine, "device": device}
+    t0 = time.time()
+    gen_rows = quality(predictor, held_out(2 if args.quick else args.per_family))
+    out["quality_generated"] = gen_rows
+    md = [f"Machine: {machine}.", "", quality_table(gen_rows, "Held-out generated trajectories (48 frames)")]
+    real = Path(args.real)
+    if real.is_dir():
+        items = [(p.source_name.split("-")[0], p) for p in load_many([real])]
+        real_rows = quality(predictor, items)
+        out["quality_real"] = real_rows
+        md += ["", quality_table(real_rows, f"Real trajectories ({real.name})")]
+    out["quality_seconds"] = time.time() - t0
+    out["speed"] = speed(path, device, args.quick)
+    md += ["", speed_table(out["speed"]), "", training_table(predictor.meta)]
+    text = "\n".join(md)
+    print(text)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=1, default=float))
+    Path(args.out).with_suffix(".md").write_text(text + "\n")
+    return out
