@@ -1,0 +1,181 @@
+"""The model machinery on a tiny configuration: training, decoding, inference properties, checkpoints."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import torch
+
+import kinviz
+from kinviz.data import sample_clip, task_of, tokenize_clips
+from kinviz.maskgit import maskgit_decode
+from kinviz.predict import Predictor, plan_windows
+from kinviz.tokenizer import Tokenizer, TokenizerConfig
+from kinviz.train import RunConfig, mask_batch, model_configs, train, transformer_loss
+from kinviz.transformer import MaskedTransformer
+
+
+def _traj(n=40, k=2, seed=0):
+    rng = np.random.default_rng(seed)
+    s = kinviz.generate.simulate("collision" if k > 1 else "projectile", rng, n_frames=n)
+    return kinviz.from_arrays(s.times, s.positions[:, :k])
+
+
+def test_a_few_training_steps_lower_the_loss():
+    torch.manual_seed(0)
+    tok_cfg, tr_cfg = model_configs(tiny=True)
+    tok = Tokenizer(tok_cfg)
+    rng = np.random.default_rng(0)
+    pool = tokenize_clips(tok, [sample_clip(rng) for _ in range(16)])
+    tr = MaskedTransformer(tr_cfg)
+    opt = torch.optim.AdamW(tr.parameters(), lr=3e-3)
+    idx = torch.arange(16)
+    losses = []
+    for step in range(40):
+        g = torch.Generator().manual_seed(step % 4)  # a fixed set of masks: the loss must fall on it
+        loss, _, _ = transformer_loss(tr, pool, idx, g, "cpu", tr.mask_id)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5])
+
+
+def test_training_masks_only_hidden_frames_tokens():
+    digits = torch.randint(0, 8, (6, 16, 4, 4, 8))
+    hidden = torch.zeros(6, 16, dtype=torch.bool)
+    hidden[:, 5:9] = True
+    inputs, masked = mask_batch(digits, hidden, torch.Generator().manual_seed(0), mask_id=8)
+    assert not masked[~hidden].any(), "observed tokens are never masked"
+    assert (masked.flatten(1).sum(1) >= 1).all()
+    assert ((inputs == 8).all(-1) == masked).all()
+    torch.testing.assert_close(inputs[~masked], digits[~masked])
+
+
+@pytest.mark.parametrize("steps", [1, 4, 12])
+def test_decoding_fills_every_hidden_token(steps):
+    torch.manual_seed(0)
+    tr = MaskedTransformer(model_configs(tiny=True)[1]).eval()
+    digits = torch.randint(0, 8, (2, 16, 4, 4, 8))
+    unknown = torch.zeros(2, 16, 4, 4, dtype=torch.bool)
+    unknown[:, 6:11] = True
+    calls = []
+    out = maskgit_decode(tr, digits, unknown, torch.tensor([0, 2]), steps=steps,
+                         generator=torch.Generator().manual_seed(0), on_step=lambda s, n, d: calls.append(s))
+    assert (out < 8).all(), "no [MASK] left"
+    torch.testing.assert_close(out[~unknown], digits[~unknown])
+    assert calls == list(range(steps))
+
+
+def test_task_token_follows_the_gap_shape():
+    h = np.zeros(16, bool)
+    h[5:9] = True
+    assert task_of(h) == "interpolate"
+    h[:] = False
+    h[12:] = True
+    assert task_of(h) == "forecast"
+    h[2] = True
+    assert task_of(h) == "arbitrary"
+
+
+@pytest.mark.parametrize("n,gap", [(10, (3, 5)), (48, (16, 31)), (400, (10, 300)), (48, (40, 47)), (48, (0, 3))])
+def test_windows_cover_every_gap_frame_with_context(n, gap):
+    hidden = np.zeros(n, bool)
+    hidden[gap[0] : gap[1] + 1] = True
+    windows = plan_windows(hidden, [0], 16)
+    targets = np.concatenate([w.targets for w in windows])
+    assert sorted(targets) == list(range(gap[0], gap[1] + 1))
+    for w in windows:
+        assert len(w.frames) <= 16 and (np.diff(w.frames) > 0).all()
+        assert (~w.hidden).sum() >= 2, "every window has observed context"
+
+
+def test_prediction_is_finite_keeps_observed_cells_and_is_reproducible(tiny_checkpoint):
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    traj = _traj(40, 2)
+    mask = kinviz.parse_mask("10-19,33", 40)
+    a = p.predict(traj, mask, seed=3)
+    b = p.predict(traj, mask, seed=3)
+    assert np.isfinite(a.positions).all()
+    np.testing.assert_array_equal(a.positions[~mask], traj.positions[~mask])
+    np.testing.assert_array_equal(a.positions, b.positions)
+    assert a.filled[mask].all() and not a.filled[~mask].any()
+    for kind in ("truth", "input", "pred", "error"):
+        video = a.video(kind)
+        assert video.shape == (40, 64, 64, 3) and video.dtype == np.uint8
+    assert not a.video("input")[mask].any(), "the model's input shows nothing of hidden frames"
+
+
+def test_hidden_values_cannot_influence_the_prediction(tiny_checkpoint):
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    traj = _traj(48, 3, seed=5)
+    mask = kinviz.task_mask("random", 48, seed=1) | kinviz.task_mask("interpolate", 48)
+    changed = traj.positions.copy()
+    changed[mask] = np.random.default_rng(9).normal(scale=1e3, size=changed[mask].shape)
+    other = kinviz.from_arrays(traj.times, changed, traj.names)
+    a, b = p.predict(traj, mask, seed=0), p.predict(other, mask, seed=0)
+    np.testing.assert_array_equal(a.positions, b.positions)
+
+
+def test_missing_cells_are_always_predicted(tiny_checkpoint):
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    traj = kinviz.load_csv(b"time,x,y\n0,0,0\n1,1,1\n2,,\n3,3,3\n4,4,4\n5,5,5\n")
+    pred = p.predict(traj)
+    assert pred.filled[2, 0] and pred.filled.sum() == 1 and np.isfinite(pred.positions).all()
+    out = kinviz.load_csv(pred.to_csv())
+    assert np.isfinite(out.positions).all()
+
+
+@pytest.mark.parametrize("n,k", [(4, 1), (16, 3), (37, 4), (300, 1)])
+def test_any_length_and_object_count(tiny_checkpoint, n, k):
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    traj = _traj(n, min(k, 3))
+    pos = np.concatenate([traj.positions] * 2, axis=1)[:, :k] if k > 3 else traj.positions
+    traj = kinviz.from_arrays(traj.times, pos)
+    mask = kinviz.task_mask("forecast", n)
+    steps = []
+    pred = p.predict(traj, mask, on_step=lambda s, total, idx, frames: steps.append((s, total, len(idx), frames.shape)))
+    assert np.isfinite(pred.positions).all()
+    assert len(steps) == 12 and steps[0][3][1:] == (32, 32, 3)
+
+
+def test_checkpoint_round_trip(tiny_checkpoint, tmp_path):
+    m = kinviz.load_checkpoint(tiny_checkpoint)
+    again = tmp_path / "again.safetensors"
+    kinviz.checkpoint.save_checkpoint(again, m.tokenizer, m.transformer, m.meta)
+    n = kinviz.load_checkpoint(again)
+    for a, b in zip(m.transformer.state_dict().values(), n.transformer.state_dict().values()):
+        torch.testing.assert_close(a, b)
+    assert n.meta["training"] == m.meta["training"]
+
+
+def test_truncated_or_altered_checkpoint_is_refused(tiny_checkpoint, tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    shutil.copy(tiny_checkpoint, bad)
+    shutil.copy(tiny_checkpoint.with_suffix(".json"), bad.with_suffix(".json"))
+    data = bad.read_bytes()
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(kinviz.CheckpointError, match="truncated or altered"):
+        kinviz.load_checkpoint(bad)
+    meta = json.loads(bad.with_suffix(".json").read_text())
+    meta["transformer"]["dim"] = 64
+    bad.write_bytes(data)
+    bad.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(kinviz.CheckpointError, match="does not fit"):
+        kinviz.load_checkpoint(bad)
+    with pytest.raises(kinviz.CheckpointError, match="no checkpoint"):
+        kinviz.load_checkpoint(tmp_path / "none.safetensors")
+
+
+def test_resume_continues_from_the_saved_step(tmp_path):
+    out = tmp_path / "r.safetensors"
+    run = RunConfig(out=out, clips=60, tokenizer_steps=5, steps=10, batch=4, save_every=5, tiny=True)
+    train(run)
+    run.steps, run.resume = 15, True
+    train(run)
+    meta = kinviz.read_meta(out)
+    assert meta["training"]["transformer_steps_done"] == 15
+    assert [c["step"] for c in meta["training"]["curve"]] == [5, 10, 15]
