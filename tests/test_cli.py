@@ -1,0 +1,128 @@
+"""The command line's contract: exit codes, `error:` lines, the JSON keys, real files in and out."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kinviz
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = kinviz.EXAMPLES_DIR / "projectile-01.csv"
+
+
+def run(*args, env=None, stdin=None):
+    return subprocess.run([sys.executable, "-m", "kinviz", *map(str, args)], cwd=ROOT, capture_output=True,
+                          text=True, env=env, input=stdin, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def env(tiny_checkpoint):
+    """The CLI against the tiny checkpoint: the contract does not depend on the weights."""
+    return dict(os.environ, KINVIZ_CHECKPOINT=str(tiny_checkpoint))
+
+
+def test_predict_writes_the_input_layout_with_hidden_frames_filled_and_flagged(env, tmp_path):
+    out = tmp_path / "out.csv"
+    r = run("predict", EXAMPLE, "--mask", "6-9,14", "--out", out, "--seed", "1", env=env)
+    assert r.returncode == 0, r.stderr
+    src, got = pd.read_csv(EXAMPLE, dtype=str), pd.read_csv(out, dtype=str)
+    assert list(got.columns) == list(src.columns) + ["predicted"]
+    flagged = {6, 7, 8, 9, 14}
+    assert set(np.flatnonzero(got["predicted"].astype(int))) == flagged
+    keep = [i for i in range(len(src)) if i not in flagged]
+    pd.testing.assert_frame_equal(got.loc[keep, src.columns], src.loc[keep], check_index_type=False)
+    assert np.isfinite(got.drop(columns="time").astype(float).to_numpy()).all()
+
+
+def test_predict_to_stdout_is_deterministic_for_a_seed(env):
+    a = run("predict", EXAMPLE, "--mask", "interpolate", "--seed", "4", env=env)
+    b = run("predict", EXAMPLE, "--mask", "interpolate", "--seed", "4", env=env)
+    assert a.returncode == 0 and a.stdout == b.stdout and a.stdout.startswith("time,")
+
+
+def test_predict_without_mask_fills_only_missing_cells(env, tmp_path):
+    src = tmp_path / "gaps.csv"
+    src.write_text("t,x,y\n0,0,0\n1,1,2\n2,,\n3,3,6\n4,4,8\n")
+    r = run("predict", src, env=env)
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(__import__("io").StringIO(r.stdout))
+    assert table["predicted"].tolist() == [0, 0, 1, 0, 0]
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["predict", "missing.csv"], "not found"),
+    (["predict", EXAMPLE, "--mask", "5-x"], "not a frame number"),
+    (["predict", EXAMPLE, "--mask", "9-6"], "reversed"),
+    (["predict", EXAMPLE, "--mask", "0-100000"], "out of range"),
+    (["predict", EXAMPLE, "--steps", "0"], "at least 1"),
+    (["predict", EXAMPLE, "--device", "tpu"], "invalid choice"),
+    (["predict", EXAMPLE, "--checkpoint", "nowhere.safetensors"], "no checkpoint"),
+    (["evaluate", "nowhere"], "not found"),
+    (["evaluate", EXAMPLE, "--task", "dance"], "invalid choice"),
+    (["convert", "nowhere", "out"], "not found"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_exits_2_with_one_error_line(env, args, fragment):
+    r = run(*args, env=env)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("content", [b"", b"time,x,y\n", b"<html><body>hi</body></html>", b"\x00\x01\x02\xff" * 50,
+                                     b'{"x": [1, 2]}', b"time,x,y\n0,1,2\n1,abc,3\n2,1,1\n3,1,1\n"])
+def test_bad_csv_exits_2(env, tmp_path, content):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    r = run("predict", bad, env=env)
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_evaluate_json_is_exactly_one_object_with_every_method(env):
+    r = run("evaluate", EXAMPLE, kinviz.EXAMPLES_DIR / "pendulum-01.csv", "--task", "forecast", "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["task"] == "forecast" and report["examples"] == 2
+    assert set(report["methods"]) == {"magvit", "linear", "cubic", "constant_velocity", "constant_acceleration"}
+    for m in report["methods"].values():
+        assert {"ade", "ade_pct", "fde_pct", "psnr"} <= set(m)
+        assert m["ade"] >= 0 and m["ade_pct"] >= 0
+
+
+def test_evaluate_table_on_a_folder(env, tmp_path):
+    for name in ("spring-01.csv", "orbit-01.csv"):
+        (tmp_path / name).write_bytes((kinviz.EXAMPLES_DIR / name).read_bytes())
+    r = run("evaluate", tmp_path, "--task", "random", "--no-video", env=env)
+    assert r.returncode == 0 and "magvit" in r.stdout and "2 examples" in r.stdout
+
+
+def test_convert_makes_augmented_videos_reproducibly(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("projectile-01.csv", "collision-01.csv"):
+        (src / name).write_bytes((kinviz.EXAMPLES_DIR / name).read_bytes())
+    outs = []
+    for i in range(2):
+        r = run("convert", src, tmp_path / f"out{i}", "--augment", "4")
+        assert r.returncode == 0, r.stderr
+        outs.append(sorted((tmp_path / f"out{i}").glob("*.npz")))
+    assert len(outs[0]) == 8 and len(list((tmp_path / "out0").glob("*.mp4"))) == 8
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(np.load(a)["frames"], np.load(b)["frames"])
+    video = np.load(outs[0][0])
+    assert video["frames"].dtype == np.uint8 and video["frames"].shape[1:] == (32, 32, 3)
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate", "train", "convert", "bench"])
+def test_help(command):
+    r = run(command, "--help")
+    assert r.returncode == 0 and "usage:" in r.stdout
