@@ -1,0 +1,308 @@
+"""The whole path a person takes, in a real browser: `streamlit run app.py` driven by Debian's Chromium.
+
+Issue 4: open /predict?mask=5-9, upload a CSV, run, download, and find frames 5-9 filled and
+flagged; every page renders without an exception (screenshots go to artifacts/screenshots/).
+Issue 5: twenty malformed uploads in one session each get a message, the server stays up, and the
+next good upload still predicts.
+
+Uses the shipped checkpoint, or $KINVIZ_CHECKPOINT when set (the server inherits the environment).
+Run alone with `pytest -m browser`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from playwright.sync_api import expect
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import kinviz  # noqa: E402
+from kinviz.checkpoint import default_path  # noqa: E402  (honours $KINVIZ_CHECKPOINT, as the app does)
+from appserver import (  # noqa: E402
+    CHROMIUM, DOWNLOAD_BUTTON, DRAWN_JS, EXCEPTION, FRESH_ERROR, LAUNCH, RUN_BUTTON, SETTLED_JS, UPLOAD_INPUT,
+    UPLOAD_REFUSED,
+    RunCounter, healthy, projectile_csv, streamlit_server, upload_payload,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM} (apt install chromium)"
+    ),
+]
+
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PAGES = {"home": "", "predict": "predict", "examples": "examples", "evaluate": "evaluate", "model": "model"}
+PAGE_S = 180  # a page's script run, the first one loading the model on a busy CPU
+RUN_S = 300  # one prediction on the CPU
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    checkpoint = default_path()  # what the app will load
+    assert checkpoint.exists(), f"no checkpoint at {checkpoint}: train one, or point $KINVIZ_CHECKPOINT at one"
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with streamlit_server(log=log) as s:
+        yield s
+
+
+@pytest.fixture(autouse=True)
+def server_log_clean(server):
+    """The app turns unexpected exceptions into one-line errors, so the server log is where they show."""
+    start = server.log.stat().st_size
+    yield
+    with open(server.log, errors="replace") as f:
+        f.seek(start)
+        text = f.read()
+    assert "Traceback" not in text, f"the server logged a traceback during the test:\n{text[-3000:]}"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(**LAUNCH)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(PAGE_S * 1000)
+    page.runs = RunCounter(page)
+    yield page
+    context.close()
+
+
+# ----------------------------------------------------------------------------- driving the page
+
+
+def settle(page, token: int, timeout_s: float = PAGE_S, *, upload: str | None = None, or_shown=None) -> bool:
+    """Wait until a run requested after `token` is over and the page is idle (see `RunCounter`).
+
+    Returns True when the locator `or_shown` matched instead.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.runs.idle_after(token, upload):
+        if or_shown is not None and or_shown.count():
+            while page.runs.done != page.runs.requests:  # the uploader may rerun on its own
+                assert time.monotonic() < deadline, f"the app did not settle within {timeout_s:.0f} s"
+                page.wait_for_timeout(50)
+            drawn(page)
+            return True
+        assert time.monotonic() < deadline, f"the app did not finish a run within {timeout_s:.0f} s"
+        page.wait_for_timeout(50)
+    drawn(page)
+    return False
+
+
+def drawn(page) -> None:
+    """The run is over on the wire; wait until the page has drawn it too."""
+    page.evaluate(DRAWN_JS)
+    page.wait_for_function(SETTLED_JS)
+
+
+def open_page(page, url: str) -> None:
+    token = page.runs.requests
+    page.goto(url)
+    settle(page, token)
+
+
+def upload(page, name: str, data) -> bool:
+    """Upload a file; True when Streamlit's uploader refused it itself (size, type) and the app never saw it."""
+    token = page.runs.requests
+    page.set_input_files(UPLOAD_INPUT, upload_payload(name, data))
+    refused = page.locator('[data-testid="stFileChip"]').filter(has_text=name).filter(has_text=UPLOAD_REFUSED)
+    return settle(page, token, upload=name, or_shown=refused)
+
+
+def run_prediction(page) -> None:
+    token = page.runs.requests
+    page.click(RUN_BUTTON)
+    settle(page, token, RUN_S)
+    page.wait_for_selector(DOWNLOAD_BUTTON)
+
+
+def snapshot(page, name: str) -> None:
+    """Save the whole page (Streamlit scrolls inside stMain, so grow the viewport to fit) once plots are drawn."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))",
+        timeout=30_000,
+    )
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 8000)})
+    page.wait_for_timeout(500)  # let plots re-layout to the new size
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    page.set_viewport_size(size)
+
+
+def assert_no_exception(page, where: str) -> None:
+    shown = page.locator(EXCEPTION)
+    assert shown.count() == 0, f"{where}: the page shows an exception: {shown.first.inner_text()[:500]}"
+
+
+# ----------------------------------------------------------------------------- issue 4: the main path
+
+
+def test_a_deep_link_gets_the_router(server, page):
+    """A shared link opened on a fresh server must run app.py, not Streamlit's pages/ fallback.
+
+    Streamlit runs pages/<name>.py on its own (MPA v1: no set_page_config, a nav listing 'app')
+    until some session has run app.py's st.navigation. Keep this test first: it needs a server that
+    has not served '/' yet.
+    """
+    open_page(page, f"{server.url}/predict?mask=5-9")
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav).to_contain_text("Overview")  # app.py's title for the landing page
+    expect(nav).not_to_contain_text("app")
+
+
+
+def test_predict_upload_run_download(server, page, tmp_path):
+    source = projectile_csv(24)
+    open_page(page, f"{server.url}/predict?mask=5-9")
+    upload(page, "throw.csv", source)
+    assert_no_exception(page, "after the upload")
+    ends = page.locator(".st-key-mask input[type=range]")  # the range slider's two thumbs
+    expect(ends).to_have_count(2)
+    expect(ends.first).to_have_value("5")
+    expect(ends.last).to_have_value("9")
+
+    run_prediction(page)
+    assert_no_exception(page, "after Run")
+    snapshot(page, "predict-results")
+    with page.expect_download() as download:
+        page.click(DOWNLOAD_BUTTON)
+    path = tmp_path / "filled.csv"
+    download.value.save_as(path)
+
+    # Frames 5-9 filled and flagged; every observed row exactly as uploaded.
+    traj = kinviz.load_csv(path)
+    assert traj.n_frames == 24 and traj.n_objects == 1
+    assert np.isfinite(traj.positions).all(), "the download still has missing positions"
+    out, src = pd.read_csv(path), pd.read_csv(io.StringIO(source))
+    hidden = out.index.isin(range(5, 10))
+    assert out["predicted"].tolist() == hidden.astype(int).tolist()
+    pd.testing.assert_frame_equal(out.loc[~hidden, ["time", "x", "y"]], src.loc[~hidden])
+    assert np.allclose(out["time"], src["time"])
+
+
+def test_every_page_renders(server, page):
+    for name, path in PAGES.items():
+        open_page(page, f"{server.url}/{path}")
+        assert_no_exception(page, f"page /{path}")
+        assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"page /{path} is blank"
+        snapshot(page, name)
+
+
+# ----------------------------------------------------------------------------- issue 5: bad input
+
+
+def _table(rows: list[str]) -> str:
+    return "\n".join(rows) + "\n"
+
+
+def _bad_uploads() -> dict[str, bytes | str]:
+    """Twenty-odd files a person might hand the app by mistake, each refused by the reader."""
+    good = projectile_csv(24).splitlines()
+    header, rows = good[0], good[1:]
+    many = ",".join(f"o{k}_x,o{k}_y" for k in range(17))
+    return {
+        "empty.csv": b"",
+        "blank-lines.csv": "\n\n   \n\n",
+        "header-only.csv": "time,x,y\n",
+        "three-rows.csv": _table([header, *rows[:3]]),
+        "web-page.csv": "<!DOCTYPE html><html><body><table><tr><td>time</td><td>x</td></tr></table></body></html>\n",
+        "json-inside.csv": json.dumps({"time": [0, 1, 2, 3, 4], "x": [1, 2, 3, 4, 5], "y": [5, 4, 3, 2, 1]}),
+        "track.json": json.dumps({"time": [0, 1, 2, 3, 4], "x": [1, 2, 3, 4, 5]}),  # the uploader's type filter
+        "binary.csv": bytes(range(256)) * 8,
+        "latin1.csv": _table(["time,x,y", *rows]).replace("time", "tíme").encode("latin-1"),
+        "bom-garbage.csv": b"\xef\xbb\xbf" + bytes([0xC3, 0x28, 0xA0, 0xA1, 0xE2, 0x28, 0xA1]) * 50,
+        "text-in-x.csv": _table([header, *rows[:13], "0.65,abc,1.0", *rows[14:]]),
+        "inf.csv": _table([header, *rows[:5], "0.25,inf,1.0", *rows[6:]]),
+        "x-without-y.csv": _table(["time,x", *(r.rsplit(",", 1)[0] for r in rows)]),
+        "no-time.csv": _table(["a,b,c", *rows]),
+        "duplicate-times.csv": _table([header, *rows, rows[3]]),
+        "ragged.csv": _table([header, *rows[:7], rows[7] + ",12", *rows[8:]]),
+        "missing-time.csv": _table([header, *rows[:4], ",1.0,2.0", *rows[5:]]),
+        "all-missing.csv": _table([header, *(f"{i * 0.05:.2f},," for i in range(24))]),
+        "17-objects.csv": _table(["time," + many, *(f"{i}," + ",".join(["1.0"] * 34) for i in range(24))]),
+        "20001-frames.csv": _table([header, *(f"{i},{i * 0.1:.1f},1.0" for i in range(20_001))]),
+        "semicolon-mangled.csv": _table(["time;x;y", *(r.replace(",", ";").replace(".", ",") for r in rows)]),
+        "duplicate-columns.csv": _table(["time,x,y,x", *(r + ",0" for r in rows)]),
+        "huge-field.csv": _table([header, "0," + "9" * 200_000 + ",1", *rows[1:]]),
+        "long-no-name.csv": _table(["time,object,x,y", *(f"{i},{'ball' if i != 6 else ''},1,2" for i in range(24))]),
+        # Past the reader's 10 MB and Streamlit's maxUploadSize (10, in the uploader's decimal MB).
+        # The name stays short: the uploader's file chip truncates long ones.
+        "10.2-MB.csv": "time,x,y\n" + "0,1,2 " * 1_700_000,
+    }
+
+
+def _words(text: str) -> list[str]:
+    """The words of a message that survive markdown rendering, for comparing shown text with raised text."""
+    return [w.strip(".,:;()'\"") for w in text.split() if not re.search(r"[<>*_`\[\]#\\]", w)]
+
+
+def _shown_error(page, words: list[str], timeout_s: float = 15) -> str | None:
+    """None once a current st.error holds all `words`; else the error text shown at the deadline."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        shown = " ".join(page.locator(FRESH_ERROR).all_inner_texts())
+        if shown and all(w in shown for w in words):
+            return None
+        if time.monotonic() > deadline:
+            return shown or "no error message"
+        page.wait_for_timeout(100)
+
+
+def test_bad_uploads_show_a_message_and_the_app_survives(server, page):
+    bad = _bad_uploads()
+    assert len(bad) >= 20
+
+    # A mangled link is no reason for a traceback either.
+    open_page(page, f"{server.url}/predict?mask=banana&example=no-such-example")
+    assert_no_exception(page, "?mask=banana&example=no-such-example")
+    open_page(page, f"{server.url}/predict?mask=5-9")
+
+    problems = []
+    for name, data in bad.items():
+        raw = data.encode() if isinstance(data, str) else data
+        with pytest.raises(kinviz.CSVError) as refused:  # the test data really is bad
+            kinviz.load_csv(raw)
+        by_uploader = upload(page, name, data)
+        if page.locator(EXCEPTION).count():
+            problems.append(f"{name}: exception on the page: {page.locator(EXCEPTION).first.inner_text()[:200]}")
+        elif by_uploader:
+            pass  # Streamlit's uploader refused it before the app saw it: that is a message too
+        else:
+            shown = _shown_error(page, _words(str(refused.value))[:8])
+            if shown is not None:
+                problems.append(f"{name}: shows {shown!r}, not the reader's message {str(refused.value)!r}")
+        if not healthy(server.url):
+            problems.append(f"{name}: the server stopped answering /_stcore/health")
+            break
+    assert not problems, "\n".join(problems)
+
+    # The same session still works: a good file uploads and predicts.
+    upload(page, "good.csv", projectile_csv(24))
+    expect(page.locator(FRESH_ERROR)).to_have_count(0)  # the last bad file's error is gone
+    run_prediction(page)
+    assert_no_exception(page, "the good upload after the bad ones")
