@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from kinviz_app import guard
+
 st.set_page_config(layout="wide", page_title="kinviz", page_icon=":material/timeline:")
 
 PAGES = [
@@ -12,4 +14,6 @@ PAGES = [
     st.Page("pages/model.py", title="Model", icon=":material/memory:", url_path="model"),
 ]
 
-st.navigation(PAGES).run()
+nav = st.navigation(PAGES)
+guard.route(PAGES)
+nav.run()

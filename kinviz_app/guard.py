@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Callable
 
 import streamlit as st
@@ -18,10 +19,30 @@ def one_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
+ROUTED, PENDING = "_kinviz_routed", "_kinviz_deep_link"
+
+
+def route(pages: list) -> None:
+    """Called by app.py after st.navigation: marks the session routed and finishes a deep link
+    that Streamlit's legacy pages/ runner caught before app.py had ever run (see ``page``)."""
+    st.session_state[ROUTED] = True
+    pending = st.session_state.pop(PENDING, None)
+    if pending:
+        stem, params = pending
+        target = next((p for p in pages if p.url_path == stem or (p.url_path == "" and stem == "home")), None)
+        if target is not None:
+            st.switch_page(target, query_params=params)
+
+
 def page(body: Callable[[], None]) -> None:
     """Run a page's body. kinviz's own errors are meant for people and shown as they are; anything
     else is logged with its traceback on the server and shown as one line. Streamlit's rerun and
     stop signals are BaseExceptions and pass through untouched."""
+    if not st.session_state.get(ROUTED):
+        # A shared link opened on a fresh server: Streamlit ran this file through its legacy
+        # pages/ runner, without app.py. Hand over to the router, remembering page and parameters.
+        st.session_state[PENDING] = (Path(body.__code__.co_filename).stem, st.query_params.to_dict())
+        st.switch_page("app.py")
     try:
         body()
     except kinviz.KinvizError as e:
