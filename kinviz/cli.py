@@ -131,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--quick", action="store_true", help="fewer repeats and sizes (smoke)")
     be.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     be.add_argument("--checkpoint", help="checkpoint path (default: the bundled one)")
+    be.add_argument("--record", action="store_true", help="store the held-out means in the checkpoint's JSON record")
     be.set_defaults(func=_bench)
 
     t = sub.add_parser("train", help="train the tokenizer and the masked transformer")
