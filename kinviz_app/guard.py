@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 from pathlib import Path
 from typing import Callable
@@ -20,6 +22,18 @@ def one_line(error: BaseException) -> str:
 
 
 ROUTED, PENDING = "_kinviz_routed", "_kinviz_deep_link"
+
+try:  # glibc keeps freed arenas; giving them back keeps a long-running server's memory flat
+    _LIBC = ctypes.CDLL("libc.so.6")
+except OSError:  # not glibc (macOS, musl): nothing to trim
+    _LIBC = None
+
+
+def release_memory() -> None:
+    """Return freed heap memory to the OS (after a run, large frame arrays have been dropped)."""
+    if _LIBC is not None:
+        gc.collect()
+        _LIBC.malloc_trim(0)
 
 
 def route(pages: list) -> None:

@@ -164,8 +164,10 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
     pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step)
     bar.progress(1.0, text="Scoring against the baselines and drawing the videos…")
     ss["_run"] = results.build_run(pred, source=source_key, spec=spec, meta=predictor.meta, device=predictor.device)
+    del pred
     bar.empty()
     anim.empty()
+    guard.release_memory()
 
 
 def show_results(run: results.Run) -> None:
