@@ -125,7 +125,8 @@ def speed(path: Path, device: str, quick: bool) -> dict:
                 s = generate.simulate("collision" if k > 1 else "projectile", rng, n_frames=n)
                 pos = s.positions
                 if pos.shape[1] < k:  # collision has 2-3 pucks: add shifted copies to reach k objects
-                    pos = np.concatenate([pos] + [pos + 10.0 * (i + 1)] * ((k - 1) // pos.shape[1]), axis=1)[:, :k]
+                    copies = [pos + 10.0 * (i + 1) for i in range(k // pos.shape[1])]
+                    pos = np.concatenate([pos] + copies, axis=1)[:, :k]
                 traj = from_arrays(s.times, pos[:, :k])
                 mask = task_mask(task, n, seed=0)
                 repeats = 1 if (quick or n >= 2000) else 9

@@ -75,8 +75,9 @@ class Tokenizer(nn.Module):
             prev = c
         dec += [nn.GroupNorm(8, prev), nn.SiLU(), nn.Conv2d(prev, 3, 3, padding=1)]
         self.decoder = nn.Sequential(*dec)
-        self.fsq = FSQ(levels=list(cfg.levels))
-        self.register_buffer("levels", torch.tensor(cfg.levels), persistent=False)
+        # return_indices=False: FSQ would otherwise materialise its implicit codebook, 8**8 codes
+        # x 8 floats (537 MB, 2 s at load); the digits are all the transformer needs.
+        self.fsq = FSQ(levels=list(cfg.levels), return_indices=False)
 
     # -- continuous path (training) ---------------------------------------------------------------
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
@@ -94,20 +95,11 @@ class Tokenizer(nn.Module):
     @torch.no_grad()
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
         """frames (B, 3, H, W) in [0, 1] -> digits (B, h, w, D) int64."""
-        _, idx = self.fsq(self.encoder(frames))  # idx (B, h, w)
-        return self.index_to_digits(idx.long())
+        q, _ = self.fsq(self.encoder(frames))  # (B, D, h, w), each digit on FSQ's grid in [-1, 1]
+        return torch.round(self.fsq._scale_and_shift(q.permute(0, 2, 3, 1))).long()
 
     @torch.no_grad()
     def decode(self, digits: torch.Tensor) -> torch.Tensor:
         """digits (B, h, w, D) -> frames (B, 3, H, W) in [0, 1]."""
-        q = self.fsq.indices_to_codes(self.digits_to_index(digits))  # (B, D, h, w)
+        q = self.fsq._scale_and_shift_inverse(digits.float()).permute(0, 3, 1, 2)  # (B, D, h, w)
         return torch.sigmoid(self.decoder(q))
-
-    def index_to_digits(self, idx: torch.Tensor) -> torch.Tensor:
-        """FSQ's mixed-radix code index (...,) -> per-level digits (..., D)."""
-        basis = self.fsq._basis.long()
-        return (idx.unsqueeze(-1) // basis) % self.levels
-
-    def digits_to_index(self, digits: torch.Tensor) -> torch.Tensor:
-        """(..., D) digits -> (...,) FSQ code index."""
-        return (digits * self.fsq._basis.long()).sum(-1)
