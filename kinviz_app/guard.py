@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import kinviz
 
@@ -48,11 +49,19 @@ def route(pages: list) -> None:
             st.switch_page(target, query_params=params)
 
 
+def _run_without_router(body: Callable[[], None]) -> bool:
+    """True when the server's entrypoint is another file (app.py) that has not run for this session:
+    Streamlit's legacy pages/ runner started this page. A page run on its own (AppTest) is not."""
+    ctx = get_script_run_ctx()
+    main = Path(ctx.main_script_path).resolve() if ctx is not None else None
+    return main is not None and main != Path(body.__code__.co_filename).resolve()
+
+
 def page(body: Callable[[], None]) -> None:
     """Run a page's body. kinviz's own errors are meant for people and shown as they are; anything
     else is logged with its traceback on the server and shown as one line. Streamlit's rerun and
     stop signals are BaseExceptions and pass through untouched."""
-    if not st.session_state.get(ROUTED):
+    if not st.session_state.get(ROUTED) and _run_without_router(body):
         # A shared link opened on a fresh server: Streamlit ran this file through its legacy
         # pages/ runner, without app.py. Hand over to the router, remembering page and parameters.
         st.session_state[PENDING] = (Path(body.__code__.co_filename).stem, st.query_params.to_dict())
