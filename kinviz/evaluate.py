@@ -19,7 +19,7 @@ from .baselines import BASELINES, fill_all
 from .errors import CSVError
 from .masks import task_mask
 from .metrics import mean_over_examples, trajectory_metrics, video_metrics
-from .predict import Prediction, Predictor, _object_maps, colorize
+from .predict import Prediction, Predictor, object_maps, colorize
 from .trajectory import Trajectory, load_csv
 
 METHODS = ("magvit",) + BASELINES
@@ -55,7 +55,7 @@ def score(prediction: Prediction, *, with_video: bool = True) -> ExampleResult:
         truth_video = prediction.video("truth")
         metrics["magvit"] |= video_metrics(truth_video, prediction.video("pred"), prediction.hidden)
         for name, pos in baselines.items():
-            video = colorize(_object_maps(pos, framing))
+            video = colorize(object_maps(pos, framing))
             metrics[name] |= video_metrics(truth_video, video, prediction.hidden)
     return ExampleResult(traj.source_name, prediction.hidden, prediction, baselines, metrics)
 

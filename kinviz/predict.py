@@ -22,6 +22,7 @@ values under hidden frames cannot change the prediction.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -105,11 +106,11 @@ class Prediction:
         truth = self.trajectory.positions[sl]
         hidden = self.hidden[sl]
         if kind == "truth":
-            return colorize(_object_maps(truth, framing))
+            return colorize(object_maps(truth, framing))
         if kind == "input":
-            return colorize(_object_maps(np.where(hidden[:, None, None], np.nan, truth), framing))
+            return colorize(object_maps(np.where(hidden[:, None, None], np.nan, truth), framing))
         assert kind == "pred", f"unknown video kind {kind!r}"
-        maps = _object_maps(self.positions[sl], framing)
+        maps = object_maps(self.positions[sl], framing)
         for i, t in enumerate(range(*sl.indices(len(self.hidden)))):
             for group, src, frame in self.model_frames.get(t, []):
                 drawn = warp(frame[None], src, framing)[0]
@@ -119,8 +120,8 @@ class Prediction:
         return colorize(maps)
 
 
-def _object_maps(positions: np.ndarray, framing: Framing) -> np.ndarray:
-    """(T, K, 2) -> (T, K, S, S) float intensity map per object."""
+def object_maps(positions: np.ndarray, framing: Framing) -> np.ndarray:
+    """(T, K, 2) -> (T, K, S, S) float intensity map per object (any number of objects)."""
     T, K, _ = positions.shape
     out = np.zeros((T, K, framing.size, framing.size), np.float32)
     for group in object_groups(K):
@@ -185,8 +186,6 @@ class Predictor:
         self.model = model
         self.device = device
         self.max_frames = model.transformer.cfg.max_frames
-        import threading
-
         self._lock = threading.Lock()  # torch modules are shared; one decode at a time per predictor
 
     @classmethod
@@ -241,8 +240,9 @@ class Predictor:
             decoded, framings = self._decode(known, windows, seed, steps, on_step, truth)
             for w, frames, framing in zip(windows, decoded, framings):
                 pos, conf = readout(frames, framing, len(w.group))
+                targets = set(w.targets.tolist())
                 for i, t in enumerate(w.frames):
-                    if not (w.hidden[i] and t in set(w.targets.tolist())):
+                    if not (w.hidden[i] and t in targets):
                         continue
                     model_frames.setdefault(int(t), []).append((w.group, framing, frames[i]))
                     for c, k in enumerate(w.group):
@@ -292,13 +292,11 @@ class Predictor:
                 out[hidden] = tok.decode(digits[hid_t]).permute(0, 2, 3, 1).float().cpu().numpy()
             return out
 
-        callback = None
-        if on_step is not None:
-            def callback(step, total, digits):
-                frames = frames_of(digits)
-                idx = [int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]]
-                stack = to_uint8(np.stack([frames[b, i] for b in range(B) for i in range(n_max) if hidden[b, i]]))
-                on_step(step, total, np.array(idx), stack)
+        def callback(step, total, digits):
+            frames = frames_of(digits)
+            idx = [int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]]
+            stack = to_uint8(np.stack([frames[b, i] for b in range(B) for i in range(n_max) if hidden[b, i]]))
+            on_step(step, total, np.array(idx), stack)
 
         with self._lock:
             digits = tok.encode(x)
@@ -307,7 +305,7 @@ class Predictor:
             out = digits if truth is not None else maskgit_decode(
                 tr, digits, unknown, task, frame_pad=pad_t, steps=steps, generator=gen,
                 temperature=dec.get("temperature", 1.0), choice_temperature=dec.get("choice_temperature", 4.5),
-                on_step=callback,
+                on_step=callback if on_step is not None else None,
             )
             frames = frames_of(out)
         return [frames[b, : len(w.frames)] for b, w in enumerate(windows)], framings

@@ -87,7 +87,10 @@ class Tokenizer(nn.Module):
 
     def loss(self, frames: torch.Tensor) -> torch.Tensor:
         """Blob-weighted reconstruction loss: BCE on intensities, blob pixels weighted up."""
-        logits = self(frames)
+        return self.weighted_loss(self(frames), frames)
+
+    def weighted_loss(self, logits: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
+        """The loss for reconstruction ``logits`` of ``frames`` (B, 3, H, W), however they were made."""
         w = 1.0 + self.cfg.blob_weight * frames.amax(dim=1, keepdim=True)
         return (w * F.binary_cross_entropy_with_logits(logits, frames, reduction="none")).mean()
 

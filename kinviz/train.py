@@ -128,7 +128,7 @@ def train_tokenizer(tok: Tokenizer, frames: np.ndarray, run: RunConfig, log: Log
             group["lr"] = lr
         idx = torch.randint(len(frames), (run.tokenizer_batch,), generator=g)
         x = torch.from_numpy(frames[idx.numpy()]).float().div_(255).permute(0, 3, 1, 2).to(run.device)
-        loss = _ddp_tok_loss(model, x) if world > 1 else tok.loss(x)
+        loss = tok.weighted_loss(model(x), x)  # through the DDP wrapper when there is one
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -136,12 +136,6 @@ def train_tokenizer(tok: Tokenizer, frames: np.ndarray, run: RunConfig, log: Log
             bar.set_postfix(loss=f"{loss.item():.4f}")
             log(stage="tokenizer", step=step, loss=loss.item(), lr=lr)
     tok.eval()
-
-
-def _ddp_tok_loss(model, x):
-    logits = model(x)
-    w = 1.0 + model.module.cfg.blob_weight * x.amax(dim=1, keepdim=True)
-    return (w * F.binary_cross_entropy_with_logits(logits, x, reduction="none")).mean()
 
 
 def mask_batch(digits, hidden, g: torch.Generator, mask_id: int):

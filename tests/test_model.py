@@ -13,7 +13,7 @@ import kinviz
 from kinviz.data import sample_clip, task_of, tokenize_clips
 from kinviz.maskgit import maskgit_decode
 from kinviz.predict import Predictor, plan_windows
-from kinviz.tokenizer import Tokenizer, TokenizerConfig
+from kinviz.tokenizer import Tokenizer
 from kinviz.train import RunConfig, mask_batch, model_configs, train, transformer_loss
 from kinviz.transformer import MaskedTransformer
 
