@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from kinviz.errors import MaskError
+from kinviz.masks import cell_mask
 
 BASELINES = ("linear", "cubic", "constant_velocity", "constant_acceleration")
 
@@ -78,15 +78,7 @@ def fill_all(
 def _fill_cells(positions: np.ndarray, hidden: np.ndarray) -> np.ndarray:  # (T, K) bool
     """Cells to fill: hidden ones and those with a missing coordinate."""
     n_frames, n_objects, _ = positions.shape
-    hidden = np.asarray(hidden)
-    if hidden.shape == (n_frames,):
-        hidden = np.repeat(hidden[:, None], n_objects, axis=1)
-    elif hidden.shape != (n_frames, n_objects):
-        raise MaskError(
-            f"the mask has shape {hidden.shape} but the trajectories have {n_frames} frames "
-            f"and {n_objects} objects"
-        )
-    return hidden.astype(bool) | ~np.all(np.isfinite(positions), axis=-1)
+    return cell_mask(hidden, n_frames, n_objects) | ~np.all(np.isfinite(positions), axis=-1)
 
 
 def _fill_object(

@@ -124,3 +124,16 @@ def format_mask(mask: np.ndarray) -> str:  # mask (T,) bool
     starts = np.flatnonzero(steps == 1)
     stops = np.flatnonzero(steps == -1) - 1
     return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in zip(starts, stops))
+
+
+def cell_mask(mask, n_frames: int, n_objects: int) -> np.ndarray:  # (T, K) bool
+    """A frame mask (T,) broadcast to cells (T, K), or a cell mask (T, K) checked; MaskError otherwise."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape == (n_frames,):
+        return np.repeat(mask[:, None], n_objects, axis=1)
+    if mask.shape != (n_frames, n_objects):
+        raise MaskError(
+            f"the mask has shape {mask.shape} but the trajectories have {n_frames} frames "
+            f"and {n_objects} objects"
+        )
+    return mask

@@ -14,6 +14,7 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from kinviz.errors import MaskError
+from kinviz.masks import cell_mask
 
 PSNR_CAP_DB = 100.0  # identical frames have infinite PSNR; capping keeps means finite
 MIN_DIAGONAL = 1e-12  # a scene whose points all coincide has diagonal 0; avoid dividing by it
@@ -161,12 +162,4 @@ def _as_float(value) -> float:
 def _scored_cells(truth: np.ndarray, cells: np.ndarray) -> np.ndarray:  # (T, K) bool
     """The requested cells, less those without ground truth."""
     n_frames, n_objects, _ = truth.shape
-    cells = np.asarray(cells, dtype=bool)
-    if cells.shape == (n_frames,):
-        cells = np.repeat(cells[:, None], n_objects, axis=1)
-    elif cells.shape != (n_frames, n_objects):
-        raise MaskError(
-            f"the mask has shape {cells.shape} but the trajectories have {n_frames} frames "
-            f"and {n_objects} objects"
-        )
-    return cells & np.all(np.isfinite(truth), axis=-1)
+    return cell_mask(cells, n_frames, n_objects) & np.all(np.isfinite(truth), axis=-1)
