@@ -7,20 +7,20 @@
 """
 
 from .baselines import BASELINES, fill_all, fill_baseline
-from .checkpoint import DEFAULT_PATH, load_checkpoint, read_meta
+from .checkpoint import DEFAULT_PATH, default_path, load_checkpoint, read_meta
 from .errors import CheckpointError, CSVError, KinvizError, MaskError
 from .evaluate import METHODS, Report, evaluate, load_many, score
 from .generate import EXAMPLES_DIR, FAMILIES, load_index
 from .masks import TASKS, format_mask, parse_mask, task_mask
 from .metrics import scene_diagonal, trajectory_metrics, video_metrics
-from .predict import Prediction, Predictor
+from .predict import PALETTE, Prediction, Predictor
 from .render import Framing, readout, render
-from .trajectory import Trajectory, from_arrays, load_csv, write_csv
+from .trajectory import MAX_BYTES, Trajectory, from_arrays, load_csv, write_csv
 
 __all__ = [
-    "BASELINES", "DEFAULT_PATH", "EXAMPLES_DIR", "FAMILIES", "METHODS", "TASKS",
+    "BASELINES", "DEFAULT_PATH", "EXAMPLES_DIR", "FAMILIES", "MAX_BYTES", "METHODS", "PALETTE", "TASKS",
     "CheckpointError", "CSVError", "Framing", "KinvizError", "MaskError", "Prediction", "Predictor",
-    "Report", "Trajectory", "evaluate", "fill_all", "fill_baseline", "format_mask", "from_arrays",
+    "Report", "Trajectory", "default_path", "evaluate", "fill_all", "fill_baseline", "format_mask", "from_arrays",
     "load_checkpoint", "load_csv", "load_index", "load_many", "parse_mask", "read_meta", "readout",
     "render", "scene_diagonal", "score", "task_mask", "trajectory_metrics", "video_metrics", "write_csv",
 ]

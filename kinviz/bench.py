@@ -20,7 +20,7 @@ import torch
 
 from . import generate
 from .baselines import BASELINES, fill_all
-from .checkpoint import default_path
+from .checkpoint import default_path, resolve_device
 from .evaluate import load_many, score
 from .masks import TASKS, task_mask
 from .metrics import mean_over_examples, trajectory_metrics
@@ -178,7 +178,7 @@ def training_table(meta: dict) -> str:
 
 def run_bench(args) -> dict:
     path = Path(args.checkpoint or default_path())
-    device = "cuda" if (args.device in ("auto", "cuda") and torch.cuda.is_available()) else "cpu"
+    device = resolve_device(args.device)
     predictor = Predictor.load(path, device=device)
     machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
     if device == "cuda":

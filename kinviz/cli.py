@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .errors import KinvizError, MaskError
+from .masks import TASKS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,6 +94,12 @@ def _bench(args) -> int:
     return 0
 
 
+def _model_options(p: argparse.ArgumentParser) -> None:
+    """--device and --checkpoint, shared by every command that loads the model."""
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--checkpoint", help="checkpoint path (default: the bundled one, or $KINVIZ_CHECKPOINT)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m kinviz", description="Fill gaps in kinematics trajectories with a MAGVIT-style model.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -102,18 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--mask", metavar="SPEC", help="frames to hide: indices and ranges (6-9,14) or interpolate|forecast|random; default: only missing cells")
     pr.add_argument("--out", metavar="OUT.csv", help="where to write the filled CSV (default: stdout)")
     pr.add_argument("--seed", type=int, default=0)
-    pr.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     pr.add_argument("--steps", type=int, help="MaskGIT decoding steps (default: the checkpoint's, 12)")
-    pr.add_argument("--checkpoint", help="checkpoint path (default: the bundled one, or $KINVIZ_CHECKPOINT)")
+    _model_options(pr)
     pr.set_defaults(func=_predict)
 
     ev = sub.add_parser("evaluate", help="score the model against the baselines on CSV files")
     ev.add_argument("paths", nargs="+", metavar="PATH", help="CSV files or folders of them")
-    ev.add_argument("--task", default="interpolate", choices=["interpolate", "forecast", "random"])
+    ev.add_argument("--task", default="interpolate", choices=list(TASKS))
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--json", action="store_true", help="print exactly one JSON object")
-    ev.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    ev.add_argument("--checkpoint", help="checkpoint path (default: the bundled one)")
+    _model_options(ev)
     ev.add_argument("--no-video", action="store_true", help="skip PSNR/SSIM (faster)")
     ev.set_defaults(func=_evaluate)
 
@@ -129,8 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--real", default="../shared/real-dev", help="folder of real trajectories to validate on")
     be.add_argument("--per-family", type=int, default=6, help="held-out generated trajectories per family")
     be.add_argument("--quick", action="store_true", help="fewer repeats and sizes (smoke)")
-    be.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    be.add_argument("--checkpoint", help="checkpoint path (default: the bundled one)")
+    _model_options(be)
     be.add_argument("--record", action="store_true", help="store the held-out means in the checkpoint's JSON record")
     be.set_defaults(func=_bench)
 

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 import kinviz
-from kinviz.checkpoint import default_path  # honours $KINVIZ_CHECKPOINT, as Predictor.load does
+from kinviz import default_path  # honours $KINVIZ_CHECKPOINT, as Predictor.load does
 from kinviz_app import results, views
 
 

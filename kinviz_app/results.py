@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 import kinviz
-from kinviz.trajectory import MAX_BYTES
+from kinviz import MAX_BYTES
 from kinviz_app import views
 
 PLAYBACK_FRAMES = 240  # frames in the playback and the downloadable video (a window around the gaps)

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from PIL import Image, ImageDraw, ImageFont
 
 import kinviz
-from kinviz.predict import PALETTE  # the videos' object colours, so charts match them
+from kinviz import PALETTE  # the videos' object colours, so charts match them
 
 HIDDEN_RGB = (255, 176, 0)  # amber: frames the user hid, in strips, GIFs and shaded spans
 HIDDEN_FILL = "rgba(255, 176, 0, 0.15)"
