@@ -3,7 +3,8 @@
 A clip is what the predictor shows the model at inference (see ``predict``): up to 16 frames of at
 most three objects, some frames hidden, framed from the observed frames only. Training draws the
 same thing from the generator (and from the bundled examples with their augmentations), so the
-model never sees a framing that used hidden positions.
+model never sees a framing that used hidden positions. Each clip is drawn in the tracking view
+(``render.Camera``) of one of its gaps, the one the predictor would be filling.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 import torch
 
 from . import generate
-from .render import MAX_GROUP, MODEL_SIZE, Framing, render
+from .render import MAX_GROUP, MODEL_SIZE, Camera, render
 from .transformer import TASK_IDS
 
 
@@ -23,6 +24,25 @@ class Clip:
     positions: np.ndarray  # (n, 3, 2) world units, NaN = object absent (unused channel)
     hidden: np.ndarray  # (n,) bool
     task: str
+    run: tuple[int, int]  # the gap (inclusive frames) whose tracking view the clip is drawn in
+
+
+def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator) -> Clip:
+    """positions (n, K<=3, 2), hidden (n,): the clip, in the view of one of its gaps chosen at random."""
+    runs = hidden_runs(hidden)
+    run = runs[int(rng.integers(len(runs)))]
+    return Clip(to_channels(positions, rng), hidden, task_of(hidden), run)
+
+
+def hidden_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Maximal runs of True as inclusive (start, end) pairs."""
+    idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(idx) > 1)
+    starts = np.r_[idx[0], idx[breaks + 1]]
+    ends = np.r_[idx[breaks], idx[-1]]
+    return list(zip(starts.tolist(), ends.tolist()))
 
 
 def task_of(hidden: np.ndarray) -> str:
@@ -58,6 +78,8 @@ def sample_hidden(rng: np.random.Generator, n: int) -> np.ndarray:
     if len(visible) < 2:
         keep = rng.choice(n, size=2, replace=False)
         hidden[keep] = False
+    if not hidden.any():
+        hidden[rng.integers(n)] = True
     return hidden
 
 
@@ -78,8 +100,7 @@ def sample_clip(rng: np.random.Generator, *, max_frames: int = 16) -> Clip:
         pos = generate.augment(pos, rng)
     if rng.random() < 0.2:
         pos = generate.add_tracker_noise(pos, rng, level=rng.uniform(0.002, 0.02))
-    hidden = sample_hidden(rng, n)
-    return Clip(to_channels(pos, rng), hidden, task_of(hidden))
+    return make_clip(pos, sample_hidden(rng, n), rng)
 
 
 def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, count: int, max_frames: int = 16) -> list[Clip]:
@@ -97,16 +118,14 @@ def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, co
         window = window[:, group]
         if not np.isfinite(window).all():
             continue  # examples with dropouts: only complete windows are ground truth
-        hidden = sample_hidden(rng, n)
-        clips.append(Clip(to_channels(window, rng), hidden, task_of(hidden)))
+        clips.append(make_clip(window, sample_hidden(rng, n), rng))
     return clips
 
 
 def render_clip(clip: Clip, size: int = MODEL_SIZE) -> np.ndarray:
-    """Ground-truth frames (n, H, W, 3) uint8, framed from the clip's observed frames."""
-    observed = ~clip.hidden[:, None] & np.isfinite(clip.positions).all(-1)
-    framing = Framing.from_observed(clip.positions, observed, size)
-    return render(clip.positions, framing)
+    """Ground-truth frames (n, H, W, 3) uint8 in the tracking view of the clip's gap."""
+    camera = Camera.tracking(clip.positions, ~clip.hidden, clip.run, size)
+    return render(clip.positions, camera)
 
 
 @dataclass

@@ -4,12 +4,17 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
 
 1. Objects are cut into groups of three (one colour channel each). Within a group, a frame is
    *model-hidden* when the user hid it or any of the group's objects is missing there.
-2. Each run of consecutive model-hidden frames gets a window of up to 16 frames centred on it, with
-   a temporal stride ``s`` chosen so that the window spans the gap plus about four observed frames
-   on each side (``s = 1`` for gaps up to 8 frames; long gaps are seen at a coarser frame rate).
-   Nearby short runs share one window. Gaps at the ends take their context from one side.
-3. Each window is framed from its own observed frames, rendered, tokenised; its hidden frames'
-   tokens start as [MASK] and MaskGIT decoding fills them. All windows decode as one batch.
+2. Each run of consecutive model-hidden frames (a gap) gets its own window of up to 16 frames
+   centred on it, with a temporal stride ``s`` chosen so that the window spans the gap plus about
+   four observed frames on each side (``s = 1`` for gaps up to 8 frames; long gaps are seen at a
+   coarser frame rate). Gaps at the ends take their context from one side. Other gaps that fall
+   inside a window are hidden there too; each window answers only for its own gap.
+3. Each window is drawn in the tracking view of its gap (``render.Camera``): every object's camera
+   follows the straight line the linear baseline would draw across the gap (the constant-velocity
+   line for a forecast), zoomed so the observed frames' deviation from that line fills the central
+   half of the frame. The model therefore draws the *deviation* from the baseline. The window is
+   rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
+   them. All windows decode as one batch.
 4. Positions are read back from the decoded frames. A gap frame between two grid frames (stride > 1)
    is interpolated linearly in time between its neighbouring observed or predicted frames; a
    position whose blob could not be read with confidence (it left the frame, or the decoded blob is
@@ -32,15 +37,16 @@ import torch
 
 from .baselines import fill_baseline
 from .checkpoint import Model, default_path, load_checkpoint, resolve_device
-from .data import task_of
+from .data import hidden_runs, task_of
 from .maskgit import maskgit_decode
-from .render import MAX_GROUP, Framing, object_groups, readout, render, render_float, to_uint8, warp
+from .render import MAX_GROUP, Camera, Framing, object_groups, readout, render, render_float, to_uint8, warp
 from .trajectory import Trajectory, write_csv
 from .transformer import TASK_IDS
 
 DISPLAY_SIZE = 64  # pixels per side of the videos a Prediction shows people
 CONTEXT = 4  # observed frames wanted on each side of a gap
 MIN_CONFIDENCE = 0.3  # below this a read-back position falls back to the linear baseline
+SAMPLE_BUDGET = 64  # windows x samples decoded per call at most: many gaps get fewer samples each
 PALETTE = np.array(  # display colours: the model's own R, G, B first, then more for groups beyond three
     [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0.6, 0], [0.8, 0, 1], [0, 0.9, 0.9], [1, 1, 0], [1, 0.4, 0.7],
      [0.5, 0.8, 0.2], [0.6, 0.4, 0.2], [0.4, 0.6, 1], [0.9, 0.9, 0.9], [1, 0.2, 0.2], [0.2, 0.5, 0.2],
@@ -54,8 +60,8 @@ class Window:
     group: list[int]  # object indices (<= 3)
     frames: np.ndarray  # (n,) frame indices on the grid
     hidden: np.ndarray  # (n,) bool model-hidden
-    targets: np.ndarray  # (m,) frame indices this window is responsible for (its runs)
-    framing: Framing | None = None
+    targets: np.ndarray  # (m,) frame indices this window is responsible for (its gap)
+    run: tuple[int, int]  # the gap as inclusive positions in ``frames``
 
 
 @dataclass
@@ -75,7 +81,7 @@ class Prediction:
     fallback: np.ndarray  # (T, K) bool
     seed: int
     steps: int
-    model_frames: dict = field(default_factory=dict, repr=False)  # frame -> [(group, framing, frame (S, S, 3) float)]
+    model_frames: dict = field(default_factory=dict, repr=False)  # frame -> [(group, [Framing per channel], frame (S, S, 3) float)]
 
     @property
     def frame_confidence(self) -> np.ndarray:
@@ -112,11 +118,10 @@ class Prediction:
         assert kind == "pred", f"unknown video kind {kind!r}"
         maps = object_maps(self.positions[sl], framing)
         for i, t in enumerate(range(*sl.indices(len(self.hidden)))):
-            for group, src, frame in self.model_frames.get(t, []):
-                drawn = warp(frame[None], src, framing)[0]
+            for group, views, frame in self.model_frames.get(t, []):
                 for c, k in enumerate(group):
                     if self.filled[t, k] and not self.fallback[t, k]:
-                        maps[i, k] = drawn[..., c]
+                        maps[i, k] = warp(frame[None, ..., c : c + 1].repeat(3, -1), views[c], framing)[0, ..., 0]
         return colorize(maps)
 
 
@@ -137,31 +142,11 @@ def colorize(maps: np.ndarray) -> np.ndarray:
     return to_uint8(np.einsum("tkhw,kc->thwc", maps, colours))
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """Maximal runs of True as inclusive (start, end) pairs."""
-    idx = np.flatnonzero(mask)
-    if len(idx) == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(idx) > 1)
-    starts = np.r_[idx[0], idx[breaks + 1]]
-    ends = np.r_[idx[breaks], idx[-1]]
-    return list(zip(starts.tolist(), ends.tolist()))
-
-
 def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int) -> list[Window]:
-    """Windows covering every run of model-hidden frames (see the module docstring)."""
+    """One window per run of model-hidden frames (see the module docstring)."""
     N = len(model_hidden)
-    runs = _runs(model_hidden)
-    # Merge nearby short runs that fit one stride-1 window with context.
-    merged: list[list[tuple[int, int]]] = []
-    for run in runs:
-        if merged and run[1] - merged[-1][0][0] + 1 + 2 * CONTEXT <= max_frames:
-            merged[-1].append(run)
-        else:
-            merged.append([run])
     windows = []
-    for parts in merged:
-        a, b = parts[0][0], parts[-1][1]
+    for a, b in hidden_runs(model_hidden):
         span = b - a + 1 + 2 * CONTEXT
         stride = max(1, math.ceil((span - 1) / (max_frames - 1)))
         length = (max_frames - 1) * stride + 1
@@ -174,8 +159,10 @@ def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int) ->
             start = int(round((a + b) / 2 - (length - 1) / 2))
             start = min(max(start, 0), N - length)
         frames = start + stride * np.arange(n)
-        targets = np.concatenate([np.arange(s, e + 1) for s, e in parts])
-        windows.append(Window(group, frames, model_hidden[frames], targets))
+        inside = np.flatnonzero((frames >= a) & (frames <= b))
+        assert len(inside), f"window of stride {stride} misses the gap {a}-{b}"
+        run = (int(inside[0]), int(inside[-1]))
+        windows.append(Window(group, frames, model_hidden[frames], np.arange(a, b + 1), run))
     return windows
 
 
@@ -237,14 +224,17 @@ class Predictor:
         model_frames: dict[int, list] = {}
         if windows:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
-            decoded, framings = self._decode(known, windows, seed, steps, on_step, truth)
-            for w, frames, framing in zip(windows, decoded, framings):
-                pos, conf = readout(frames, framing, len(w.group))
+            samples = 1 if oracle else self.samples_for(len(windows))
+            decoded, framings = self._decode(known, windows, seed, steps, on_step, truth, samples)
+            for w, drawn, framing in zip(windows, decoded, framings):
+                pos, conf = _mean_readout(drawn, framing, len(w.group))
+                frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
                 targets = set(w.targets.tolist())
                 for i, t in enumerate(w.frames):
                     if not (w.hidden[i] and t in targets):
                         continue
-                    model_frames.setdefault(int(t), []).append((w.group, framing, frames[i]))
+                    views = [framing.cell(i, c) for c in range(len(w.group))]
+                    model_frames.setdefault(int(t), []).append((w.group, views, frames[i]))
                     for c, k in enumerate(w.group):
                         if filled[t, k] and conf[i, c] >= MIN_CONFIDENCE:
                             positions[t, k] = pos[i, c]
@@ -255,10 +245,19 @@ class Predictor:
         positions = np.where(observed[..., None], traj.positions, positions)
         return Prediction(traj, hidden, positions, filled, confidence, fallback, seed, steps, model_frames)
 
-    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None):
-        """Render, tokenise and decode every window in one batch -> frames (n, S, S, 3) float per window."""
+    def samples_for(self, n_windows: int) -> int:
+        """Sampled fills averaged per window: the checkpoint's ``samples``, fewer when there are many gaps."""
+        wanted = int(self.model.decoding.get("samples", 1))
+        return max(1, min(wanted, SAMPLE_BUDGET // max(1, n_windows)))
+
+    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1):
+        """Render, tokenise and decode every window ``samples`` times in one batch.
+
+        Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
+        """
         tok, tr = self.model.tokenizer, self.model.transformer
         n_max = max(len(w.frames) for w in windows)
+        windows = windows * samples  # sample j of window i sits at i + j * len(windows)
         B = len(windows)
         size = tok.cfg.size
         video = np.zeros((B, n_max, size, size, 3), np.uint8)
@@ -266,10 +265,12 @@ class Predictor:
         pad = np.ones((B, n_max), bool)
         framings = []
         for b, w in enumerate(windows):
+            if b >= B // samples:  # a repeat: same input, another sample
+                video[b], hidden[b], pad[b] = video[b % (B // samples)], hidden[b % (B // samples)], pad[b % (B // samples)]
+                continue
             pos = np.full((len(w.frames), MAX_GROUP, 2), np.nan)
             pos[:, : len(w.group)] = known[w.frames][:, w.group]
-            vis = ~w.hidden[:, None] & np.isfinite(pos).all(-1)
-            framing = Framing.from_observed(pos, vis, size)
+            framing = Camera.tracking(pos, ~w.hidden, w.run, size)
             framings.append(framing)
             if truth is None:
                 video[b, : len(w.frames)] = render(pos, framing, hidden=w.hidden)
@@ -292,10 +293,11 @@ class Predictor:
                 out[hidden] = tok.decode(digits[hid_t]).permute(0, 2, 3, 1).float().cpu().numpy()
             return out
 
-        def callback(step, total, digits):
+        def callback(step, total, digits):  # the first sample's progress
             frames = frames_of(digits)
-            idx = [int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]]
-            stack = to_uint8(np.stack([frames[b, i] for b in range(B) for i in range(n_max) if hidden[b, i]]))
+            first = range(B // samples)
+            idx = [int(windows[b].frames[i]) for b in first for i in range(len(windows[b].frames)) if hidden[b, i]]
+            stack = to_uint8(np.stack([frames[b, i] for b in first for i in range(n_max) if hidden[b, i]]))
             on_step(step, total, np.array(idx), stack)
 
         with self._lock:
@@ -307,8 +309,25 @@ class Predictor:
                 temperature=dec.get("temperature", 1.0), choice_temperature=dec.get("choice_temperature", 4.5),
                 on_step=callback if on_step is not None else None,
             )
-            frames = frames_of(out)
-        return [frames[b, : len(w.frames)] for b, w in enumerate(windows)], framings
+            frames = frames_of(out).reshape(samples, B // samples, n_max, size, size, 3)
+        return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows[: B // samples])], framings
+
+
+def _mean_readout(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np.ndarray, np.ndarray]:
+    """drawn (S, n, H, W, 3) sampled fills -> positions (n, K, 2), confidence (n, K).
+
+    The position is the mean over the samples whose blob reads with confidence (the sample mean
+    estimates the posterior mean, which minimises the expected displacement error); a cell counts as
+    read when at least half the samples are, and its confidence is the mean over all samples.
+    """
+    reads = [readout(frames, camera, n_objects) for frames in drawn]
+    pos = np.stack([r[0] for r in reads])  # (S, n, K, 2)
+    conf = np.stack([r[1] for r in reads])  # (S, n, K)
+    ok = conf >= MIN_CONFIDENCE
+    n_ok = ok.sum(axis=0)
+    mean = np.where(ok[..., None], pos, 0.0).sum(axis=0) / np.maximum(n_ok, 1)[..., None]
+    readable = 2 * n_ok >= len(drawn)
+    return np.where(readable[..., None], mean, np.nan), np.where(readable, conf.mean(axis=0), 0.0)
 
 
 def _between_grid(positions, confidence, from_model, observed, windows):

@@ -76,6 +76,95 @@ class Framing:
         return np.array([[s, 0.0, tx], [0.0, s, ty]], dtype=np.float64)
 
 
+@dataclass(frozen=True, eq=False)
+class Camera:
+    """The model's view: a camera per colour channel that tracks a straight line through the world.
+
+    Channel c of frame t is centred on ``origin[t, c]`` at ``scale[c]`` pixels per world unit. The
+    line is the chord a user's linear interpolation would draw across the gap being filled (or the
+    constant-velocity line of a forecast), so a blob left at the frame centre *is* the linear
+    baseline, and the model draws only the deviation from it. The observed frames show how the
+    motion bends away from that line; the zoom puts their largest deviation a quarter frame from the
+    centre. Built from observed cells only, like ``Framing``.
+    """
+
+    origin: np.ndarray  # (n, C, 2) world point at the frame centre, per frame and channel
+    scale: np.ndarray  # (C,) pixels per world unit, per channel
+    size: int
+
+    @classmethod
+    def tracking(
+        cls,
+        positions: np.ndarray,  # (n, C, 2) world units; NaN channels are unused
+        visible: np.ndarray,  # (n,) bool frames the model sees (hidden ones never read)
+        run: tuple[int, int],  # inclusive frame range of the gap this view is for
+        size: int = MODEL_SIZE,
+    ) -> "Camera":
+        n, C, _ = positions.shape
+        visible = np.asarray(visible, bool)
+        known = np.where(visible[:, None, None], positions, np.nan)
+        i0, i1 = chord_anchors(visible, run)
+        t = np.arange(n, dtype=np.float64)[:, None, None]
+        a, b = known[i0], known[i1]  # (C, 2)
+        velocity = (b - a) / (i1 - i0) if i1 != i0 else np.zeros_like(a)
+        origin = a[None] + (t - i0) * velocity[None]  # (n, C, 2)
+        scale = np.ones(C)
+        for c in range(C):
+            seen = np.isfinite(known[:, c]).all(-1) & np.isfinite(origin[:, c]).all(-1)
+            if not seen.any():
+                continue
+            pts = known[seen, c]
+            deviation = float(np.abs(pts - origin[seen, c]).max())
+            span = float((pts.max(0) - pts.min(0)).max())
+            # Nearly straight motion still gets a finite zoom: at least DEVIATION_FLOOR of the span.
+            extent = max(deviation, DEVIATION_FLOOR * span, 1e-6 * (1.0 + float(np.abs(pts).max())))
+            scale[c] = size / 4 / extent
+        origin = np.where(np.isfinite(origin), origin, 0.0)
+        return cls(origin, scale, size)
+
+    def to_pixels(self, xy: np.ndarray) -> np.ndarray:
+        """(n, K, 2) world -> (n, K, 2) pixel (col, row), K <= C, frame by frame."""
+        K = xy.shape[1]
+        half = (self.size - 1) / 2
+        d = (xy - self.origin[:, :K]) * self.scale[None, :K, None]
+        return np.stack([d[..., 0] + half, half - d[..., 1]], axis=-1)
+
+    def to_world(self, px: np.ndarray) -> np.ndarray:
+        """(n, K, 2) pixel (col, row) -> (n, K, 2) world."""
+        K = px.shape[1]
+        half = (self.size - 1) / 2
+        d = np.stack([px[..., 0] - half, half - px[..., 1]], axis=-1) / self.scale[None, :K, None]
+        return d + self.origin[:, :K]
+
+    def cell(self, t: int, c: int) -> Framing:
+        """Frame t of channel c as a plain similarity ``Framing`` (to warp it onto another view)."""
+        return Framing(float(self.origin[t, c, 0]), float(self.origin[t, c, 1]), float(self.scale[c]), self.size)
+
+
+DEVIATION_FLOOR = 0.05  # the camera's zoom never exceeds 1/20 of the observed span per quarter frame
+
+
+def chord_anchors(visible: np.ndarray, run: tuple[int, int]) -> tuple[int, int]:
+    """The two visible frames a linear baseline would use for the gap ``run`` (inclusive).
+
+    The nearest visible frames on either side (interpolation); else the last two before it
+    (forecast) or the first two after it (backcast); a single visible frame anchors a still camera.
+    """
+    a, b = run
+    vis = np.flatnonzero(visible)
+    assert len(vis) > 0, "a camera needs at least one visible frame"
+    before, after = vis[vis < a], vis[vis > b]
+    if len(before) and len(after):
+        return int(before[-1]), int(after[0])
+    if len(before) >= 2:
+        return int(before[-2]), int(before[-1])
+    if len(after) >= 2:
+        return int(after[0]), int(after[1])
+    if len(vis) >= 2:
+        return int(vis[0]), int(vis[1])
+    return int(vis[0]), int(vis[0])
+
+
 def object_groups(n_objects: int) -> list[list[int]]:
     """Object indices cut into videos of at most three (one per colour channel)."""
     return [list(range(i, min(i + MAX_GROUP, n_objects))) for i in range(0, n_objects, MAX_GROUP)]
@@ -83,14 +172,14 @@ def object_groups(n_objects: int) -> list[list[int]]:
 
 def render(
     positions: np.ndarray,  # (T, K, 2) world units, NaN = not drawn; K <= 3
-    framing: Framing,
+    framing: "Framing | Camera",
     hidden: np.ndarray | None = None,  # (T,) bool: hidden frames are left blank
 ) -> np.ndarray:  # (T, H, W, 3) uint8
     """Draw object k as a Gaussian blob in colour channel k, anti-aliased at sub-pixel position."""
     return to_uint8(render_float(positions, framing, hidden))
 
 
-def render_float(positions: np.ndarray, framing: Framing, hidden: np.ndarray | None = None) -> np.ndarray:
+def render_float(positions: np.ndarray, framing: "Framing | Camera", hidden: np.ndarray | None = None) -> np.ndarray:
     """As ``render`` but float32 in [0, 1], unquantised."""
     T, K, _ = positions.shape
     assert K <= MAX_GROUP, f"render draws at most {MAX_GROUP} objects per video, got {K}"
@@ -125,7 +214,7 @@ def _expected_mass(size: int) -> float:
 
 def readout(
     frames: np.ndarray,  # (T, H, W, 3) uint8 or float in [0, 1]
-    framing: Framing,
+    framing: "Framing | Camera",
     n_objects: int,
 ) -> tuple[np.ndarray, np.ndarray]:  # positions (T, K, 2) world units, confidence (T, K) in [0, 1]
     """Read each object's position back from its colour channel (thresholded intensity centroid).
@@ -159,11 +248,11 @@ def readout(
             mass = win.sum()
             col = (win * cols[r0:r1, c0:c1]).sum() / mass
             row = (win * rows[r0:r1, c0:c1]).sum() / mass
-            out[t, k] = framing.to_world(np.array([col, row]))
+            out[t, k] = (col, row)
             # A blob cut by the frame edge reads biased: confidence says so.
             edge = min(pr[t], pc[t], H - 1 - pr[t], W - 1 - pc[t])
             conf[t, k] = min(1.0, mass / mass_ideal) * min(1.0, edge / (2 * sigma))
-    return out, conf
+    return framing.to_world(out), conf
 
 
 def warp(frames: np.ndarray, src: Framing, dst: Framing) -> np.ndarray:

@@ -194,7 +194,8 @@ def train(run: RunConfig) -> Path:
     meta: dict = {
         "training": {"seed": run.seed, "device": run.device, "world_size": world},
         "prototype": PROTOTYPE,
-        "decoding": {"steps": 12, "temperature": 1.0, "choice_temperature": 4.5},  # MAGVIT/MaskGIT defaults
+        # MAGVIT/MaskGIT's 12 steps and noise; the mean of 8 sampled fills (see ``predict``).
+        "decoding": {"steps": 12, "temperature": 1.0, "choice_temperature": 4.5, "samples": 8},
     }
     prior = read_meta(run.out) if (run.resume and run.out.exists()) else None
 
@@ -203,7 +204,7 @@ def train(run: RunConfig) -> Path:
     val_clips, _ = build_clips(run, run.seed + 10_000, max(64, run.clips // 32), with_examples=False)
     meta["data"] = recipe | {"validation_clips": len(val_clips)}
     frames, hidden, pad = stack_frames(clips, tr_cfg.max_frames)
-    visible = frames[~pad & ~hidden]
+    visible = frames[~pad]  # hidden frames too: the tokenizer must draw whatever the transformer will ask for
     log(stage="data", clips=len(clips), frames=int(len(visible)), seconds=time.time() - t0)
 
     # Stage 1: the tokenizer.

@@ -11,9 +11,11 @@ LIMITS = [
     "**Three objects at a time.** Objects are drawn in groups of three (one colour channel each); objects in "
     "different groups do not see each other. A frame where any object of a group is missing is predicted for the "
     "whole group.",
-    "**Pixel precision.** Positions are read back from {size}×{size} frames framed on the window's observed "
-    "points, so precision is a fraction of a pixel of that framing. A position that cannot be read with "
-    "confidence falls back to the linear baseline and is flagged.",
+    "**A tracking view.** Each object is drawn in {size}×{size} frames by a camera that follows the straight "
+    "line linear interpolation would draw across the gap (constant velocity for a forecast), zoomed on the "
+    "observed frames' deviation from it. The model draws the deviation: where it has learnt nothing, it returns "
+    "about the linear baseline; motion that bends far more inside the gap than anywhere it was seen leaves the "
+    "frame, and such a position falls back to the linear baseline and is flagged.",
     "**2-D and even steps.** A z column is ignored; time steps are assumed even (the reader warns when not).",
     "**Simulated physics.** Training data are nine families of simulated motion plus the bundled examples. "
     "Real footage with other kinds of motion (people, vehicles) is outside what it has seen.",

@@ -179,3 +179,27 @@ def test_resume_continues_from_the_saved_step(tmp_path):
     meta = kinviz.read_meta(out)
     assert meta["training"]["transformer_steps_done"] == 15
     assert [c["step"] for c in meta["training"]["curve"]] == [5, 10, 15]
+
+
+def test_many_gaps_take_fewer_samples_each(tiny_checkpoint):
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    p.model.decoding["samples"] = 8
+    assert [p.samples_for(n) for n in (1, 8, 16, 200)] == [8, 8, 4, 1]
+
+
+def test_sampled_fills_are_averaged_where_most_samples_read():
+    from kinviz.predict import _mean_readout
+    from kinviz.render import Camera, render
+
+    pos = np.stack([np.arange(6.0), np.zeros(6)], -1)[:, None]  # (6, 1, 2)
+    visible = np.array([1, 1, 0, 0, 1, 1], bool)
+    camera = Camera.tracking(pos, visible, (2, 3))
+    a, b = pos.copy(), pos.copy()
+    a[2:4, 0, 1], b[2:4, 0, 1] = 0.1, 0.3
+    drawn = np.stack([render(a, camera), render(b, camera)]).astype(np.float32) / 255
+    mean, conf = _mean_readout(drawn, camera, 1)
+    np.testing.assert_allclose(mean[2:4, 0], [[2, 0.2], [3, 0.2]], atol=1e-3)
+    blank = drawn.copy()
+    blank[1:] = 0  # one sample of three reads: not enough
+    mean, conf = _mean_readout(np.concatenate([blank, blank[1:]]), camera, 1)
+    assert np.isnan(mean).all() and (conf == 0).all()

@@ -1,4 +1,4 @@
-"""Rendering and reading back: the round trip, the framing's blindness to hidden frames, warping."""
+"""Rendering and reading back: the round trip, the framing's blindness to hidden frames, warping, the tracking camera."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kinviz
-from kinviz.render import MODEL_SIZE, Framing, object_groups, readout, render, warp
+from kinviz.render import MODEL_SIZE, Camera, Framing, chord_anchors, object_groups, readout, render, warp
 
 EXAMPLES = sorted(p for p in kinviz.EXAMPLES_DIR.glob("*.csv") if p.name != "index.csv")
 
@@ -79,3 +79,82 @@ def test_object_groups_cover_every_object_once(k):
     groups = object_groups(k)
     assert sorted(i for g in groups for i in g) == list(range(k))
     assert all(1 <= len(g) <= 3 for g in groups)
+
+
+def _curve(n=16, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n, dtype=float)[:, None]
+    return np.stack([rng.normal(size=k) * t + rng.normal(size=k) * 0.05 * t**2,
+                     rng.normal(size=k) * t - 0.1 * rng.random(k) * t**2], axis=-1)  # (n, k, 2)
+
+
+@pytest.mark.parametrize("gap", [(5, 9), (12, 15), (0, 3), (7, 7)])
+def test_camera_round_trip_within_005_px(gap):
+    pos = _curve()
+    visible = np.ones(16, bool)
+    visible[gap[0] : gap[1] + 1] = False
+    camera = Camera.tracking(pos, visible, gap)
+    px = camera.to_pixels(pos)
+    inside = ((px > 3) & (px < MODEL_SIZE - 4)).all(-1)  # blobs the frame holds whole
+    back, conf = readout(render(pos, camera), camera, 3)
+    err_px = np.linalg.norm(camera.to_pixels(back) - px, axis=-1)[inside]
+    assert inside[visible].all(), "every observed position is in view"
+    assert err_px.max() < 0.05
+    np.testing.assert_allclose(camera.to_world(px), pos, atol=1e-9)
+
+
+@pytest.mark.parametrize("gap", [(5, 9), (12, 15), (0, 3)])
+def test_a_blob_left_at_the_frame_centre_is_the_linear_baseline(gap):
+    pos = _curve(seed=3)
+    visible = np.ones(16, bool)
+    visible[gap[0] : gap[1] + 1] = False
+    camera = Camera.tracking(pos, visible, gap)
+    centre = np.full((16, 3, 2), (MODEL_SIZE - 1) / 2)
+    linear = kinviz.fill_baseline("linear", np.arange(16.0), np.where(visible[:, None, None], pos, np.nan), ~visible)
+    gap_frames = slice(gap[0], gap[1] + 1)
+    np.testing.assert_allclose(camera.to_world(centre)[gap_frames], linear[gap_frames], atol=1e-9)
+
+
+def test_camera_never_reads_hidden_positions():
+    pos = _curve(seed=5)
+    visible = np.ones(16, bool)
+    visible[6:11] = False
+    changed = pos.copy()
+    changed[~visible] = 1e4
+    a, b = (Camera.tracking(p, visible, (6, 10)) for p in (pos, changed))
+    np.testing.assert_array_equal(a.origin, b.origin)
+    np.testing.assert_array_equal(a.scale, b.scale)
+    np.testing.assert_array_equal(render(pos, a, hidden=~visible), render(changed, b, hidden=~visible))
+
+
+def test_camera_zooms_so_observed_deviation_fills_the_central_half():
+    pos = _curve(seed=7)
+    visible = np.ones(16, bool)
+    visible[6:11] = False
+    camera = Camera.tracking(pos, visible, (6, 10))
+    offset = np.abs(camera.to_pixels(pos) - (MODEL_SIZE - 1) / 2)[visible].max(axis=(0, 2))  # per channel
+    np.testing.assert_allclose(offset, MODEL_SIZE / 4)
+
+
+def test_straight_still_and_lone_objects_get_a_finite_camera():
+    t = np.arange(8.0)[:, None]
+    pos = np.stack([np.hstack([t, np.zeros_like(t), np.full_like(t, 3.0)]), np.hstack([2 * t, np.zeros_like(t), np.nan * t])], -1)
+    visible = np.ones(8, bool)
+    visible[3:5] = False
+    camera = Camera.tracking(pos, visible, (3, 4))
+    assert np.isfinite(camera.scale).all() and (camera.scale > 0).all()
+    back, conf = readout(render(pos[:, :2], camera), camera, 2)
+    np.testing.assert_allclose(back[visible], pos[visible, :2], atol=1e-3)
+    lone = np.zeros(8, bool)
+    lone[2] = True
+    assert np.isfinite(Camera.tracking(pos, lone, (5, 7)).origin).all()
+
+
+@pytest.mark.parametrize("visible,run,expected", [
+    ("1111000111", (4, 6), (3, 7)),  # interpolate: the frames either side
+    ("1111110000", (6, 9), (4, 5)),  # forecast: the last two before
+    ("0000111111", (0, 3), (4, 5)),  # backcast: the first two after
+    ("0001000000", (4, 9), (3, 3)),  # one visible frame: a still camera
+])
+def test_chord_anchors_are_the_linear_baselines_points(visible, run, expected):
+    assert chord_anchors(np.array([c == "1" for c in visible]), run) == expected
