@@ -237,7 +237,7 @@ def train(run: RunConfig) -> Path:
     model = torch.nn.parallel.DistributedDataParallel(tr) if world > 1 else tr
     opt = torch.optim.AdamW(tr.parameters(), lr=run.lr, betas=(0.9, 0.95), weight_decay=0.01)
     g = torch.Generator().manual_seed(run.seed + 7 + 1000 * rank + start)
-    warmup = min(200, run.steps // 10)
+    warmup = max(1, min(200, run.steps // 10))
     tr.train()
     bar = tqdm(range(start, run.steps), desc="transformer", disable=rank != 0, mininterval=5)
     ema = None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -179,6 +181,23 @@ def test_resume_continues_from_the_saved_step(tmp_path):
     meta = kinviz.read_meta(out)
     assert meta["training"]["transformer_steps_done"] == 15
     assert [c["step"] for c in meta["training"]["curve"]] == [5, 10, 15]
+
+
+def test_training_runs_under_torchrun_with_distributed_data_parallel(tmp_path):
+    """Two processes on the CPU (gloo): the path users take with several GPUs (nccl) is the same code."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "ddp.safetensors"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "kinviz", "train",
+           "--tiny", "--clips", "40", "--tokenizer-steps", "4", "--steps", "6", "--batch", "4", "--save-every", "3",
+           "--out", str(out), "--device", "cpu"]  # torchrun claims options that begin --log: the log takes its default
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(kinviz.__file__).parents[1])}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    meta = kinviz.read_meta(out)
+    assert meta["training"]["world_size"] == 2 and meta["training"]["transformer_steps_done"] == 6
+    assert Predictor.load(out, device="cpu").predict(_traj(20, 1), np.arange(20) % 5 == 2).positions.shape == (20, 1, 2)
 
 
 def test_many_gaps_take_fewer_samples_each(tiny_checkpoint):
