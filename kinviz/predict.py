@@ -46,7 +46,7 @@ from .transformer import TASK_IDS
 DISPLAY_SIZE = 64  # pixels per side of the videos a Prediction shows people
 CONTEXT = 4  # observed frames wanted on each side of a gap
 MIN_CONFIDENCE = 0.3  # below this a read-back position falls back to the linear baseline
-SAMPLE_BUDGET = 64  # windows x samples decoded per call at most: many gaps get fewer samples each
+SAMPLE_BUDGET = 16  # windows x samples decoded per call at most: many gaps get fewer samples each (speed)
 PALETTE = np.array(  # display colours: the model's own R, G, B first, then more for groups beyond three
     [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0.6, 0], [0.8, 0, 1], [0, 0.9, 0.9], [1, 1, 0], [1, 0.4, 0.7],
      [0.5, 0.8, 0.2], [0.6, 0.4, 0.2], [0.4, 0.6, 1], [0.9, 0.9, 0.9], [1, 0.2, 0.2], [0.2, 0.5, 0.2],
@@ -225,15 +225,15 @@ class Predictor:
         if windows:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
             samples = 1 if oracle else self.samples_for(len(windows))
-            decoded, framings = self._decode(known, windows, seed, steps, on_step, truth, samples)
-            for w, drawn, framing in zip(windows, decoded, framings):
-                pos, conf = _mean_readout(drawn, framing, len(w.group))
+            decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples)
+            for w, drawn, camera in zip(windows, decoded, cameras):
+                pos, conf = _mean_readout(drawn, camera, len(w.group))
                 frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
                 targets = set(w.targets.tolist())
                 for i, t in enumerate(w.frames):
                     if not (w.hidden[i] and t in targets):
                         continue
-                    views = [framing.cell(i, c) for c in range(len(w.group))]
+                    views = [camera.cell(i, c) for c in range(len(w.group))]
                     model_frames.setdefault(int(t), []).append((w.group, views, frames[i]))
                     for c, k in enumerate(w.group):
                         if filled[t, k] and conf[i, c] >= MIN_CONFIDENCE:
@@ -263,23 +263,25 @@ class Predictor:
         video = np.zeros((B, n_max, size, size, 3), np.uint8)
         hidden = np.zeros((B, n_max), bool)
         pad = np.ones((B, n_max), bool)
-        framings = []
-        for b, w in enumerate(windows):
-            if b >= B // samples:  # a repeat: same input, another sample
-                video[b], hidden[b], pad[b] = video[b % (B // samples)], hidden[b % (B // samples)], pad[b % (B // samples)]
-                continue
+        cameras = []
+        n_windows = B // samples
+        for b, w in enumerate(windows[:n_windows]):
             pos = np.full((len(w.frames), MAX_GROUP, 2), np.nan)
             pos[:, : len(w.group)] = known[w.frames][:, w.group]
-            framing = Camera.tracking(pos, ~w.hidden, w.run, size)
-            framings.append(framing)
+            camera = Camera.tracking(pos, ~w.hidden, w.run, size)
+            cameras.append(camera)
             if truth is None:
-                video[b, : len(w.frames)] = render(pos, framing, hidden=w.hidden)
-            else:  # oracle: the true frames, drawn in the framing the observed frames chose
+                video[b, : len(w.frames)] = render(pos, camera, hidden=w.hidden)
+            else:  # oracle: the true frames, drawn by the camera the observed frames chose
                 true_pos = np.full_like(pos, np.nan)
                 true_pos[:, : len(w.group)] = truth[w.frames][:, w.group]
-                video[b, : len(w.frames)] = render(true_pos, framing)
+                video[b, : len(w.frames)] = render(true_pos, camera)
             hidden[b, : len(w.frames)] = w.hidden
             pad[b, : len(w.frames)] = False
+        # The other samples see the same input and draw other noise from the generator.
+        video[n_windows:] = np.tile(video[:n_windows], (samples - 1, 1, 1, 1, 1))
+        hidden[n_windows:] = np.tile(hidden[:n_windows], (samples - 1, 1))
+        pad[n_windows:] = np.tile(pad[:n_windows], (samples - 1, 1))
         dev = self.device
         x = torch.from_numpy(video).to(dev).float().div_(255).permute(0, 1, 4, 2, 3).flatten(0, 1)
         task = torch.tensor([TASK_IDS[task_of(w.hidden)] for w in windows], device=dev)
@@ -295,7 +297,7 @@ class Predictor:
 
         def callback(step, total, digits):  # the first sample's progress
             frames = frames_of(digits)
-            first = range(B // samples)
+            first = range(n_windows)
             idx = [int(windows[b].frames[i]) for b in first for i in range(len(windows[b].frames)) if hidden[b, i]]
             stack = to_uint8(np.stack([frames[b, i] for b in first for i in range(n_max) if hidden[b, i]]))
             on_step(step, total, np.array(idx), stack)
@@ -309,8 +311,8 @@ class Predictor:
                 temperature=dec.get("temperature", 1.0), choice_temperature=dec.get("choice_temperature", 4.5),
                 on_step=callback if on_step is not None else None,
             )
-            frames = frames_of(out).reshape(samples, B // samples, n_max, size, size, 3)
-        return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows[: B // samples])], framings
+            frames = frames_of(out).reshape(samples, n_windows, n_max, size, size, 3)
+        return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows[:n_windows])], cameras
 
 
 def _mean_readout(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np.ndarray, np.ndarray]:
