@@ -251,21 +251,19 @@ class Predictor:
         return max(1, min(wanted, SAMPLE_BUDGET // max(1, n_windows)))
 
     def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1):
-        """Render, tokenise and decode every window ``samples`` times in one batch.
+        """Render and tokenise every window once, then decode it ``samples`` times in one batch.
 
         Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
         """
         tok, tr = self.model.tokenizer, self.model.transformer
         n_max = max(len(w.frames) for w in windows)
-        windows = windows * samples  # sample j of window i sits at i + j * len(windows)
-        B = len(windows)
+        W = len(windows)
         size = tok.cfg.size
-        video = np.zeros((B, n_max, size, size, 3), np.uint8)
-        hidden = np.zeros((B, n_max), bool)
-        pad = np.ones((B, n_max), bool)
+        video = np.zeros((W, n_max, size, size, 3), np.uint8)
+        hidden = np.zeros((W, n_max), bool)
+        pad = np.ones((W, n_max), bool)
         cameras = []
-        n_windows = B // samples
-        for b, w in enumerate(windows[:n_windows]):
+        for b, w in enumerate(windows):
             pos = np.full((len(w.frames), MAX_GROUP, 2), np.nan)
             pos[:, : len(w.group)] = known[w.frames][:, w.group]
             camera = Camera.tracking(pos, ~w.hidden, w.run, size)
@@ -278,10 +276,6 @@ class Predictor:
                 video[b, : len(w.frames)] = render(true_pos, camera)
             hidden[b, : len(w.frames)] = w.hidden
             pad[b, : len(w.frames)] = False
-        # The other samples see the same input and draw other noise from the generator.
-        video[n_windows:] = np.tile(video[:n_windows], (samples - 1, 1, 1, 1, 1))
-        hidden[n_windows:] = np.tile(hidden[:n_windows], (samples - 1, 1))
-        pad[n_windows:] = np.tile(pad[:n_windows], (samples - 1, 1))
         dev = self.device
         x = torch.from_numpy(video).to(dev).float().div_(255).permute(0, 1, 4, 2, 3).flatten(0, 1)
         task = torch.tensor([TASK_IDS[task_of(w.hidden)] for w in windows], device=dev)
@@ -289,30 +283,34 @@ class Predictor:
         gen = torch.Generator(device=dev).manual_seed(int(seed))
         dec = self.model.decoding
 
-        def frames_of(digits):  # (B, n, h, w, D) -> (B, n, S, S, 3) float numpy, hidden frames only decoded
-            out = np.zeros((B, n_max, size, size, 3), np.float32)
-            if hid_t.any():
-                out[hidden] = tok.decode(digits[hid_t]).permute(0, 2, 3, 1).float().cpu().numpy()
+        def frames_of(digits):  # (s*W, n, h, w, D) -> (s*W, n, S, S, 3) float numpy, hidden frames only decoded
+            rows = len(digits) // W
+            out = np.zeros((len(digits), n_max, size, size, 3), np.float32)
+            if hidden.any():
+                out[np.tile(hidden, (rows, 1))] = (
+                    tok.decode(digits[hid_t.repeat(rows, 1)]).permute(0, 2, 3, 1).float().cpu().numpy())
             return out
 
         def callback(step, total, digits):  # the first sample's progress
-            frames = frames_of(digits)
-            first = range(n_windows)
-            idx = [int(windows[b].frames[i]) for b in first for i in range(len(windows[b].frames)) if hidden[b, i]]
-            stack = to_uint8(np.stack([frames[b, i] for b in first for i in range(n_max) if hidden[b, i]]))
-            on_step(step, total, np.array(idx), stack)
+            frames = frames_of(digits[:W])
+            idx = [int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]]
+            on_step(step, total, np.array(idx), to_uint8(frames[hidden]))
 
         with self._lock:
             digits = tok.encode(x)
-            digits = digits.reshape(B, n_max, *digits.shape[1:])
-            unknown = hid_t[:, :, None, None].expand(digits.shape[:4])
-            out = digits if truth is not None else maskgit_decode(
-                tr, digits, unknown, task, frame_pad=pad_t, steps=steps, generator=gen,
-                temperature=dec.get("temperature", 1.0), choice_temperature=dec.get("choice_temperature", 4.5),
-                on_step=callback if on_step is not None else None,
-            )
-            frames = frames_of(out).reshape(samples, n_windows, n_max, size, size, 3)
-        return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows[:n_windows])], cameras
+            digits = digits.reshape(W, n_max, *digits.shape[1:])
+            if truth is None:
+                # Sample j of window i sits at row i + j * W: same tokens, other noise from the generator.
+                rep = (samples, 1, 1, 1, 1)
+                unknown = hid_t.repeat(samples, 1)[:, :, None, None].expand(samples * W, *digits.shape[1:4])
+                digits = maskgit_decode(
+                    tr, digits.repeat(*rep), unknown, task.repeat(samples), frame_pad=pad_t.repeat(samples, 1),
+                    steps=steps, generator=gen, temperature=dec.get("temperature", 1.0),
+                    choice_temperature=dec.get("choice_temperature", 4.5),
+                    on_step=callback if on_step is not None else None,
+                )
+            frames = frames_of(digits).reshape(-1, W, n_max, size, size, 3)
+        return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
 
 
 def _mean_readout(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np.ndarray, np.ndarray]:

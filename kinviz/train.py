@@ -114,7 +114,7 @@ class Logger:
 
 
 def train_tokenizer(tok: Tokenizer, frames: np.ndarray, run: RunConfig, log: Logger, rank: int, world: int, start: int = 0):
-    """frames (N, H, W, 3) uint8 of visible content; trains in place."""
+    """frames (N, H, W, 3) uint8; trains in place."""
     model = tok
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(tok)
@@ -204,8 +204,8 @@ def train(run: RunConfig) -> Path:
     val_clips, _ = build_clips(run, run.seed + 10_000, max(64, run.clips // 32), with_examples=False)
     meta["data"] = recipe | {"validation_clips": len(val_clips)}
     frames, hidden, pad = stack_frames(clips, tr_cfg.max_frames)
-    visible = frames[~pad]  # hidden frames too: the tokenizer must draw whatever the transformer will ask for
-    log(stage="data", clips=len(clips), frames=int(len(visible)), seconds=time.time() - t0)
+    tok_frames = frames[~pad]  # hidden frames too: the tokenizer must draw whatever the transformer asks for
+    log(stage="data", clips=len(clips), frames=int(len(tok_frames)), seconds=time.time() - t0)
 
     # Stage 1: the tokenizer.
     tok_done = prior is not None and prior.get("training", {}).get("tokenizer_steps_done", 0) >= run.tokenizer_steps
@@ -214,11 +214,11 @@ def train(run: RunConfig) -> Path:
         tok = model.tokenizer
     else:
         tok = Tokenizer(tok_cfg).to(run.device)
-        train_tokenizer(tok, visible, run, log, rank, world)
+        train_tokenizer(tok, tok_frames, run, log, rank, world)
         meta["training"] |= {"tokenizer_steps_done": run.tokenizer_steps, "tokenizer_minutes": (time.time() - t0) / 60}
         if rank == 0:
             save_checkpoint(run.out, tok, None, meta)
-    del frames, visible
+    del frames, tok_frames
     tok.eval().requires_grad_(False)
 
     # Stage 2: the transformer on the frozen tokenizer's tokens.
