@@ -3,8 +3,9 @@
 A clip is what the predictor shows the model at inference (see ``predict``): up to 16 frames of at
 most three objects, some frames hidden, framed from the observed frames only. Training draws the
 same thing from the generator (and from the bundled examples with their augmentations), so the
-model never sees a framing that used hidden positions. Each clip is drawn in the tracking view
-(``render.Camera``) of one of its gaps, the one the predictor would be filling.
+model never sees a framing that used hidden positions. Each clip is drawn in the model's view of one
+of its gaps (``render.Camera.for_gap``), the one the predictor would be filling: a tracking camera
+for an inner gap, a still one for a gap at either end.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import torch
 
 from . import generate
 from .render import MAX_GROUP, MODEL_SIZE, Camera, render
+
+VIEW = "hybrid"  # the view training draws clips in (``render.Camera.for_gap``); stored in the checkpoint
 from .transformer import TASK_IDS
 
 
@@ -24,7 +27,7 @@ class Clip:
     positions: np.ndarray  # (n, 3, 2) world units, NaN = object absent (unused channel)
     hidden: np.ndarray  # (n,) bool
     task: str
-    run: tuple[int, int]  # the gap (inclusive frames) whose tracking view the clip is drawn in
+    run: tuple[int, int]  # the gap (inclusive frames) whose view the clip is drawn in
 
 
 def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator) -> Clip:
@@ -123,8 +126,8 @@ def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, co
 
 
 def render_clip(clip: Clip, size: int = MODEL_SIZE) -> np.ndarray:
-    """Ground-truth frames (n, H, W, 3) uint8 in the tracking view of the clip's gap."""
-    camera = Camera.tracking(clip.positions, ~clip.hidden, clip.run, size)
+    """Ground-truth frames (n, H, W, 3) uint8 in the model's view of the clip's gap."""
+    camera = Camera.for_gap(clip.positions, ~clip.hidden, clip.run, VIEW, size)
     return render(clip.positions, camera)
 
 

@@ -9,10 +9,13 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    four observed frames on each side (``s = 1`` for gaps up to 8 frames; long gaps are seen at a
    coarser frame rate). Gaps at the ends take their context from one side. Other gaps that fall
    inside a window are hidden there too; each window answers only for its own gap.
-3. Each window is drawn in the tracking view of its gap (``render.Camera``): every object's camera
-   follows the straight line the linear baseline would draw across the gap (the constant-velocity
-   line for a forecast), zoomed so the observed frames' deviation from that line fills the central
-   half of the frame. The model therefore draws the *deviation* from the baseline. The window is
+3. Each window is drawn in the model's view of its gap (``render.Camera.for_gap``). For a gap with
+   observed frames on both sides, every object's camera follows the straight line the linear
+   baseline would draw across the gap, zoomed so the observed frames' deviation from that line
+   fills the central half of the frame: the model draws the *deviation* from linear interpolation.
+   For a gap at either end (a forecast), each object's camera stands still with the observed
+   extent filling the central half of the frame, so the model sees where bounded motion turns back.
+   (Checkpoints trained before the still view use the tracking camera for every gap.) The window is
    rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
    them. All windows decode as one batch.
 4. Positions are read back from the decoded frames. A gap frame between two grid frames (stride > 1)
@@ -182,6 +185,11 @@ class Predictor:
         return cls(load_checkpoint(path or default_path(), device=dev), dev)
 
     @property
+    def view(self) -> str:
+        """How the checkpoint was trained to see a gap (``render.Camera.for_gap``)."""
+        return self.model.meta.get("view", "tracking")
+
+    @property
     def meta(self) -> dict:
         return self.model.meta
 
@@ -266,7 +274,7 @@ class Predictor:
         for b, w in enumerate(windows):
             pos = np.full((len(w.frames), MAX_GROUP, 2), np.nan)
             pos[:, : len(w.group)] = known[w.frames][:, w.group]
-            camera = Camera.tracking(pos, ~w.hidden, w.run, size)
+            camera = Camera.for_gap(pos, ~w.hidden, w.run, self.view, size)
             cameras.append(camera)
             if truth is None:
                 video[b, : len(w.frames)] = render(pos, camera, hidden=w.hidden)

@@ -122,6 +122,44 @@ class Camera:
         origin = np.where(np.isfinite(origin), origin, 0.0)
         return cls(origin, scale, size)
 
+    @classmethod
+    def still(
+        cls,
+        positions: np.ndarray,  # (n, C, 2) world units; NaN channels are unused
+        visible: np.ndarray,  # (n,) bool frames the model sees (hidden ones never read)
+        size: int = MODEL_SIZE,
+    ) -> "Camera":
+        """A camera per channel that does not move: that object's observed extent fills the central
+        half of the frame (``Framing.from_observed``), so the model sees where bounded motion turns
+        back (walls, orbits, swings). The view for gaps with context on one side only."""
+        n, C, _ = positions.shape
+        visible = np.asarray(visible, bool)
+        origin, scale = np.zeros((n, C, 2)), np.ones(C)
+        for c in range(C):
+            seen = visible & np.isfinite(positions[:, c]).all(-1)
+            f = Framing.from_observed(positions[:, c : c + 1], seen[:, None], size)
+            origin[:, c], scale[c] = (f.cx, f.cy), f.scale
+        return cls(origin, scale, size)
+
+    @classmethod
+    def for_gap(
+        cls,
+        positions: np.ndarray,  # (n, C, 2) world units; NaN channels are unused
+        visible: np.ndarray,  # (n,) bool
+        run: tuple[int, int],  # inclusive frame range of the gap this view is for
+        view: str,  # one of VIEWS
+        size: int = MODEL_SIZE,
+    ) -> "Camera":
+        """The model's view of one gap. 'tracking': always ``tracking``. 'hybrid': ``tracking`` for a
+        gap with visible frames on both sides (interpolation), ``still`` for a gap at either end
+        (forecast, backcast), where a fixed frame shows bounded motion turning back."""
+        assert view in VIEWS, f"unknown view {view!r}; expected one of {VIEWS}"
+        vis = np.flatnonzero(np.asarray(visible, bool))
+        inner = len(vis) > 0 and vis[0] < run[0] and vis[-1] > run[1]
+        if view == "tracking" or inner:
+            return cls.tracking(positions, visible, run, size)
+        return cls.still(positions, visible, size)
+
     def to_pixels(self, xy: np.ndarray) -> np.ndarray:
         """(n, K, 2) world -> (n, K, 2) pixel (col, row), K <= C, frame by frame."""
         K = xy.shape[1]
@@ -142,6 +180,7 @@ class Camera:
 
 
 DEVIATION_FLOOR = 0.05  # the camera's zoom never exceeds 1/20 of the observed span per quarter frame
+VIEWS = ("tracking", "hybrid")  # checkpoints record theirs; those without the field were trained in "tracking"
 
 
 def chord_anchors(visible: np.ndarray, run: tuple[int, int]) -> tuple[int, int]:

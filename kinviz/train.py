@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from . import generate
 from .checkpoint import load_checkpoint, read_meta, save_checkpoint
-from .data import TokenPool, clips_from_trajectory, sample_clip, stack_frames, tokenize_clips
+from .data import VIEW, TokenPool, clips_from_trajectory, sample_clip, stack_frames, tokenize_clips
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig, cosine_mask_ratio
 
@@ -196,6 +196,7 @@ def train(run: RunConfig) -> Path:
         "prototype": PROTOTYPE,
         # MAGVIT/MaskGIT's 12 steps and noise; the mean of 8 sampled fills (see ``predict``).
         "decoding": {"steps": 12, "temperature": 1.0, "choice_temperature": 4.5, "samples": 8},
+        "view": VIEW,  # how clips were drawn; the predictor draws windows the same way
     }
     prior = read_meta(run.out) if (run.resume and run.out.exists()) else None
 

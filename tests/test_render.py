@@ -150,6 +150,40 @@ def test_straight_still_and_lone_objects_get_a_finite_camera():
     assert np.isfinite(Camera.tracking(pos, lone, (5, 7)).origin).all()
 
 
+def test_still_camera_frames_each_observed_extent_and_never_reads_hidden_positions():
+    pos = _curve(seed=9)
+    visible = np.ones(16, bool)
+    visible[12:] = False
+    camera = Camera.still(pos, visible)
+    assert (camera.origin == camera.origin[:1]).all(), "a still camera does not move"
+    px = camera.to_pixels(pos)[visible]
+    extent = (px.max(axis=0) - px.min(axis=0)).max(axis=-1)  # (C,) widest side per object, pixels
+    np.testing.assert_allclose(extent, MODEL_SIZE / 2)
+    changed = pos.copy()
+    changed[~visible] = -1e4
+    other = Camera.still(changed, visible)
+    np.testing.assert_array_equal(camera.origin, other.origin)
+    np.testing.assert_array_equal(camera.scale, other.scale)
+
+
+@pytest.mark.parametrize("view,gap,expected", [
+    ("hybrid", (5, 9), "tracking"),  # context on both sides: the linear chord
+    ("hybrid", (12, 15), "still"),  # forecast
+    ("hybrid", (0, 3), "still"),  # backcast
+    ("tracking", (12, 15), "tracking"),  # checkpoints trained before the still view
+])
+def test_view_picks_the_camera_by_where_the_gap_sits(view, gap, expected):
+    pos = _curve(seed=11)
+    visible = np.ones(16, bool)
+    visible[gap[0] : gap[1] + 1] = False
+    camera = Camera.for_gap(pos, visible, gap, view)
+    reference = getattr(Camera, expected)(pos, visible, gap) if expected == "tracking" else Camera.still(pos, visible)
+    np.testing.assert_array_equal(camera.origin, reference.origin)
+    np.testing.assert_array_equal(camera.scale, reference.scale)
+    with pytest.raises(AssertionError, match="unknown view"):
+        Camera.for_gap(pos, visible, gap, "sideways")
+
+
 @pytest.mark.parametrize("visible,run,expected", [
     ("1111000111", (4, 6), (3, 7)),  # interpolate: the frames either side
     ("1111110000", (6, 9), (4, 5)),  # forecast: the last two before
