@@ -31,9 +31,9 @@ HELD_OUT_SEED = 777_001  # training pools draw from seeds 0 and 10_000; this one
 COLUMNS = ("magvit", "floor") + BASELINES
 
 
-def held_out(per_family: int, n_frames: int = 48) -> list[tuple[str, Trajectory]]:
+def held_out(per_family: int, n_frames: int = 48, seed: int = HELD_OUT_SEED) -> list[tuple[str, Trajectory]]:
     """(family, trajectory) pairs with fresh parameters, ``per_family`` of each family."""
-    rng = np.random.default_rng(HELD_OUT_SEED)
+    rng = np.random.default_rng(seed)
     out = []
     for family in generate.FAMILIES:
         for i in range(per_family):

@@ -1,4 +1,4 @@
-"""The command line: ``python -m kinviz {predict,evaluate,train,convert,bench} ...``.
+"""The command line: ``python -m kinviz {predict,evaluate,train,convert,bench,tune} ...``.
 
 Any bad input (CSV, mask, checkpoint, device) exits with status 2 and one line ``error: ...`` on
 stderr, never a traceback.
@@ -27,7 +27,7 @@ def _train(args) -> int:
         out=Path(args.out), seed=args.seed, device=args.device, clips=args.clips,
         tokenizer_steps=args.tokenizer_steps, steps=args.steps, batch=args.batch, lr=args.lr,
         save_every=args.save_every, log=Path(args.log) if args.log else None, resume=args.resume,
-        time_limit_min=args.time_limit, tiny=args.tiny,
+        time_limit_min=args.time_limit, tiny=args.tiny, tune_per_family=args.tune_per_family,
     )
     path = train(run)
     print(f"checkpoint written to {path}")
@@ -94,6 +94,13 @@ def _bench(args) -> int:
     return 0
 
 
+def _tune(args) -> int:
+    from .tune import run_tune
+
+    run_tune(args)
+    return 0
+
+
 def _model_options(p: argparse.ArgumentParser) -> None:
     """--device and --checkpoint, shared by every command that loads the model."""
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -138,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--record", action="store_true", help="store the held-out means in the checkpoint's JSON record")
     be.set_defaults(func=_bench)
 
+    tu = sub.add_parser("tune", help="choose the decoding's shrink toward the linear baseline on a tuning split")
+    tu.add_argument("--per-family", type=int, default=4, help="tuning trajectories per family")
+    tu.add_argument("--write", action="store_true", help="store the chosen value in the checkpoint's JSON record")
+    _model_options(tu)
+    tu.set_defaults(func=_tune)
+
     t = sub.add_parser("train", help="train the tokenizer and the masked transformer")
     t.add_argument("--out", default="checkpoints/kinviz-magvit.safetensors", help="checkpoint path (.safetensors; .json beside it)")
     t.add_argument("--seed", type=int, default=0)
@@ -152,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue from --out")
     t.add_argument("--time-limit", type=float, default=85.0, help="minutes; stops cleanly and saves before")
     t.add_argument("--tiny", action="store_true", help="a tiny configuration for smoke tests")
+    t.add_argument("--tune-per-family", type=int, default=4, help="tuning trajectories per family for the decoding's shrink (0: skip)")
     t.set_defaults(func=_train)
     return p
 

@@ -190,6 +190,11 @@ class Predictor:
         return self.model.meta.get("view", "tracking")
 
     @property
+    def shrink(self) -> float:
+        """How strongly disagreeing samples pull a fill back to the linear baseline (``_mean_readout``)."""
+        return float(self.model.decoding.get("shrink", 0.0))
+
+    @property
     def meta(self) -> dict:
         return self.model.meta
 
@@ -235,7 +240,8 @@ class Predictor:
             samples = 1 if oracle else self.samples_for(len(windows))
             decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples)
             for w, drawn, camera in zip(windows, decoded, cameras):
-                pos, conf = _mean_readout(drawn, camera, len(w.group))
+                base = linear[w.frames][:, w.group]
+                pos, conf = _mean_readout(drawn, camera, len(w.group), base, self.shrink)
                 frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
                 targets = set(w.targets.tolist())
                 for i, t in enumerate(w.frames):
@@ -321,12 +327,23 @@ class Predictor:
         return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
 
 
-def _mean_readout(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np.ndarray, np.ndarray]:
-    """drawn (S, n, H, W, 3) sampled fills -> positions (n, K, 2), confidence (n, K).
+def _mean_readout(
+    drawn: np.ndarray,  # (S, n, H, W, 3) sampled fills of one window
+    camera: Camera,
+    n_objects: int,
+    base: np.ndarray | None = None,  # (n, K, 2) the linear baseline on the window's frames (world units)
+    shrink: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sampled fills -> positions (n, K, 2), confidence (n, K).
 
     The position is the mean over the samples whose blob reads with confidence (the sample mean
     estimates the posterior mean, which minimises the expected displacement error); a cell counts as
     read when at least half the samples are, and its confidence is the mean over all samples.
+
+    With ``shrink`` > 0 the mean's departure ``m`` from the baseline is scaled by the model's own
+    agreement, ``max(0, 1 - shrink * v / |m|^2)`` with ``v`` the samples' spread around their mean
+    (a Wiener-style gain: where the sampled fills disagree with each other as much as they depart
+    from the straight line, the straight line is the better bet).
     """
     reads = [readout(frames, camera, n_objects) for frames in drawn]
     pos = np.stack([r[0] for r in reads])  # (S, n, K, 2)
@@ -334,6 +351,12 @@ def _mean_readout(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np
     ok = conf >= MIN_CONFIDENCE
     n_ok = ok.sum(axis=0)
     mean = np.where(ok[..., None], pos, 0.0).sum(axis=0) / np.maximum(n_ok, 1)[..., None]
+    if shrink > 0 and base is not None:
+        spread = np.where(ok[..., None], pos - mean, 0.0)
+        var = (spread**2).sum(axis=(0, -1)) / np.maximum(n_ok - 1, 1)  # (n, K) world units^2
+        depart = mean - base
+        gain = np.clip(1 - shrink * var / np.maximum((depart**2).sum(-1), 1e-300), 0.0, 1.0)
+        mean = base + gain[..., None] * depart
     readable = 2 * n_ok >= len(drawn)
     return np.where(readable[..., None], mean, np.nan), np.where(readable, conf.mean(axis=0), 0.0)
 

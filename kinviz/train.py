@@ -31,6 +31,7 @@ from .checkpoint import load_checkpoint, read_meta, save_checkpoint
 from .data import VIEW, TokenPool, clips_from_trajectory, sample_clip, stack_frames, tokenize_clips
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig, cosine_mask_ratio
+from .tune import GRID
 
 PROTOTYPE = {"epochs": 10, "videos": 140, "token_loss_start": 6.57, "token_loss_end": 5.85}
 
@@ -52,6 +53,7 @@ class RunConfig:
     resume: bool = False
     time_limit_min: float = 85.0  # stops cleanly (and saves) before this many minutes
     tiny: bool = False  # a minutes-long configuration for tests and smoke runs
+    tune_per_family: int = 4  # trajectories per family for choosing the decoding's shrink (0 skips it)
 
 
 def _dist() -> tuple[int, int]:
@@ -273,6 +275,15 @@ def train(run: RunConfig) -> Path:
                 save_checkpoint(run.out, tok, tr, meta)
         if last:
             break
+    # Stage 3: the decoding's shrink toward the linear baseline, on a tuning split of its own.
+    if rank == 0 and run.tune_per_family > 0:
+        from .predict import Predictor
+        from .tune import tune_shrink, write_shrink
+
+        t2 = time.time()
+        result = tune_shrink(Predictor.load(run.out, device=run.device), per_family=min(run.tune_per_family, 1) if run.tiny else run.tune_per_family,
+                             grid=(0.0, 1.0) if run.tiny else GRID, log=lambda line: log(stage="tune", result=line))
+        write_shrink(run.out, result | {"seconds": round(time.time() - t2, 1)})
     if world > 1:
         torch.distributed.destroy_process_group()
     return run.out

@@ -11,16 +11,29 @@ LIMITS = [
     "**Three objects at a time.** Objects are drawn in groups of three (one colour channel each); objects in "
     "different groups do not see each other. A frame where any object of a group is missing is predicted for the "
     "whole group.",
-    "**A tracking view.** Each object is drawn in {size}×{size} frames by a camera that follows the straight "
-    "line linear interpolation would draw across the gap (constant velocity for a forecast), zoomed on the "
-    "observed frames' deviation from it. The model draws the deviation: where it has learnt nothing, it returns "
-    "about the linear baseline; motion that bends far more inside the gap than anywhere it was seen leaves the "
-    "frame, and such a position falls back to the linear baseline and is flagged.",
+    "{view}",
     "**2-D and even steps.** A z column is ignored; time steps are assumed even (the reader warns when not).",
     "**Simulated physics.** Training data are nine families of simulated motion plus the bundled examples. "
     "Real footage with other kinds of motion (people, vehicles) is outside what it has seen.",
+    "**Uncertain fills lean on the straight line.** Each gap is sampled several times and the fills averaged; "
+    "where the samples disagree with each other about as much as they depart from the linear baseline, the fill "
+    "is pulled back toward that baseline (the checkpoint's `shrink`). A gap among very many gets one sample and no pull.",
     "**No gap without context.** When no frame shows a whole group of objects, the linear baseline stands in.",
 ]
+
+
+VIEWS = {
+    "tracking": "**A tracking view.** Each object is drawn in {size}×{size} frames by a camera that follows the "
+    "straight line linear interpolation would draw across the gap (constant velocity for a forecast), zoomed on "
+    "the observed frames' deviation from it. The model draws the deviation: where it has learnt nothing, it "
+    "returns about the linear baseline; motion that bends far more inside the gap than anywhere it was seen "
+    "leaves the frame, and such a position falls back to the linear baseline and is flagged.",
+    "hybrid": "**Two views.** For a gap with frames on both sides, each object is drawn in {size}×{size} frames by a "
+    "camera that follows the straight line linear interpolation would draw across the gap, zoomed on the observed "
+    "frames' deviation from it: the model draws the deviation. For a gap at either end (a forecast), the camera "
+    "stands still with the observed extent filling the middle half of the frame, so motion may run on a quarter "
+    "frame past it; beyond that a position falls back to the linear baseline and is flagged.",
+}
 
 
 def main() -> None:
@@ -84,7 +97,8 @@ def main() -> None:
 
     st.subheader("Known limits")
     for line in LIMITS:
-        st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), size=tok.get("size", "?")))
+        view = VIEWS[predictor.view].format(size=tok.get("size", "?"))
+        st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view))
 
 
 def _table(config: dict) -> pd.DataFrame:

@@ -122,7 +122,7 @@ def test_convert_makes_augmented_videos_reproducibly(tmp_path):
     assert video["frames"].dtype == np.uint8 and video["frames"].shape[1:] == (32, 32, 3)
 
 
-@pytest.mark.parametrize("command", ["predict", "evaluate", "train", "convert", "bench"])
+@pytest.mark.parametrize("command", ["predict", "evaluate", "train", "convert", "bench", "tune"])
 def test_help(command):
     r = run(command, "--help")
     assert r.returncode == 0 and "usage:" in r.stdout

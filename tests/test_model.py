@@ -222,3 +222,51 @@ def test_sampled_fills_are_averaged_where_most_samples_read():
     blank[1:] = 0  # one sample of three reads: not enough
     mean, conf = _mean_readout(np.concatenate([blank, blank[1:]]), camera, 1)
     assert np.isnan(mean).all() and (conf == 0).all()
+
+
+def test_disagreeing_samples_are_pulled_back_to_the_baseline():
+    from kinviz.predict import _mean_readout
+    from kinviz.render import Camera, render
+
+    pos = np.stack([np.arange(6.0), np.zeros(6)], -1)[:, None]  # (6, 1, 2): a straight line, y = 0
+    visible = np.array([1, 1, 0, 0, 1, 1], bool)
+    camera = Camera.tracking(pos, visible, (2, 3))
+    base = pos.copy()  # the linear baseline on these frames
+    agree, wide_a, wide_b = pos.copy(), pos.copy(), pos.copy()
+    agree[2:4, 0, 1] = 0.1
+    wide_a[2:4, 0, 1], wide_b[2:4, 0, 1] = -0.1, 0.3  # mean 0.1, spread 0.2 either way
+    draw = lambda *ps: np.stack([render(p, camera) for p in ps]).astype(np.float32) / 255  # noqa: E731
+    kept, _ = _mean_readout(draw(agree, agree), camera, 1, base, shrink=1.0)
+    np.testing.assert_allclose(kept[2:4, 0, 1], 0.1, atol=1e-3)  # samples agree: the mean stands
+    pulled, _ = _mean_readout(draw(wide_a, wide_b), camera, 1, base, shrink=1.0)
+    np.testing.assert_allclose(pulled[2:4, 0], base[2:4, 0], atol=1e-3)  # spread 0.2 > departure 0.1: baseline
+    plain, _ = _mean_readout(draw(wide_a, wide_b), camera, 1, base, shrink=0.0)
+    np.testing.assert_allclose(plain[2:4, 0, 1], 0.1, atol=1e-3)
+    partial, _ = _mean_readout(draw(wide_a, wide_b), camera, 1, base, shrink=0.05)
+    assert 0.0 < partial[2, 0, 1] < 0.1
+
+
+def test_training_ends_by_choosing_the_shrink_on_its_own_split(tiny_checkpoint):
+    meta = kinviz.read_meta(tiny_checkpoint)
+    tuning = meta["decoding_tuning"]
+    assert meta["decoding"]["shrink"] == tuning["shrink"] in [row["shrink"] for row in tuning["grid"]]
+    best = min(tuning["grid"], key=lambda row: row["ratio"])
+    assert best["shrink"] == tuning["shrink"] and "seed 555" in tuning["split"]
+    assert meta["view"] == "hybrid" and Predictor.load(tiny_checkpoint, device="cpu").view == "hybrid"
+
+
+def test_tune_scores_each_value_and_leaves_the_decoding_as_it_was(tiny_checkpoint, tmp_path):
+    from kinviz.tune import tune_shrink, write_shrink
+
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    before = dict(p.model.decoding)
+    result = tune_shrink(p, per_family=1, grid=(0.0, 100.0), log=lambda line: None)
+    assert p.model.decoding == before
+    assert [row["shrink"] for row in result["grid"]] == [0.0, 100.0]
+    for row in result["grid"]:
+        assert row["interpolate"]["magvit"] >= 0 and row["forecast"]["linear"] > 0
+    copy = tmp_path / "c.safetensors"
+    copy.write_bytes(tiny_checkpoint.read_bytes())
+    copy.with_suffix(".json").write_text(tiny_checkpoint.with_suffix(".json").read_text())
+    write_shrink(copy, result | {"shrink": 100.0})
+    assert Predictor.load(copy, device="cpu").shrink == 100.0

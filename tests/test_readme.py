@@ -43,7 +43,7 @@ def test_the_python_example_runs(tiny_checkpoint, monkeypatch):
 def test_every_documented_subcommand_answers_help():
     cli = [line for line in README.splitlines() if line.startswith("python -m kinviz ")]
     subcommands = {line.split()[3] for line in cli}
-    assert subcommands == {"predict", "evaluate", "train", "convert", "bench"}
+    assert subcommands == {"predict", "evaluate", "train", "convert", "bench", "tune"}
     for sub in subcommands:
         r = subprocess.run([sys.executable, "-m", "kinviz", sub, "--help"], cwd=ROOT, capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
