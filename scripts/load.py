@@ -222,6 +222,7 @@ def main(argv=None) -> int:
     ap.add_argument("--settle", type=float, default=20, help="seconds to wait after closing before measuring")
     ap.add_argument("--session-ttl", type=float, default=10, help="disconnectedSessionTTL of the server we start")
     ap.add_argument("--json", type=Path, help="write the full report here")
+    ap.add_argument("--arenas", default="2", help="MALLOC_ARENA_MAX for the server we start, as scripts/app.sh sets it; 'default' leaves glibc's")
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         ap.error(f"needs Debian's chromium at {CHROMIUM}")
@@ -234,10 +235,13 @@ def main(argv=None) -> int:
     else:
         log = ROOT / "artifacts" / "load" / "server.log"
         extra = ["--server.disconnectedSessionTTL", str(args.session_ttl)]
+        if args.arenas != "default":  # the server inherits it: glibc reads it at start-up
+            os.environ["MALLOC_ARENA_MAX"] = args.arenas
         with streamlit_server(log=log, extra_args=extra) as server:
             print(f"server {server.url} (pid {server.pid}, log {log})", flush=True)
             report = asyncio.run(load(server.url, server.pid, args))
             report["server_log_tracebacks"] = log.read_text(errors="replace").count("Traceback")
+    report["malloc_arena_max"] = "external server" if args.url else os.environ.get("MALLOC_ARENA_MAX", "default")
     print_table(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
