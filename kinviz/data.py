@@ -17,9 +17,9 @@ import torch
 
 from . import generate
 from .render import MAX_GROUP, MODEL_SIZE, Camera, render
+from .transformer import TASK_IDS
 
 VIEW = "hybrid"  # the view training draws clips in (``render.Camera.for_gap``); stored in the checkpoint
-from .transformer import TASK_IDS
 
 
 @dataclass
