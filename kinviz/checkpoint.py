@@ -19,6 +19,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .errors import CheckpointError
+from .render import VIEWS
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig
 
@@ -90,6 +91,8 @@ def read_meta(path: str | Path | None = None) -> dict:
         raise CheckpointError(f"checkpoint record {jp.name} is not valid JSON ({e}); re-download or retrain") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{jp.name} is not a {FORMAT} checkpoint record")
+    if meta.get("view", "tracking") not in VIEWS:
+        raise CheckpointError(f"{jp.name} asks for the view {meta['view']!r}; this version of kinviz draws {' or '.join(VIEWS)}")
     return meta
 
 

@@ -281,8 +281,9 @@ def train(run: RunConfig) -> Path:
         from .tune import tune_shrink, write_shrink
 
         t2 = time.time()
-        result = tune_shrink(Predictor.load(run.out, device=run.device), per_family=min(run.tune_per_family, 1) if run.tiny else run.tune_per_family,
-                             grid=(0.0, 1.0) if run.tiny else GRID, log=lambda line: log(stage="tune", result=line))
+        per_family, grid = (1, (0.0, 1.0)) if run.tiny else (run.tune_per_family, GRID)
+        result = tune_shrink(Predictor.load(run.out, device=run.device), per_family=per_family, grid=grid,
+                             log=lambda line: log(stage="tune", result=line))
         write_shrink(run.out, result | {"seconds": round(time.time() - t2, 1)})
     if world > 1:
         torch.distributed.destroy_process_group()

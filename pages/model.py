@@ -96,8 +96,8 @@ def main() -> None:
                    f"trained on {training.get('device', '?')} × {training.get('world_size', 1)}.")
 
     st.subheader("Known limits")
+    view = VIEWS[predictor.view].format(size=tok.get("size", "?"))
     for line in LIMITS:
-        view = VIEWS[predictor.view].format(size=tok.get("size", "?"))
         st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view))
 
 

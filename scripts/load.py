@@ -235,7 +235,9 @@ def main(argv=None) -> int:
     else:
         log = ROOT / "artifacts" / "load" / "server.log"
         extra = ["--server.disconnectedSessionTTL", str(args.session_ttl)]
-        if args.arenas != "default":  # the server inherits it: glibc reads it at start-up
+        if args.arenas == "default":  # the server inherits the setting: glibc reads it at start-up
+            os.environ.pop("MALLOC_ARENA_MAX", None)
+        else:
             os.environ["MALLOC_ARENA_MAX"] = args.arenas
         with streamlit_server(log=log, extra_args=extra) as server:
             print(f"server {server.url} (pid {server.pid}, log {log})", flush=True)

@@ -170,6 +170,10 @@ def test_truncated_or_altered_checkpoint_is_refused(tiny_checkpoint, tmp_path):
         kinviz.load_checkpoint(bad)
     with pytest.raises(kinviz.CheckpointError, match="no checkpoint"):
         kinviz.load_checkpoint(tmp_path / "none.safetensors")
+    meta = json.loads(tiny_checkpoint.with_suffix(".json").read_text()) | {"view": "sideways"}
+    bad.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(kinviz.CheckpointError, match="view 'sideways'"):
+        kinviz.load_checkpoint(bad)
 
 
 def test_resume_continues_from_the_saved_step(tmp_path):
