@@ -145,9 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--record", action="store_true", help="store the held-out means in the checkpoint's JSON record")
     be.set_defaults(func=_bench)
 
-    tu = sub.add_parser("tune", help="choose the decoding's shrink toward the linear baseline on a tuning split")
+    tu = sub.add_parser("tune", help="choose the decoding's settings (pull toward the baseline, the forecast view's gate) on a tuning split")
     tu.add_argument("--per-family", type=int, default=4, help="tuning trajectories per family")
-    tu.add_argument("--write", action="store_true", help="store the chosen value in the checkpoint's JSON record")
+    tu.add_argument("--write", action="store_true", help="store the chosen values in the checkpoint's JSON record")
     _model_options(tu)
     tu.set_defaults(func=_tune)
 
@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue from --out")
     t.add_argument("--time-limit", type=float, default=85.0, help="minutes; stops cleanly and saves before")
     t.add_argument("--tiny", action="store_true", help="a tiny configuration for smoke tests")
-    t.add_argument("--tune-per-family", type=int, default=4, help="tuning trajectories per family for the decoding's shrink (0: skip)")
+    t.add_argument("--tune-per-family", type=int, default=4, help="tuning trajectories per family for the decoding's settings (0: skip)")
     t.set_defaults(func=_train)
     return p
 

@@ -5,7 +5,10 @@ most three objects, some frames hidden, framed from the observed frames only. Tr
 same thing from the generator (and from the bundled examples with their augmentations), so the
 model never sees a framing that used hidden positions. Each clip is drawn in the model's view of one
 of its gaps (``render.Camera.for_gap``), the one the predictor would be filling: a tracking camera
-for an inner gap, a still one for a gap at either end.
+for an inner gap; for a gap at either end, the tracking camera where the visible motion hardly
+bends and a still one where it does. Where that gate sits is drawn per clip (``STRAIGHT``), so the
+model learns both views across the middle ground and the decoding's own threshold can be tuned
+after training (``kinviz.tune``).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from . import generate
 from .render import MAX_GROUP, MODEL_SIZE, Camera, render
 from .transformer import TASK_IDS
 
-VIEW = "hybrid"  # the view training draws clips in (``render.Camera.for_gap``); stored in the checkpoint
+VIEW = "gated"  # the view training draws clips in (``render.Camera.for_gap``); stored in the checkpoint
+STRAIGHT = (0.01, 0.5)  # the gate's threshold per clip, log-uniform: below 0.01 always tracking, above 0.5 always still
 
 
 @dataclass
@@ -28,13 +32,15 @@ class Clip:
     hidden: np.ndarray  # (n,) bool
     task: str
     run: tuple[int, int]  # the gap (inclusive frames) whose view the clip is drawn in
+    straight: float = 0.0  # the view's gate threshold for this clip (``render.bend``)
 
 
 def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator) -> Clip:
     """positions (n, K<=3, 2), hidden (n,): the clip, in the view of one of its gaps chosen at random."""
     runs = hidden_runs(hidden)
     run = runs[int(rng.integers(len(runs)))]
-    return Clip(to_channels(positions, rng), hidden, task_of(hidden), run)
+    straight = float(np.exp(rng.uniform(*np.log(STRAIGHT))))
+    return Clip(to_channels(positions, rng), hidden, task_of(hidden), run, straight)
 
 
 def hidden_runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -127,7 +133,7 @@ def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, co
 
 def render_clip(clip: Clip, size: int = MODEL_SIZE) -> np.ndarray:
     """Ground-truth frames (n, H, W, 3) uint8 in the model's view of the clip's gap."""
-    camera = Camera.for_gap(clip.positions, ~clip.hidden, clip.run, VIEW, size)
+    camera = Camera.for_gap(clip.positions, ~clip.hidden, clip.run, VIEW, size, straight=clip.straight)
     return render(clip.positions, camera)
 
 

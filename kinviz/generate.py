@@ -23,7 +23,8 @@ import pandas as pd
 from .errors import KinvizError
 
 FAMILIES = ("projectile", "pendulum", "circular", "spring", "bouncing_ball", "slope", "orbit",
-            "collision", "lissajous")
+            "collision", "lissajous", "walker", "wander")
+EXAMPLE_FAMILIES = FAMILIES[:9]  # the bundled recordings show the physics families
 EXAMPLES_DIR = Path(__file__).parent / "data" / "examples"
 INDEX_COLUMNS = ["file", "family", "objects", "frames", "layout", "missing_cells", "description"]
 G = 9.81  # m/s^2
@@ -338,9 +339,86 @@ def _lissajous(rng, n):
     return times, pos[:, None, :], ["pen"], params
 
 
+def _ou(rng, n_steps: int, dt: float, tau: float, sigma: float, start: np.ndarray | None = None) -> np.ndarray:
+    """(n_steps, 2) Ornstein-Uhlenbeck process (mean 0, correlation time tau, stationary std sigma),
+    sampled exactly on a grid of step dt; starts from the stationary law unless ``start`` is given."""
+    decay = math.exp(-dt / tau)
+    kick = sigma * math.sqrt(1 - decay**2)
+    out = np.empty((n_steps, 2))
+    out[0] = rng.normal(size=2) * sigma if start is None else start
+    noise = rng.normal(size=(n_steps, 2)) * kick
+    for i in range(1, n_steps):
+        out[i] = out[i - 1] * decay + noise[i]
+    return out
+
+
+def _fine(times: np.ndarray, per_frame: int = 8) -> tuple[np.ndarray, float]:
+    """A simulation grid ``per_frame`` times finer than the frames: (grid times, step)."""
+    dt = (times[1] - times[0]) / per_frame
+    return dt * np.arange((len(times) - 1) * per_frame + 1), dt
+
+
+def _walker(rng, n):
+    """Pedestrians: a preferred walking speed, a heading that wanders (an Ornstein-Uhlenbeck turn
+    rate), speed fluctuations, sometimes a stop and restart; companions walk side by side."""
+    k = 1 + int(rng.random() < 0.35) + int(rng.random() < 0.15)
+    times = _frame_times(_logu(rng, 2, 40), n)
+    grid, dt = _fine(times)
+    side_by_side = k > 1 and rng.random() < 0.5
+    tau_turn, turn_std = _logu(rng, 1, 10), _logu(rng, 0.02, 0.5)  # s, rad/s
+    pos = np.empty((len(times), k, 2))
+    stops = []
+    for i in range(k):
+        if i == 0 or not side_by_side:
+            speed = float(np.clip(rng.normal(1.3, 0.25), 0.4, 2.2))
+            heading0 = rng.uniform(0, 2 * math.pi)
+            turn = _ou(rng, len(grid), dt, tau_turn, turn_std)[:, 0]
+            heading = heading0 + np.cumsum(turn) * dt
+            wobble = 1 + _ou(rng, len(grid), dt, 2.0, 0.08)[:, 0]
+            target = np.full(len(grid), speed)
+            if rng.random() < 0.2:  # a stop: ease to rest, wait, walk on
+                t_stop, wait = rng.uniform(0, grid[-1]), _logu(rng, 0.5, 5)
+                target[(grid >= t_stop) & (grid < t_stop + wait)] = 0.0
+                stops.append(t_stop)
+            v = np.empty(len(grid))
+            v[0] = target[0]
+            ease = 1 - math.exp(-dt / 0.5)
+            for j in range(1, len(grid)):
+                v[j] = v[j - 1] + (target[j] - v[j - 1]) * ease
+            vel = (v * wobble)[:, None] * np.stack([np.cos(heading), np.sin(heading)], -1)
+            start = rng.uniform(-5, 5, size=2)
+            leader = vel
+        else:  # a companion: the leader's velocity, a lateral offset, a little sway of its own
+            normal = np.array([-math.sin(heading0), math.cos(heading0)])
+            start = pos[0, 0] + normal * rng.uniform(0.5, 0.9) * rng.choice([-1, 1])
+            vel = leader + _ou(rng, len(grid), dt, 1.0, 0.05)
+        track = start + np.r_[np.zeros((1, 2)), np.cumsum(vel[:-1] * dt, axis=0)]
+        pos[:, i] = track[::8]
+    params = dict(walkers=k, side_by_side=bool(side_by_side), turn_time=tau_turn, turn_std=turn_std,
+                  stops=stops, duration=times[-1])
+    return times, pos, ["walker", "companion", "passer"][:k], params
+
+
+def _wander(rng, n):
+    """A persistent random walk (an insect, a cell, a drifting float): Ornstein-Uhlenbeck velocity
+    around a mean drift; clips last from a tenth of the velocity's memory (nearly straight) to many
+    memories (tortuous)."""
+    tau, sigma = _logu(rng, 0.1, 10), _logu(rng, 0.002, 1)  # s, m/s
+    drift = np.zeros(2) if rng.random() < 0.5 else sigma * rng.normal(size=2) * _logu(rng, 0.2, 2)
+    memories = _logu(rng, 0.1, 20)
+    times = _frame_times(memories * tau, n)
+    grid, dt = _fine(times)
+    vel = drift + _ou(rng, len(grid), dt, tau, sigma)
+    start = rng.uniform(-1, 1, size=2) * sigma * tau * 5
+    track = start + np.r_[np.zeros((1, 2)), np.cumsum(vel[:-1] * dt, axis=0)]
+    params = dict(memory=tau, speed_std=sigma, drift=list(drift), memories_shown=times[-1] / tau)
+    return times, track[::8, None, :], ["walker"], params
+
+
 _SIMULATORS = {"projectile": _projectile, "pendulum": _pendulum, "circular": _circular,
                "spring": _spring, "bouncing_ball": _bouncing_ball, "slope": _slope,
-               "orbit": _orbit, "collision": _collision, "lissajous": _lissajous}
+               "orbit": _orbit, "collision": _collision, "lissajous": _lissajous,
+               "walker": _walker, "wander": _wander}
 assert tuple(_SIMULATORS) == FAMILIES, "every family needs a simulator"
 
 
@@ -448,6 +526,11 @@ def describe(sample: Sample) -> str:
         "lissajous": lambda: f"Harmonograph, frequency ratio {p['ratio'][0]}:{p['ratio'][1]}, "
         f"{f(p['frequency'])} Hz, amplitude {f(100 * p['amplitudes'][0])} cm, "
         f"{f(p['cycles_shown'])} cycles",
+        "walker": lambda: f"{_count(p['walkers'], 'pedestrian')} walking"
+        + (" side by side" if p["side_by_side"] else "") + f" for {f(p['duration'])} s"
+        + (f", {_count(len(p['stops']), 'stop')}" if p["stops"] else ""),
+        "wander": lambda: f"Persistent random walk, velocity memory {f(p['memory'])} s, "
+        f"speed spread {f(p['speed_std'])} m/s, {f(p['memories_shown'])} memories",
     }[sample.family]()
     dt = sample.times[1] - sample.times[0]
     return f"{text}, {len(sample.times)} frames at {_num(1 / dt, 3)} Hz"
@@ -509,14 +592,14 @@ def write_examples(out_dir: Path | str = EXAMPLES_DIR, *, seed: int = 2023) -> l
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     per_family = 5
-    n_files = per_family * len(FAMILIES)
+    n_files = per_family * len(EXAMPLE_FAMILIES)
     # Which files get the rarer traits: spread over families by one shuffled plan.
     plan = np.random.default_rng([seed, 0]).permutation(n_files)
     traits = {int(i): t for i, t in zip(plan, [{"z": 0}, {"z": 0.002}, {"label": 1},
                                                 {"temperature": 1}, {"semicolon": 1}])}
     missing = set(np.random.default_rng([seed, 1]).permutation(n_files)[: n_files // 4].tolist())
     paths, index = [], []
-    for f, family in enumerate(FAMILIES):
+    for f, family in enumerate(EXAMPLE_FAMILIES):
         for j in range(per_family):
             number = f * per_family + j
             rng = np.random.default_rng([seed, 2, f, j])

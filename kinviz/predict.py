@@ -13,12 +13,17 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    observed frames on both sides, every object's camera follows the straight line the linear
    baseline would draw across the gap, zoomed so the observed frames' deviation from that line
    fills the central half of the frame: the model draws the *deviation* from linear interpolation.
-   For a gap at either end (a forecast), each object's camera stands still with the observed
-   extent filling the central half of the frame, so the model sees where bounded motion turns back.
-   (Checkpoints trained before the still view use the tracking camera for every gap.) The window is
-   rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
-   them. All windows decode as one batch.
-4. Positions are read back from the decoded frames. A gap frame between two grid frames (stride > 1)
+   For a gap at either end (a forecast), a checkpoint trained in the 'gated' view keeps the
+   tracking camera (along the constant-velocity line) when the visible motion hardly bends
+   (``render.bend`` at most the checkpoint's ``straight``) and otherwise stands each object's camera
+   still with the observed extent filling the central half of the frame, so the model sees where
+   bounded motion turns back. ('hybrid' checkpoints always stand still there; checkpoints trained
+   before the still view use the tracking camera for every gap.) The window is rendered and
+   tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills them. All windows
+   decode as one batch (``Predictor.draw``).
+4. Positions are read back from the decoded frames (``Predictor.assemble``): the mean of the
+   sampled fills, pulled toward the linear baseline where the samples disagree (``shrink`` in inner
+   gaps, ``shrink_end`` at the ends). A gap frame between two grid frames (stride > 1)
    is interpolated linearly in time between its neighbouring observed or predicted frames; a
    position whose blob could not be read with confidence (it left the frame, or the decoded blob is
    faint) falls back to the linear baseline and is flagged in ``fallback``.
@@ -31,7 +36,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -42,7 +47,7 @@ from .baselines import fill_baseline
 from .checkpoint import Model, default_path, load_checkpoint, resolve_device
 from .data import hidden_runs, task_of
 from .maskgit import maskgit_decode
-from .render import MAX_GROUP, Camera, Framing, object_groups, readout, render, render_float, to_uint8, warp
+from .render import MAX_GROUP, Camera, Framing, bend, is_inner, object_groups, readout, render, render_float, to_uint8, warp
 from .trajectory import Trajectory, write_csv
 from .transformer import TASK_IDS
 
@@ -128,6 +133,43 @@ class Prediction:
         return colorize(maps)
 
 
+@dataclass
+class Draw:
+    """Every window of one prediction sampled, before the positions are read back (``Predictor.draw``)."""
+
+    trajectory: Trajectory
+    hidden: np.ndarray  # (T,) bool: frames the user hid
+    observed: np.ndarray  # (T, K) bool: cells the model may read
+    linear: np.ndarray  # (T, K, 2) the linear baseline on every cell
+    windows: list[Window]
+    decoded: list[np.ndarray]  # per window: (samples, n, S, S, 3) float
+    cameras: list[Camera]  # per window: the view it was drawn in
+    seed: int
+    steps: int
+    reads: dict = field(default_factory=dict, repr=False)  # window index -> ``_read_samples``, read once
+
+    def read(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Window i's samples read back (positions, confidence), computed once per draw."""
+        if i not in self.reads:
+            self.reads[i] = _read_samples(self.decoded[i], self.cameras[i], len(self.windows[i].group))
+        return self.reads[i]
+
+    def bends(self) -> list[float]:
+        """Per window: how much its visible motion bends (``render.bend``), the gate's measure."""
+        known = np.where(self.observed[..., None], self.trajectory.positions, np.nan)
+        return [bend(known[w.frames][:, w.group], ~w.hidden) for w in self.windows]
+
+    def gated(self, tracking: "Draw", straight: float) -> "Draw":
+        """This draw (made in the 'hybrid' view) with every end-gap window whose motion bends no more
+        than ``straight`` taken from ``tracking`` (the same windows, drawn in the 'tracking' view):
+        exactly what the 'gated' view decodes, for tuning the threshold without decoding again."""
+        take = [b <= straight for b in self.bends()]
+        pick = lambda i: tracking if take[i] else self  # noqa: E731
+        return replace(self, decoded=[pick(i).decoded[i] for i in range(len(take))],
+                       cameras=[pick(i).cameras[i] for i in range(len(take))],
+                       reads={i: pick(i).read(i) for i in range(len(take))})
+
+
 def object_maps(positions: np.ndarray, framing: Framing) -> np.ndarray:
     """(T, K, 2) -> (T, K, S, S) float intensity map per object (any number of objects)."""
     T, K, _ = positions.shape
@@ -191,12 +233,23 @@ class Predictor:
 
     @property
     def shrink(self) -> float:
-        """How strongly disagreeing samples pull a fill back to the linear baseline (``_mean_readout``)."""
+        """How strongly disagreeing samples pull a fill back to the linear baseline (``_mean_readout``), in inner gaps."""
         return float(self.model.decoding.get("shrink", 0.0))
+
+    @property
+    def shrink_end(self) -> float:
+        """The same pull in gaps at either end (forecasts); the inner gaps' where the checkpoint has none."""
+        return float(self.model.decoding.get("shrink_end", self.shrink))
 
     @property
     def meta(self) -> dict:
         return self.model.meta
+
+    @property
+    def straight(self) -> float:
+        """The 'gated' view's threshold: a gap at either end whose visible motion bends no more than
+        this (``render.bend``) is drawn by the tracking camera, else by the still one."""
+        return float(self.model.decoding.get("straight", 0.0))
 
     @torch.no_grad()
     def predict(
@@ -214,15 +267,29 @@ class Predictor:
         ``oracle=True`` is the benchmark's floor, not a prediction: hidden frames get the tokens of
         their true frames (read from the trajectory), so only the tokenizer and readout err.
         """
+        return self.assemble(self.draw(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle))
+
+    @torch.no_grad()
+    def draw(
+        self,
+        trajectory: Trajectory,
+        mask: np.ndarray | None = None,
+        *,
+        seed: int = 0,
+        steps: int | None = None,
+        on_step: StepCallback | None = None,
+        oracle: bool = False,
+        view: str | None = None,  # another view than the checkpoint's (tuning compares them)
+    ) -> "Draw":
+        """The decoding half of ``predict``: plan the windows, render, tokenise and sample them."""
         traj = trajectory
         T, K = traj.n_frames, traj.n_objects
         hidden = np.zeros(T, bool) if mask is None else np.asarray(mask, bool)
         assert hidden.shape == (T,), f"mask has shape {hidden.shape}, expected ({T},)"
         steps = steps or int(self.model.decoding.get("steps", 12))
         observed = ~traj.missing & ~hidden[:, None]  # (T, K)
-        filled = ~observed
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
-        linear = fill_baseline("linear", traj.times, known, filled)
+        linear = fill_baseline("linear", traj.times, known, ~observed)
 
         windows = []
         for group in object_groups(K):
@@ -230,41 +297,54 @@ class Predictor:
             if model_hidden.all():
                 continue  # no frame shows the whole group: the linear baseline stands in
             windows += plan_windows(model_hidden, group, self.max_frames)
+        decoded, cameras = [], []
+        if windows:
+            truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
+            samples = 1 if oracle else self.samples_for(len(windows))
+            decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples, view or self.view)
+        return Draw(traj, hidden, observed, linear, windows, decoded, cameras, seed, steps)
 
+    def assemble(self, draw: "Draw", *, shrink: float | None = None, shrink_end: float | None = None) -> Prediction:
+        """The read-back half of ``predict``: positions from the sampled frames, pulled toward the
+        linear baseline by ``shrink`` in inner gaps and ``shrink_end`` in gaps at either end (the
+        checkpoint's by default)."""
+        traj, observed, linear = draw.trajectory, draw.observed, draw.linear
+        T, K = traj.n_frames, traj.n_objects
+        shrink = self.shrink if shrink is None else shrink
+        shrink_end = self.shrink_end if shrink_end is None else shrink_end
+        filled = ~observed
         positions = linear.copy()
         confidence = np.where(observed, 1.0, 0.0)
         from_model = np.zeros((T, K), bool)
         model_frames: dict[int, list] = {}
-        if windows:
-            truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
-            samples = 1 if oracle else self.samples_for(len(windows))
-            decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples)
-            for w, drawn, camera in zip(windows, decoded, cameras):
-                base = linear[w.frames][:, w.group]
-                pos, conf = _mean_readout(drawn, camera, len(w.group), base, self.shrink)
-                frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
-                targets = set(w.targets.tolist())
-                for i, t in enumerate(w.frames):
-                    if not (w.hidden[i] and t in targets):
-                        continue
-                    views = [camera.cell(i, c) for c in range(len(w.group))]
-                    model_frames.setdefault(int(t), []).append((w.group, views, frames[i]))
-                    for c, k in enumerate(w.group):
-                        if filled[t, k] and conf[i, c] >= MIN_CONFIDENCE:
-                            positions[t, k] = pos[i, c]
-                            confidence[t, k] = conf[i, c]
-                            from_model[t, k] = True
-            positions, confidence, from_model = _between_grid(positions, confidence, from_model, observed, windows)
+        for i, (w, drawn, camera) in enumerate(zip(draw.windows, draw.decoded, draw.cameras)):
+            base = linear[w.frames][:, w.group]
+            pull = shrink if is_inner(~w.hidden, w.run) else shrink_end
+            pos, conf = _mean_readout(drawn, camera, len(w.group), base, pull, reads=draw.read(i))
+            frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
+            targets = set(w.targets.tolist())
+            for j, t in enumerate(w.frames):
+                if not (w.hidden[j] and t in targets):
+                    continue
+                views = [camera.cell(j, c) for c in range(len(w.group))]
+                model_frames.setdefault(int(t), []).append((w.group, views, frames[j]))
+                for c, k in enumerate(w.group):
+                    if filled[t, k] and conf[j, c] >= MIN_CONFIDENCE:
+                        positions[t, k] = pos[j, c]
+                        confidence[t, k] = conf[j, c]
+                        from_model[t, k] = True
+        if draw.windows:
+            positions, confidence, from_model = _between_grid(positions, confidence, from_model, observed, draw.windows)
         fallback = filled & ~from_model
         positions = np.where(observed[..., None], traj.positions, positions)
-        return Prediction(traj, hidden, positions, filled, confidence, fallback, seed, steps, model_frames)
+        return Prediction(traj, draw.hidden, positions, filled, confidence, fallback, draw.seed, draw.steps, model_frames)
 
     def samples_for(self, n_windows: int) -> int:
         """Sampled fills averaged per window: the checkpoint's ``samples``, fewer when there are many gaps."""
         wanted = int(self.model.decoding.get("samples", 1))
         return max(1, min(wanted, SAMPLE_BUDGET // max(1, n_windows)))
 
-    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1):
+    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1, view: str = "tracking"):
         """Render and tokenise every window once, then decode it ``samples`` times in one batch.
 
         Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
@@ -280,7 +360,7 @@ class Predictor:
         for b, w in enumerate(windows):
             pos = np.full((len(w.frames), MAX_GROUP, 2), np.nan)
             pos[:, : len(w.group)] = known[w.frames][:, w.group]
-            camera = Camera.for_gap(pos, ~w.hidden, w.run, self.view, size)
+            camera = Camera.for_gap(pos, ~w.hidden, w.run, view, size, straight=self.straight)
             cameras.append(camera)
             if truth is None:
                 video[b, : len(w.frames)] = render(pos, camera, hidden=w.hidden)
@@ -327,12 +407,19 @@ class Predictor:
         return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
 
 
+def _read_samples(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np.ndarray, np.ndarray]:
+    """(S, n, H, W, 3) sampled fills -> positions (S, n, K, 2), confidence (S, n, K), per sample."""
+    reads = [readout(frames, camera, n_objects) for frames in drawn]
+    return np.stack([r[0] for r in reads]), np.stack([r[1] for r in reads])
+
+
 def _mean_readout(
     drawn: np.ndarray,  # (S, n, H, W, 3) sampled fills of one window
     camera: Camera,
     n_objects: int,
     base: np.ndarray | None = None,  # (n, K, 2) the linear baseline on the window's frames (world units)
     shrink: float = 0.0,
+    reads: tuple[np.ndarray, np.ndarray] | None = None,  # ``_read_samples`` of ``drawn``, when already read
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sampled fills -> positions (n, K, 2), confidence (n, K).
 
@@ -345,9 +432,7 @@ def _mean_readout(
     (a Wiener-style gain: where the sampled fills disagree with each other as much as they depart
     from the straight line, the straight line is the better bet).
     """
-    reads = [readout(frames, camera, n_objects) for frames in drawn]
-    pos = np.stack([r[0] for r in reads])  # (S, n, K, 2)
-    conf = np.stack([r[1] for r in reads])  # (S, n, K)
+    pos, conf = reads if reads is not None else _read_samples(drawn, camera, n_objects)  # (S, n, K, 2), (S, n, K)
     ok = conf >= MIN_CONFIDENCE
     n_ok = ok.sum(axis=0)
     mean = np.where(ok[..., None], pos, 0.0).sum(axis=0) / np.maximum(n_ok, 1)[..., None]
@@ -357,7 +442,7 @@ def _mean_readout(
         depart = mean - base
         gain = np.clip(1 - shrink * var / np.maximum((depart**2).sum(-1), 1e-300), 0.0, 1.0)
         mean = base + gain[..., None] * depart
-    readable = 2 * n_ok >= len(drawn)
+    readable = 2 * n_ok >= len(pos)
     return np.where(readable[..., None], mean, np.nan), np.where(readable, conf.mean(axis=0), 0.0)
 
 

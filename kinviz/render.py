@@ -149,14 +149,15 @@ class Camera:
         run: tuple[int, int],  # inclusive frame range of the gap this view is for
         view: str,  # one of VIEWS
         size: int = MODEL_SIZE,
+        straight: float = 0.0,  # 'gated': the largest ``bend`` that still counts as straight
     ) -> "Camera":
-        """The model's view of one gap. 'tracking': always ``tracking``. 'hybrid': ``tracking`` for a
-        gap with visible frames on both sides (interpolation), ``still`` for a gap at either end
-        (forecast, backcast), where a fixed frame shows bounded motion turning back."""
+        """The model's view of one gap. A gap with visible frames on both sides (interpolation)
+        always gets ``tracking``. A gap at either end (forecast, backcast) gets, by view:
+        'tracking': ``tracking``; 'hybrid': ``still``, where a fixed frame shows bounded motion
+        turning back; 'gated': ``tracking`` when the visible motion hardly bends
+        (``bend <= straight``: walkers, drift, throws keep going) and ``still`` otherwise."""
         assert view in VIEWS, f"unknown view {view!r}; expected one of {VIEWS}"
-        vis = np.flatnonzero(np.asarray(visible, bool))
-        inner = len(vis) > 0 and vis[0] < run[0] and vis[-1] > run[1]
-        if view == "tracking" or inner:
+        if view == "tracking" or is_inner(visible, run) or (view == "gated" and bend(positions, visible) <= straight):
             return cls.tracking(positions, visible, run, size)
         return cls.still(positions, visible, size)
 
@@ -180,7 +181,37 @@ class Camera:
 
 
 DEVIATION_FLOOR = 0.05  # the camera's zoom never exceeds 1/20 of the observed span per quarter frame
-VIEWS = ("tracking", "hybrid")  # checkpoints record theirs; those without the field were trained in "tracking"
+VIEWS = ("tracking", "hybrid", "gated")  # checkpoints record theirs; those without the field were trained in "tracking"
+
+
+def is_inner(visible: np.ndarray, run: tuple[int, int]) -> bool:
+    """Whether the gap ``run`` (inclusive) has visible frames on both sides."""
+    vis = np.flatnonzero(np.asarray(visible, bool))
+    return len(vis) > 0 and vis[0] < run[0] and vis[-1] > run[1]
+
+
+def bend(positions: np.ndarray, visible: np.ndarray) -> float:
+    """How far the visible motion is from uniform straight motion, the largest over channels.
+
+    Per channel: the largest distance of a visible position from the least-squares line
+    ``a + b * frame``, over the span of the visible positions (0 for uniform motion in a straight
+    line, about 0.5 for a full circle). NaN channels and channels seen fewer than three times count 0.
+    """
+    visible = np.asarray(visible, bool)
+    frames = np.arange(len(visible), dtype=np.float64)
+    worst = 0.0
+    for c in range(positions.shape[1]):
+        seen = visible & np.isfinite(positions[:, c]).all(-1)
+        if seen.sum() < 3:
+            continue
+        t, p = frames[seen], positions[seen, c]
+        design = np.stack([np.ones_like(t), t - t.mean()], -1)
+        coef, *_ = np.linalg.lstsq(design, p, rcond=None)
+        residual = float(np.linalg.norm(p - design @ coef, axis=-1).max())
+        span = float((p.max(0) - p.min(0)).max())
+        if span > 0:
+            worst = max(worst, residual / span)
+    return worst
 
 
 def chord_anchors(visible: np.ndarray, run: tuple[int, int]) -> tuple[int, int]:

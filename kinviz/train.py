@@ -31,7 +31,7 @@ from .checkpoint import load_checkpoint, read_meta, save_checkpoint
 from .data import VIEW, TokenPool, clips_from_trajectory, sample_clip, stack_frames, tokenize_clips
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig, cosine_mask_ratio
-from .tune import GRID
+from .tune import GRID, STRAIGHT_GRID
 
 PROTOTYPE = {"epochs": 10, "videos": 140, "token_loss_start": 6.57, "token_loss_end": 5.85}
 
@@ -53,7 +53,7 @@ class RunConfig:
     resume: bool = False
     time_limit_min: float = 85.0  # stops cleanly (and saves) before this many minutes
     tiny: bool = False  # a minutes-long configuration for tests and smoke runs
-    tune_per_family: int = 4  # trajectories per family for choosing the decoding's shrink (0 skips it)
+    tune_per_family: int = 4  # trajectories per family for choosing the decoding's settings (0 skips it)
 
 
 def _dist() -> tuple[int, int]:
@@ -275,16 +275,16 @@ def train(run: RunConfig) -> Path:
                 save_checkpoint(run.out, tok, tr, meta)
         if last:
             break
-    # Stage 3: the decoding's shrink toward the linear baseline, on a tuning split of its own.
+    # Stage 3: the decoding's settings (pull toward the baseline, the view's gate), on a tuning split of its own.
     if rank == 0 and run.tune_per_family > 0:
         from .predict import Predictor
-        from .tune import tune_shrink, write_shrink
+        from .tune import tune_decoding, write_decoding
 
         t2 = time.time()
-        per_family, grid = (1, (0.0, 1.0)) if run.tiny else (run.tune_per_family, GRID)
-        result = tune_shrink(Predictor.load(run.out, device=run.device), per_family=per_family, grid=grid,
-                             log=lambda line: log(stage="tune", result=line))
-        write_shrink(run.out, result | {"seconds": round(time.time() - t2, 1)})
+        per_family, grid, straights = (1, (0.0, 1.0), (0.0, 0.2)) if run.tiny else (run.tune_per_family, GRID, STRAIGHT_GRID)
+        result = tune_decoding(Predictor.load(run.out, device=run.device), per_family=per_family, grid=grid,
+                               straights=straights, log=lambda line: log(stage="tune", result=line))
+        write_decoding(run.out, result | {"seconds": round(time.time() - t2, 1)})
     if world > 1:
         torch.distributed.destroy_process_group()
     return run.out

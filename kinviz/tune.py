@@ -1,11 +1,17 @@
-"""``python -m kinviz tune``: choose the decoding's shrink on a tuning split of its own.
+"""``python -m kinviz tune``: choose the decoding's settings on a tuning split of its own.
 
 The predictor averages several sampled fills and pulls the mean back toward the linear baseline
-where the samples disagree (``predict._mean_readout``). How strongly is one number, ``shrink``,
-picked here: the value whose fills have the lowest error relative to the linear baseline (constant
-velocity, for a forecast), averaged over the interpolate and forecast tasks, on generated
-trajectories drawn from a seed that neither training nor the benchmark uses. Training runs this as
-its last stage; the command re-runs it on any checkpoint.
+where the samples disagree (``predict._mean_readout``). How strongly is one number per kind of gap:
+``shrink`` for inner gaps (interpolation) and ``shrink_end`` for gaps at either end (forecasts).
+A checkpoint trained in the 'gated' view also has ``straight``: how little the visible motion may
+bend (``render.bend``) for a forecast to be drawn by the tracking camera rather than the still one.
+
+Each is picked here as the value with the lowest mean error on generated trajectories drawn from a
+seed that neither training nor the benchmark uses: ``shrink`` on the interpolate task, ``straight``
+and ``shrink_end`` together on the forecast task. Every trajectory is decoded once per view
+(``Predictor.draw``) and read back for every value (``Predictor.assemble``), so the grid costs
+read-backs, not decodes, and every value sees the same samples: a paired comparison. Training runs
+this as its last stage; the command re-runs it on any checkpoint.
 """
 
 from __future__ import annotations
@@ -16,52 +22,90 @@ from pathlib import Path
 
 import numpy as np
 
+from .baselines import fill_all
 from .bench import held_out
 from .checkpoint import default_path, json_path, resolve_device
-from .evaluate import score
 from .masks import task_mask
-from .predict import Predictor
+from .metrics import trajectory_metrics
+from .predict import Draw, Predictor
 
 TUNING_SEED = 555  # training uses seeds 0 and 10_000, the benchmark 777_001
-GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
-TASKS = ("interpolate", "forecast")  # random gaps decode few samples each, where shrink barely acts
+GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # shrink and shrink_end
+STRAIGHT_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.5)  # the gate's threshold on render.bend
+REFERENCE = {"interpolate": "linear", "forecast": "constant_velocity"}  # the baseline each task must beat
 
 
-def tune_shrink(predictor: Predictor, *, per_family: int = 4, grid=GRID, log=print) -> dict:
-    """Score every shrink in ``grid``; returns {"shrink": best, "grid": [...], "split": ...}.
+def _ade(draw: Draw, prediction) -> float:
+    traj = draw.trajectory
+    return trajectory_metrics(traj.positions, prediction.positions, prediction.filled & ~traj.missing)["ade_pct"]
 
-    The same seed decodes the same samples for every value, so the comparison is paired.
-    """
+
+def _baselines(draw: Draw) -> dict[str, float]:
+    traj, filled = draw.trajectory, ~draw.observed
+    known = np.where(filled[..., None], np.nan, traj.positions)
+    cells = filled & ~traj.missing
+    return {name: trajectory_metrics(traj.positions, pos, cells)["ade_pct"]
+            for name, pos in fill_all(traj.times, known, filled).items()}
+
+
+def tune_decoding(predictor: Predictor, *, per_family: int = 4, grid=GRID, straights=STRAIGHT_GRID,
+                  log=print) -> dict:
+    """Score every setting; returns {"shrink", "shrink_end", ["straight"], "grid", "baselines", "split"}."""
     items = held_out(per_family, seed=TUNING_SEED)
-    before = dict(predictor.model.decoding)
+    gated = predictor.view == "gated"
+    straights = tuple(straights) if gated else (None,)
+    baselines, grids = {}, {}
+
+    def mean_baselines(draws):
+        rows = [_baselines(d) for d in draws]
+        return {k: round(float(np.mean([r[k] for r in rows])), 4) for k in rows[0]}
+
+    # Interpolation: one decode per trajectory, every shrink read back from it.
+    draws = [predictor.draw(traj, task_mask("interpolate", traj.n_frames), seed=0) for _, traj in items]
+    baselines["interpolate"] = mean_baselines(draws)
     rows = []
-    try:
+    for value in grid:
+        ade = float(np.mean([_ade(d, predictor.assemble(d, shrink=value)) for d in draws]))
+        rows.append({"shrink": float(value), "magvit": round(ade, 4)})
+        log(f"interpolate, shrink {value:g}: {ade:.2f} (linear {baselines['interpolate']['linear']:.2f})")
+    grids["interpolate"] = rows
+
+    # Forecasts: a decode per view (tracking and still); the gate picks one per window.
+    masks = [task_mask("forecast", traj.n_frames) for _, traj in items]
+    own = [predictor.draw(traj, m, seed=0, view="hybrid" if gated else None) for (_, traj), m in zip(items, masks)]
+    tracking = [predictor.draw(traj, m, seed=0, view="tracking") for (_, traj), m in zip(items, masks)] if gated else own
+    baselines["forecast"] = mean_baselines(own)
+    rows = []
+    for straight in straights:
+        mixed = [d.gated(t, straight) for d, t in zip(own, tracking)] if gated else own
         for value in grid:
-            predictor.model.meta.setdefault("decoding", {})["shrink"] = float(value)
-            row = {"shrink": float(value)}
-            for task in TASKS:
-                model, linear = [], []
-                for _, traj in items:
-                    m = score(predictor.predict(traj, task_mask(task, traj.n_frames), seed=0), with_video=False).metrics
-                    model.append(m["magvit"]["ade_pct"])
-                    linear.append(m["linear"]["ade_pct"])
-                row[task] = {"magvit": round(float(np.mean(model)), 4), "linear": round(float(np.mean(linear)), 4)}
-            row["ratio"] = round(float(np.mean([row[t]["magvit"] / row[t]["linear"] for t in TASKS])), 4)
-            log(f"shrink {value:g}: " + ", ".join(f"{t} {row[t]['magvit']:.2f} (linear {row[t]['linear']:.2f})" for t in TASKS)
-                + f", mean ratio to linear {row['ratio']:.3f}")
+            ade = float(np.mean([_ade(d, predictor.assemble(d, shrink_end=value)) for d in mixed]))
+            row = ({"straight": float(straight)} if gated else {}) | {"shrink_end": float(value), "magvit": round(ade, 4)}
             rows.append(row)
-    finally:
-        predictor.model.meta["decoding"] = before
-    best = min(rows, key=lambda r: r["ratio"])
-    return {"shrink": best["shrink"], "grid": rows,
-            "split": f"generated, seed {TUNING_SEED}, {per_family} per family, 48 frames, tasks {', '.join(TASKS)}"}
+            log("forecast, " + (f"straight {straight:g}, " if gated else "") + f"shrink_end {value:g}: {ade:.2f} "
+                f"(constant velocity {baselines['forecast']['constant_velocity']:.2f})")
+    grids["forecast"] = rows
+
+    best_inner = min(grids["interpolate"], key=lambda r: r["magvit"])
+    best_end = min(grids["forecast"], key=lambda r: r["magvit"])
+    result = {"shrink": best_inner["shrink"], "shrink_end": best_end["shrink_end"]}
+    if gated:
+        result["straight"] = best_end["straight"]
+    return result | {
+        "scores": {"interpolate": best_inner["magvit"], "forecast": best_end["magvit"]},
+        "grid": grids, "baselines": baselines,
+        "split": f"generated, seed {TUNING_SEED}, {per_family} per family ({len(items)} trajectories), 48 frames",
+    }
 
 
-def write_shrink(path: Path, result: dict) -> None:
-    """Store the chosen shrink (and how it was chosen) in the checkpoint's JSON record."""
+SETTINGS = ("shrink", "shrink_end", "straight")
+
+
+def write_decoding(path: Path, result: dict) -> None:
+    """Store the chosen settings (and how they were chosen) in the checkpoint's JSON record."""
     jp = json_path(path)
     meta = json.loads(jp.read_text())
-    meta.setdefault("decoding", {})["shrink"] = result["shrink"]
+    meta.setdefault("decoding", {}).update({k: result[k] for k in SETTINGS if k in result})
     meta["decoding_tuning"] = result
     jp.write_text(json.dumps(meta, indent=1, default=float))
 
@@ -70,10 +114,11 @@ def run_tune(args) -> dict:
     path = Path(args.checkpoint or default_path())
     predictor = Predictor.load(path, device=resolve_device(args.device))
     t0 = time.time()
-    result = tune_shrink(predictor, per_family=args.per_family)
+    result = tune_decoding(predictor, per_family=args.per_family)
     result["seconds"] = round(time.time() - t0, 1)
-    print(f"best shrink: {result['shrink']:g} ({result['seconds']:.0f} s)")
+    chosen = ", ".join(f"{k} {result[k]:g}" for k in SETTINGS if k in result)
+    print(f"best: {chosen} ({result['seconds']:.0f} s)")
     if args.write:
-        write_shrink(path, result)
+        write_decoding(path, result)
         print(f"written to {json_path(path)}")
     return result

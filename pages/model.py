@@ -13,11 +13,12 @@ LIMITS = [
     "whole group.",
     "{view}",
     "**2-D and even steps.** A z column is ignored; time steps are assumed even (the reader warns when not).",
-    "**Simulated physics.** Training data are nine families of simulated motion plus the bundled examples. "
-    "Real footage with other kinds of motion (people, vehicles) is outside what it has seen.",
+    "**Simulated motion.** Training data are {families} families of simulated motion plus the bundled examples. "
+    "Real footage with other kinds of motion is outside what it has seen.",
     "**Uncertain fills lean on the straight line.** Each gap is sampled several times and the fills averaged; "
     "where the samples disagree with each other about as much as they depart from the linear baseline, the fill "
-    "is pulled back toward that baseline (the checkpoint's `shrink`). A gap among very many gets one sample and no pull.",
+    "is pulled back toward that baseline (the checkpoint's `shrink`, and `shrink_end` for forecasts). A gap among "
+    "very many gets one sample and no pull.",
     "**No gap without context.** When no frame shows a whole group of objects, the linear baseline stands in.",
 ]
 
@@ -33,6 +34,14 @@ VIEWS = {
     "frames' deviation from it: the model draws the deviation. For a gap at either end (a forecast), the camera "
     "stands still with the observed extent filling the middle half of the frame, so motion may run on a quarter "
     "frame past it; beyond that a position falls back to the linear baseline and is flagged.",
+    "gated": "**Two views, and a gate for forecasts.** For a gap with frames on both sides, each object is drawn in "
+    "{size}×{size} frames by a camera that follows the straight line linear interpolation would draw across the "
+    "gap, zoomed on the observed frames' deviation from it: the model draws the deviation. For a gap at either end "
+    "(a forecast), motion that hardly bends where it is seen (walkers, drift, a throw's first frames; the "
+    "checkpoint's `straight`) keeps that tracking camera along the constant-velocity line; motion that bends gets "
+    "a camera that stands still with the observed extent filling the middle half of the frame, so it can turn "
+    "back, and may run on a quarter frame past it; beyond that a position falls back to the linear baseline and "
+    "is flagged.",
 }
 
 
@@ -97,8 +106,9 @@ def main() -> None:
 
     st.subheader("Known limits")
     view = VIEWS[predictor.view].format(size=tok.get("size", "?"))
+    families = len(meta.get("data", {}).get("families", [])) or "several"
     for line in LIMITS:
-        st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view))
+        st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view, families=families))
 
 
 def _table(config: dict) -> pd.DataFrame:

@@ -58,6 +58,35 @@ def test_object_counts():
     assert {len(s.names) for s in samples("collision")} == {2, 3}
 
 
+def test_walkers_walk_at_human_speeds_and_companions_keep_close():
+    runs = [generate.simulate("walker", np.random.default_rng(s), n_frames=60) for s in range(40)]
+    assert {len(s.names) for s in runs} == {1, 2, 3}
+    speeds = []
+    for s in runs:
+        v = np.linalg.norm(np.diff(s.positions, axis=0), axis=-1) / np.diff(s.times)[:, None]
+        speeds.append(np.median(v))
+        if s.params["side_by_side"]:
+            gap = np.linalg.norm(s.positions[:, 1] - s.positions[:, 0], axis=-1)
+            assert gap.max() < 3.0, "a companion walks beside the leader"
+    assert 0.8 < np.median(speeds) < 1.8  # metres per second
+    assert any(s.params["stops"] for s in runs)
+
+
+def test_wander_spans_nearly_straight_to_tortuous():
+    from kinviz.render import bend
+
+    runs = [generate.simulate("wander", np.random.default_rng(s), n_frames=32) for s in range(40)]
+    assert all(len(s.names) == 1 for s in runs)
+    bends = {round(s.params["memories_shown"], 3): bend(s.positions, np.ones(32, bool)) for s in runs}
+    short = [b for m, b in bends.items() if m < 0.3]
+    long = [b for m, b in bends.items() if m > 5]
+    assert short and long and np.median(short) < np.median(long)
+
+
+def test_bundled_examples_show_the_physics_families():
+    assert set(generate.load_index()["family"]) == set(generate.EXAMPLE_FAMILIES)
+
+
 def test_random_sample_draws_from_the_given_families():
     rng = np.random.default_rng(0)
     drawn = {generate.random_sample(rng, n_frames=8).family for _ in range(80)}

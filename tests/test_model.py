@@ -250,27 +250,65 @@ def test_disagreeing_samples_are_pulled_back_to_the_baseline():
     assert 0.0 < partial[2, 0, 1] < 0.1
 
 
-def test_training_ends_by_choosing_the_shrink_on_its_own_split(tiny_checkpoint):
+def test_training_ends_by_choosing_the_decoding_on_its_own_split(tiny_checkpoint):
     meta = kinviz.read_meta(tiny_checkpoint)
     tuning = meta["decoding_tuning"]
-    assert meta["decoding"]["shrink"] == tuning["shrink"] in [row["shrink"] for row in tuning["grid"]]
-    best = min(tuning["grid"], key=lambda row: row["ratio"])
+    assert meta["view"] == "gated" and Predictor.load(tiny_checkpoint, device="cpu").view == "gated"
+    for key in ("shrink", "shrink_end", "straight"):
+        assert meta["decoding"][key] == tuning[key]
+    best = min(tuning["grid"]["interpolate"], key=lambda row: row["magvit"])
     assert best["shrink"] == tuning["shrink"] and "seed 555" in tuning["split"]
-    assert meta["view"] == "hybrid" and Predictor.load(tiny_checkpoint, device="cpu").view == "hybrid"
+    best = min(tuning["grid"]["forecast"], key=lambda row: row["magvit"])
+    assert (best["straight"], best["shrink_end"]) == (tuning["straight"], tuning["shrink_end"])
 
 
-def test_tune_scores_each_value_and_leaves_the_decoding_as_it_was(tiny_checkpoint, tmp_path):
-    from kinviz.tune import tune_shrink, write_shrink
+def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpoint, tmp_path):
+    from kinviz.tune import tune_decoding, write_decoding
 
     p = Predictor.load(tiny_checkpoint, device="cpu")
     before = dict(p.model.decoding)
-    result = tune_shrink(p, per_family=1, grid=(0.0, 100.0), log=lambda line: None)
+    result = tune_decoding(p, per_family=1, grid=(0.0, 100.0), straights=(0.0, 0.3), log=lambda line: None)
     assert p.model.decoding == before
-    assert [row["shrink"] for row in result["grid"]] == [0.0, 100.0]
-    for row in result["grid"]:
-        assert row["interpolate"]["magvit"] >= 0 and row["forecast"]["linear"] > 0
+    assert [row["shrink"] for row in result["grid"]["interpolate"]] == [0.0, 100.0]
+    assert [(r["straight"], r["shrink_end"]) for r in result["grid"]["forecast"]] == [
+        (0.0, 0.0), (0.0, 100.0), (0.3, 0.0), (0.3, 100.0)]
+    for row in result["grid"]["interpolate"] + result["grid"]["forecast"]:
+        assert row["magvit"] >= 0
+    assert result["baselines"]["forecast"]["constant_velocity"] > 0
+    # A grid value's score is what predict gives with that value set: the paired read-back is exact.
+    best = min(result["grid"]["forecast"], key=lambda r: r["magvit"])
+    p.model.decoding.update(straight=best["straight"], shrink_end=best["shrink_end"])
+    from kinviz.bench import held_out
+    from kinviz.masks import task_mask
+    from kinviz.metrics import trajectory_metrics
+    from kinviz.tune import TUNING_SEED
+
+    errors = []
+    for _, traj in held_out(1, seed=TUNING_SEED):
+        pred = p.predict(traj, task_mask("forecast", traj.n_frames), seed=0)
+        errors.append(trajectory_metrics(traj.positions, pred.positions, pred.filled & ~traj.missing)["ade_pct"])
+    assert float(np.mean(errors)) == pytest.approx(best["magvit"], abs=1e-3)
     copy = tmp_path / "c.safetensors"
     copy.write_bytes(tiny_checkpoint.read_bytes())
     copy.with_suffix(".json").write_text(tiny_checkpoint.with_suffix(".json").read_text())
-    write_shrink(copy, result | {"shrink": 100.0})
-    assert Predictor.load(copy, device="cpu").shrink == 100.0
+    write_decoding(copy, result | {"shrink": 100.0, "shrink_end": 2.0, "straight": 0.3})
+    loaded = Predictor.load(copy, device="cpu")
+    assert (loaded.shrink, loaded.shrink_end, loaded.straight) == (100.0, 2.0, 0.3)
+
+
+def test_gated_view_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpoint):
+    from kinviz.render import Camera
+
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    t = np.arange(24.0)
+    straight = kinviz.from_arrays(t, np.stack([0.5 * t, 0.2 * t], -1)[:, None])
+    curved = kinviz.from_arrays(t, np.stack([np.cos(t / 5), np.sin(t / 5)], -1)[:, None])
+    mask = np.arange(24) >= 18
+    p.model.decoding["straight"] = 0.05
+    for traj, kind in ((straight, "tracking"), (curved, "still")):
+        draw = p.draw(traj, mask, seed=0)
+        (w,), (camera,) = draw.windows, draw.cameras
+        pos = np.full((len(w.frames), 3, 2), np.nan)
+        pos[:, :1] = np.where(draw.observed[w.frames][..., None], traj.positions[w.frames], np.nan)
+        reference = Camera.tracking(pos, ~w.hidden, w.run) if kind == "tracking" else Camera.still(pos, ~w.hidden)
+        np.testing.assert_array_equal(camera.origin, reference.origin)

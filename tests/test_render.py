@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kinviz
-from kinviz.render import MODEL_SIZE, Camera, Framing, chord_anchors, object_groups, readout, render, warp
+from kinviz.render import MODEL_SIZE, Camera, Framing, bend, chord_anchors, object_groups, readout, render, warp
 
 EXAMPLES = sorted(p for p in kinviz.EXAMPLES_DIR.glob("*.csv") if p.name != "index.csv")
 
@@ -171,17 +171,41 @@ def test_still_camera_frames_each_observed_extent_and_never_reads_hidden_positio
     ("hybrid", (12, 15), "still"),  # forecast
     ("hybrid", (0, 3), "still"),  # backcast
     ("tracking", (12, 15), "tracking"),  # checkpoints trained before the still view
+    ("gated", (5, 9), "tracking"),
+    ("gated", (12, 15), "still"),  # the curve bends more than the threshold
+    ("gated-loose", (12, 15), "tracking"),  # ... and less than a looser one
 ])
 def test_view_picks_the_camera_by_where_the_gap_sits(view, gap, expected):
     pos = _curve(seed=11)
     visible = np.ones(16, bool)
     visible[gap[0] : gap[1] + 1] = False
-    camera = Camera.for_gap(pos, visible, gap, view)
+    assert 0.01 < bend(pos, visible) < 10
+    straight = 10.0 if view == "gated-loose" else 0.01
+    camera = Camera.for_gap(pos, visible, gap, view.split("-")[0], straight=straight)
     reference = getattr(Camera, expected)(pos, visible, gap) if expected == "tracking" else Camera.still(pos, visible)
     np.testing.assert_array_equal(camera.origin, reference.origin)
     np.testing.assert_array_equal(camera.scale, reference.scale)
     with pytest.raises(AssertionError, match="unknown view"):
         Camera.for_gap(pos, visible, gap, "sideways")
+
+
+def test_bend_measures_departure_from_uniform_straight_motion_on_visible_frames_only():
+    t = np.arange(12.0)
+    line = np.stack([2 * t + 1, -t], -1)[:, None]  # (12, 1, 2) uniform motion on a line
+    visible = np.ones(12, bool)
+    visible[8:] = False
+    assert bend(line, visible) < 1e-12
+    circle = np.stack([np.cos(t / 11 * 2 * np.pi), np.sin(t / 11 * 2 * np.pi)], -1)[:, None]
+    assert 0.4 < bend(circle, np.ones(12, bool)) < 1.1
+    arc = np.stack([t, 0.02 * t**2], -1)[:, None]  # a gentle curve: small but not zero
+    assert 0 < bend(arc, visible) < 0.05
+    wild = line.copy()
+    wild[~visible] = 1e6  # hidden frames never count
+    assert bend(wild, visible) == bend(line, visible)
+    both = np.concatenate([line, circle], axis=1)  # the most bent channel decides
+    assert bend(both, np.ones(12, bool)) == bend(circle, np.ones(12, bool))
+    nan = np.full((12, 1, 2), np.nan)  # an unused channel counts as straight
+    assert bend(np.concatenate([line, nan], axis=1), visible) == bend(line, visible)
 
 
 @pytest.mark.parametrize("visible,run,expected", [
