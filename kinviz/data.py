@@ -5,10 +5,10 @@ most three objects, some frames hidden, framed from the observed frames only. Tr
 same thing from the generator (and from the bundled examples with their augmentations), so the
 model never sees a framing that used hidden positions. Each clip is drawn in the model's view of one
 of its gaps (``render.Camera.for_gap``), the one the predictor would be filling: a tracking camera
-for an inner gap; for a gap at either end, the tracking camera where the visible motion hardly
-bends and a still one where it does. Where that gate sits is drawn per clip (``STRAIGHT``), so the
-model learns both views across the middle ground and the decoding's own threshold can be tuned
-after training (``kinviz.tune``).
+for an inner gap, a still one for a gap at either end. With a ``gate`` (``train --gate LO HI``),
+an end gap whose visible motion hardly bends keeps the tracking camera, the threshold drawn per
+clip log-uniform in [LO, HI], so the model learns both views across the middle ground and the
+decoding's own threshold (``straight``) can be tuned after training (``kinviz.tune``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from . import generate
 from .render import MAX_GROUP, MODEL_SIZE, Camera, render
 from .transformer import TASK_IDS
 
-VIEW = "gated"  # the view training draws clips in (``render.Camera.for_gap``); stored in the checkpoint
-STRAIGHT = (0.01, 0.5)  # the gate's threshold per clip, log-uniform: below 0.01 always tracking, above 0.5 always still
+VIEW = "hybrid"  # the view training draws clips in (``render.Camera.for_gap``); stored in the checkpoint
 
 
 @dataclass
@@ -35,11 +34,14 @@ class Clip:
     straight: float = 0.0  # the view's gate threshold for this clip (``render.bend``)
 
 
-def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator) -> Clip:
-    """positions (n, K<=3, 2), hidden (n,): the clip, in the view of one of its gaps chosen at random."""
+def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator, gate=None) -> Clip:
+    """positions (n, K<=3, 2), hidden (n,): the clip, in the view of one of its gaps chosen at random.
+
+    gate: None (gaps at either end are drawn by the still camera) or (lo, hi), the range of the
+    per-clip straightness threshold below which they keep the tracking camera."""
     runs = hidden_runs(hidden)
     run = runs[int(rng.integers(len(runs)))]
-    straight = float(np.exp(rng.uniform(*np.log(STRAIGHT))))
+    straight = float(np.exp(rng.uniform(*np.log(gate)))) if gate else 0.0
     return Clip(to_channels(positions, rng), hidden, task_of(hidden), run, straight)
 
 
@@ -100,19 +102,19 @@ def to_channels(positions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def sample_clip(rng: np.random.Generator, *, max_frames: int = 16) -> Clip:
+def sample_clip(rng: np.random.Generator, *, max_frames: int = 16, families=generate.PHYSICS_FAMILIES, gate=None) -> Clip:
     """One simulated clip: random family and parameters, augmentation, noise sometimes, a mask."""
     n = max_frames if rng.random() < 0.75 else int(rng.integers(4, max_frames + 1))
-    s = generate.random_sample(rng, n_frames=n)
+    s = generate.random_sample(rng, n_frames=n, families=tuple(families))
     pos = s.positions[:, :MAX_GROUP]
     if rng.random() < 0.5:
         pos = generate.augment(pos, rng)
     if rng.random() < 0.2:
         pos = generate.add_tracker_noise(pos, rng, level=rng.uniform(0.002, 0.02))
-    return make_clip(pos, sample_hidden(rng, n), rng)
+    return make_clip(pos, sample_hidden(rng, n), rng, gate)
 
 
-def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, count: int, max_frames: int = 16) -> list[Clip]:
+def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, count: int, max_frames: int = 16, gate=None) -> list[Clip]:
     """Random windows (stride 1-3) of a long trajectory (T, K, 2), objects in groups of three, gaps skipped."""
     T, K, _ = positions.shape
     clips = []
@@ -127,7 +129,7 @@ def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, co
         window = window[:, group]
         if not np.isfinite(window).all():
             continue  # examples with dropouts: only complete windows are ground truth
-        clips.append(make_clip(window, sample_hidden(rng, n), rng))
+        clips.append(make_clip(window, sample_hidden(rng, n), rng, gate))
     return clips
 
 

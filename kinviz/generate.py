@@ -24,7 +24,7 @@ from .errors import KinvizError
 
 FAMILIES = ("projectile", "pendulum", "circular", "spring", "bouncing_ball", "slope", "orbit",
             "collision", "lissajous", "walker", "wander")
-EXAMPLE_FAMILIES = FAMILIES[:9]  # the bundled recordings show the physics families
+PHYSICS_FAMILIES = FAMILIES[:9]  # the bundled recordings and the default training recipe
 EXAMPLES_DIR = Path(__file__).parent / "data" / "examples"
 INDEX_COLUMNS = ["file", "family", "objects", "frames", "layout", "missing_cells", "description"]
 G = 9.81  # m/s^2
@@ -592,14 +592,14 @@ def write_examples(out_dir: Path | str = EXAMPLES_DIR, *, seed: int = 2023) -> l
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     per_family = 5
-    n_files = per_family * len(EXAMPLE_FAMILIES)
+    n_files = per_family * len(PHYSICS_FAMILIES)
     # Which files get the rarer traits: spread over families by one shuffled plan.
     plan = np.random.default_rng([seed, 0]).permutation(n_files)
     traits = {int(i): t for i, t in zip(plan, [{"z": 0}, {"z": 0.002}, {"label": 1},
                                                 {"temperature": 1}, {"semicolon": 1}])}
     missing = set(np.random.default_rng([seed, 1]).permutation(n_files)[: n_files // 4].tolist())
     paths, index = [], []
-    for f, family in enumerate(EXAMPLE_FAMILIES):
+    for f, family in enumerate(PHYSICS_FAMILIES):
         for j in range(per_family):
             number = f * per_family + j
             rng = np.random.default_rng([seed, 2, f, j])

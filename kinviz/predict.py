@@ -13,12 +13,11 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    observed frames on both sides, every object's camera follows the straight line the linear
    baseline would draw across the gap, zoomed so the observed frames' deviation from that line
    fills the central half of the frame: the model draws the *deviation* from linear interpolation.
-   For a gap at either end (a forecast), a checkpoint trained in the 'gated' view keeps the
-   tracking camera (along the constant-velocity line) when the visible motion hardly bends
-   (``render.bend`` at most the checkpoint's ``straight``) and otherwise stands each object's camera
-   still with the observed extent filling the central half of the frame, so the model sees where
-   bounded motion turns back. ('hybrid' checkpoints always stand still there; checkpoints trained
-   before the still view use the tracking camera for every gap.) The window is rendered and
+   For a gap at either end (a forecast), the 'hybrid' view stands each object's camera still with
+   the observed extent filling the central half of the frame, so the model sees where bounded motion
+   turns back, unless the visible motion hardly bends (``render.bend`` at most the checkpoint's
+   ``straight``, the gate), which keeps the tracking camera along the constant-velocity line.
+   (Checkpoints trained before the still view use the tracking camera for every gap.) The window is rendered and
    tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills them. All windows
    decode as one batch (``Predictor.draw``).
 4. Positions are read back from the decoded frames (``Predictor.assemble``): the mean of the
@@ -160,10 +159,11 @@ class Draw:
         return [bend(known[w.frames][:, w.group], ~w.hidden) for w in self.windows]
 
     def gated(self, tracking: "Draw", straight: float) -> "Draw":
-        """This draw (made in the 'hybrid' view) with every end-gap window whose motion bends no more
-        than ``straight`` taken from ``tracking`` (the same windows, drawn in the 'tracking' view):
-        exactly what the 'gated' view decodes, for tuning the threshold without decoding again."""
-        take = [b <= straight for b in self.bends()]
+        """This draw (made in the 'hybrid' view without a gate) with every end-gap window whose motion
+        bends no more than ``straight`` taken from ``tracking`` (the same windows, drawn in the
+        'tracking' view): exactly what the 'hybrid' view decodes with that gate, for tuning the
+        threshold without decoding again."""
+        take = [0 < straight and b <= straight for b in self.bends()]
         pick = lambda i: tracking if take[i] else self  # noqa: E731
         return replace(self, decoded=[pick(i).decoded[i] for i in range(len(take))],
                        cameras=[pick(i).cameras[i] for i in range(len(take))],
@@ -247,8 +247,8 @@ class Predictor:
 
     @property
     def straight(self) -> float:
-        """The 'gated' view's threshold: a gap at either end whose visible motion bends no more than
-        this (``render.bend``) is drawn by the tracking camera, else by the still one."""
+        """The 'hybrid' view's gate: a gap at either end whose visible motion bends no more than this
+        (``render.bend``, 0 = no gate) is drawn by the tracking camera, else by the still one."""
         return float(self.model.decoding.get("straight", 0.0))
 
     @torch.no_grad()
@@ -280,6 +280,7 @@ class Predictor:
         on_step: StepCallback | None = None,
         oracle: bool = False,
         view: str | None = None,  # another view than the checkpoint's (tuning compares them)
+        straight: float | None = None,  # another gate threshold than the checkpoint's
     ) -> "Draw":
         """The decoding half of ``predict``: plan the windows, render, tokenise and sample them."""
         traj = trajectory
@@ -301,7 +302,8 @@ class Predictor:
         if windows:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
             samples = 1 if oracle else self.samples_for(len(windows))
-            decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples, view or self.view)
+            decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples, view or self.view,
+                                            self.straight if straight is None else straight)
         return Draw(traj, hidden, observed, linear, windows, decoded, cameras, seed, steps)
 
     def assemble(self, draw: "Draw", *, shrink: float | None = None, shrink_end: float | None = None) -> Prediction:
@@ -344,7 +346,8 @@ class Predictor:
         wanted = int(self.model.decoding.get("samples", 1))
         return max(1, min(wanted, SAMPLE_BUDGET // max(1, n_windows)))
 
-    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1, view: str = "tracking"):
+    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1,
+                view: str = "tracking", straight: float = 0.0):
         """Render and tokenise every window once, then decode it ``samples`` times in one batch.
 
         Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
@@ -360,7 +363,7 @@ class Predictor:
         for b, w in enumerate(windows):
             pos = np.full((len(w.frames), MAX_GROUP, 2), np.nan)
             pos[:, : len(w.group)] = known[w.frames][:, w.group]
-            camera = Camera.for_gap(pos, ~w.hidden, w.run, view, size, straight=self.straight)
+            camera = Camera.for_gap(pos, ~w.hidden, w.run, view, size, straight=straight)
             cameras.append(camera)
             if truth is None:
                 video[b, : len(w.frames)] = render(pos, camera, hidden=w.hidden)

@@ -149,15 +149,15 @@ class Camera:
         run: tuple[int, int],  # inclusive frame range of the gap this view is for
         view: str,  # one of VIEWS
         size: int = MODEL_SIZE,
-        straight: float = 0.0,  # 'gated': the largest ``bend`` that still counts as straight
+        straight: float = 0.0,  # 'hybrid': the largest ``bend`` that still counts as straight (0: none)
     ) -> "Camera":
         """The model's view of one gap. A gap with visible frames on both sides (interpolation)
         always gets ``tracking``. A gap at either end (forecast, backcast) gets, by view:
         'tracking': ``tracking``; 'hybrid': ``still``, where a fixed frame shows bounded motion
-        turning back; 'gated': ``tracking`` when the visible motion hardly bends
-        (``bend <= straight``: walkers, drift, throws keep going) and ``still`` otherwise."""
+        turning back, unless the visible motion hardly bends (``0 < bend <= straight``: walkers,
+        drift, a throw's first frames keep going), which keeps ``tracking``."""
         assert view in VIEWS, f"unknown view {view!r}; expected one of {VIEWS}"
-        if view == "tracking" or is_inner(visible, run) or (view == "gated" and bend(positions, visible) <= straight):
+        if view == "tracking" or is_inner(visible, run) or 0 < straight and bend(positions, visible) <= straight:
             return cls.tracking(positions, visible, run, size)
         return cls.still(positions, visible, size)
 
@@ -181,7 +181,7 @@ class Camera:
 
 
 DEVIATION_FLOOR = 0.05  # the camera's zoom never exceeds 1/20 of the observed span per quarter frame
-VIEWS = ("tracking", "hybrid", "gated")  # checkpoints record theirs; those without the field were trained in "tracking"
+VIEWS = ("tracking", "hybrid")  # checkpoints record theirs; those without the field were trained in "tracking"
 
 
 def is_inner(visible: np.ndarray, run: tuple[int, int]) -> bool:

@@ -54,6 +54,8 @@ class RunConfig:
     time_limit_min: float = 85.0  # stops cleanly (and saves) before this many minutes
     tiny: bool = False  # a minutes-long configuration for tests and smoke runs
     tune_per_family: int = 4  # trajectories per family for choosing the decoding's settings (0 skips it)
+    families: tuple = generate.PHYSICS_FAMILIES  # the simulated families in the pool
+    gate: tuple | None = None  # (lo, hi): train the forecast view's gate too (``data.make_clip``)
 
 
 def _dist() -> tuple[int, int]:
@@ -88,12 +90,14 @@ def augmented_examples(seed: int, variants: int = 4) -> list[tuple[str, np.ndarr
 
 def build_clips(run: RunConfig, seed: int, count: int, with_examples: bool):
     rng = np.random.default_rng(seed)
-    clips = [sample_clip(rng) for _ in range(count)]
-    recipe = {"simulated_clips": count, "families": list(generate.FAMILIES), "seed": seed}
+    clips = [sample_clip(rng, families=run.families, gate=run.gate) for _ in range(count)]
+    recipe = {"simulated_clips": count, "families": list(run.families), "seed": seed}
+    if run.gate:
+        recipe["gate"] = list(run.gate)
     if with_examples:
         ex = augmented_examples(seed)
         for _, pos in ex:
-            clips += clips_from_trajectory(pos, rng, count=run.example_windows)
+            clips += clips_from_trajectory(pos, rng, count=run.example_windows, gate=run.gate)
         recipe |= {"example_videos": len(ex), "example_clips": len(clips) - count}
     rng.shuffle(clips)
     return clips, recipe

@@ -3,8 +3,9 @@
 The predictor averages several sampled fills and pulls the mean back toward the linear baseline
 where the samples disagree (``predict._mean_readout``). How strongly is one number per kind of gap:
 ``shrink`` for inner gaps (interpolation) and ``shrink_end`` for gaps at either end (forecasts).
-A checkpoint trained in the 'gated' view also has ``straight``: how little the visible motion may
-bend (``render.bend``) for a forecast to be drawn by the tracking camera rather than the still one.
+A checkpoint in the 'hybrid' view also has ``straight``, the gate of its forecast view: how little
+the visible motion may bend (``render.bend``) for a forecast to be drawn by the tracking camera
+rather than the still one (0: never).
 
 Each is picked here as the value with the lowest mean error on generated trajectories drawn from a
 seed that neither training nor the benchmark uses: ``shrink`` on the interpolate task, ``straight``
@@ -52,7 +53,7 @@ def tune_decoding(predictor: Predictor, *, per_family: int = 4, grid=GRID, strai
                   log=print) -> dict:
     """Score every setting; returns {"shrink", "shrink_end", ["straight"], "grid", "baselines", "split"}."""
     items = held_out(per_family, seed=TUNING_SEED)
-    gated = predictor.view == "gated"
+    gated = predictor.view == "hybrid"  # the tracking view has no gate to tune
     straights = tuple(straights) if gated else (None,)
     baselines, grids = {}, {}
 
@@ -72,7 +73,7 @@ def tune_decoding(predictor: Predictor, *, per_family: int = 4, grid=GRID, strai
 
     # Forecasts: a decode per view (tracking and still); the gate picks one per window.
     masks = [task_mask("forecast", traj.n_frames) for _, traj in items]
-    own = [predictor.draw(traj, m, seed=0, view="hybrid" if gated else None) for (_, traj), m in zip(items, masks)]
+    own = [predictor.draw(traj, m, seed=0, straight=0.0) for (_, traj), m in zip(items, masks)]
     tracking = [predictor.draw(traj, m, seed=0, view="tracking") for (_, traj), m in zip(items, masks)] if gated else own
     baselines["forecast"] = mean_baselines(own)
     rows = []

@@ -29,19 +29,13 @@ VIEWS = {
     "the observed frames' deviation from it. The model draws the deviation: where it has learnt nothing, it "
     "returns about the linear baseline; motion that bends far more inside the gap than anywhere it was seen "
     "leaves the frame, and such a position falls back to the linear baseline and is flagged.",
-    "hybrid": "**Two views.** For a gap with frames on both sides, each object is drawn in {size}×{size} frames by a "
-    "camera that follows the straight line linear interpolation would draw across the gap, zoomed on the observed "
-    "frames' deviation from it: the model draws the deviation. For a gap at either end (a forecast), the camera "
-    "stands still with the observed extent filling the middle half of the frame, so motion may run on a quarter "
-    "frame past it; beyond that a position falls back to the linear baseline and is flagged.",
-    "gated": "**Two views, and a gate for forecasts.** For a gap with frames on both sides, each object is drawn in "
-    "{size}×{size} frames by a camera that follows the straight line linear interpolation would draw across the "
+    "hybrid": "**Two views, and a gate for forecasts.** For a gap with frames on both sides, each object is drawn "
+    "in {size}×{size} frames by a camera that follows the straight line linear interpolation would draw across the "
     "gap, zoomed on the observed frames' deviation from it: the model draws the deviation. For a gap at either end "
-    "(a forecast), motion that hardly bends where it is seen (walkers, drift, a throw's first frames; the "
-    "checkpoint's `straight`) keeps that tracking camera along the constant-velocity line; motion that bends gets "
-    "a camera that stands still with the observed extent filling the middle half of the frame, so it can turn "
-    "back, and may run on a quarter frame past it; beyond that a position falls back to the linear baseline and "
-    "is flagged.",
+    "(a forecast), the camera stands still with the observed extent filling the middle half of the frame, so the "
+    "model sees bounded motion turn back, and motion may run on a quarter frame past it; beyond that a position "
+    "falls back to the linear baseline and is flagged. Motion that hardly bends where it is seen (walkers, drift; "
+    "the checkpoint's `straight`) keeps the tracking camera along the constant-velocity line instead.",
 }
 
 

@@ -84,7 +84,7 @@ def test_wander_spans_nearly_straight_to_tortuous():
 
 
 def test_bundled_examples_show_the_physics_families():
-    assert set(generate.load_index()["family"]) == set(generate.EXAMPLE_FAMILIES)
+    assert set(generate.load_index()["family"]) == set(generate.PHYSICS_FAMILIES)
 
 
 def test_random_sample_draws_from_the_given_families():

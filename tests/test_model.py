@@ -253,7 +253,7 @@ def test_disagreeing_samples_are_pulled_back_to_the_baseline():
 def test_training_ends_by_choosing_the_decoding_on_its_own_split(tiny_checkpoint):
     meta = kinviz.read_meta(tiny_checkpoint)
     tuning = meta["decoding_tuning"]
-    assert meta["view"] == "gated" and Predictor.load(tiny_checkpoint, device="cpu").view == "gated"
+    assert meta["view"] == "hybrid" and Predictor.load(tiny_checkpoint, device="cpu").view == "hybrid"
     for key in ("shrink", "shrink_end", "straight"):
         assert meta["decoding"][key] == tuning[key]
     best = min(tuning["grid"]["interpolate"], key=lambda row: row["magvit"])
@@ -296,7 +296,7 @@ def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpo
     assert (loaded.shrink, loaded.shrink_end, loaded.straight) == (100.0, 2.0, 0.3)
 
 
-def test_gated_view_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpoint):
+def test_the_gate_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpoint):
     from kinviz.render import Camera
 
     p = Predictor.load(tiny_checkpoint, device="cpu")

@@ -171,16 +171,16 @@ def test_still_camera_frames_each_observed_extent_and_never_reads_hidden_positio
     ("hybrid", (12, 15), "still"),  # forecast
     ("hybrid", (0, 3), "still"),  # backcast
     ("tracking", (12, 15), "tracking"),  # checkpoints trained before the still view
-    ("gated", (5, 9), "tracking"),
-    ("gated", (12, 15), "still"),  # the curve bends more than the threshold
-    ("gated-loose", (12, 15), "tracking"),  # ... and less than a looser one
+    ("hybrid-gate", (5, 9), "tracking"),
+    ("hybrid-gate", (12, 15), "still"),  # the curve bends more than the gate's threshold
+    ("hybrid-loose", (12, 15), "tracking"),  # ... and less than a looser one
 ])
 def test_view_picks_the_camera_by_where_the_gap_sits(view, gap, expected):
     pos = _curve(seed=11)
     visible = np.ones(16, bool)
     visible[gap[0] : gap[1] + 1] = False
     assert 0.01 < bend(pos, visible) < 10
-    straight = 10.0 if view == "gated-loose" else 0.01
+    straight = {"hybrid-loose": 10.0, "hybrid-gate": 0.01}.get(view, 0.0)
     camera = Camera.for_gap(pos, visible, gap, view.split("-")[0], straight=straight)
     reference = getattr(Camera, expected)(pos, visible, gap) if expected == "tracking" else Camera.still(pos, visible)
     np.testing.assert_array_equal(camera.origin, reference.origin)
