@@ -17,9 +17,9 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    the observed extent filling the central half of the frame, so the model sees where bounded motion
    turns back, unless the visible motion hardly bends (``render.bend`` at most the checkpoint's
    ``straight``, the gate), which keeps the tracking camera along the constant-velocity line.
-   (Checkpoints trained before the still view use the tracking camera for every gap.) The window is rendered and
-   tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills them. All windows
-   decode as one batch (``Predictor.draw``).
+   (Checkpoints trained before the still view use the tracking camera for every gap.) The window
+   is rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
+   them. All windows decode as one batch (``Predictor.draw``).
 4. Positions are read back from the decoded frames (``Predictor.assemble``): the mean of the
    sampled fills, pulled toward the linear baseline where the samples disagree (``shrink`` in inner
    gaps, ``shrink_end`` at the ends). A gap frame between two grid frames (stride > 1)
