@@ -33,7 +33,6 @@ from .predict import Draw, Predictor
 TUNING_SEED = 555  # training uses seeds 0 and 10_000, the benchmark 777_001
 GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # shrink and shrink_end
 STRAIGHT_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.5)  # the gate's threshold on render.bend
-REFERENCE = {"interpolate": "linear", "forecast": "constant_velocity"}  # the baseline each task must beat
 
 
 def _ade(draw: Draw, prediction) -> float:

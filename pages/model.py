@@ -29,14 +29,15 @@ VIEWS = {
     "the observed frames' deviation from it. The model draws the deviation: where it has learnt nothing, it "
     "returns about the linear baseline; motion that bends far more inside the gap than anywhere it was seen "
     "leaves the frame, and such a position falls back to the linear baseline and is flagged.",
-    "hybrid": "**Two views, and a gate for forecasts.** For a gap with frames on both sides, each object is drawn "
+    "hybrid": "**Two views.** For a gap with frames on both sides, each object is drawn "
     "in {size}×{size} frames by a camera that follows the straight line linear interpolation would draw across the "
     "gap, zoomed on the observed frames' deviation from it: the model draws the deviation. For a gap at either end "
     "(a forecast), the camera stands still with the observed extent filling the middle half of the frame, so the "
     "model sees bounded motion turn back, and motion may run on a quarter frame past it; beyond that a position "
-    "falls back to the linear baseline and is flagged. Motion that hardly bends where it is seen (walkers, drift; "
-    "the checkpoint's `straight`) keeps the tracking camera along the constant-velocity line instead.",
+    "falls back to the linear baseline and is flagged.",
 }
+GATE = (" **A gate for forecasts:** motion that hardly bends where it is seen (walkers, drift; `bend` at most the checkpoint's `straight`, "
+        "{straight:g}) keeps the tracking camera along the constant-velocity line instead.")
 
 
 def main() -> None:
@@ -100,6 +101,8 @@ def main() -> None:
 
     st.subheader("Known limits")
     view = VIEWS[predictor.view].format(size=tok.get("size", "?"))
+    if predictor.view == "hybrid" and predictor.straight > 0:
+        view += GATE.format(straight=predictor.straight)
     families = len(meta.get("data", {}).get("families", [])) or "several"
     for line in LIMITS:
         st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view, families=families))
