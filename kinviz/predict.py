@@ -46,7 +46,7 @@ from .baselines import fill_baseline
 from .checkpoint import Model, default_path, load_checkpoint, resolve_device
 from .data import hidden_runs, task_of
 from .maskgit import maskgit_decode
-from .render import MAX_GROUP, Camera, Framing, bend, is_inner, object_groups, readout, render, render_float, to_uint8, warp
+from .render import MAX_GROUP, Camera, Framing, is_inner, is_straight, object_groups, readout, render, render_float, to_uint8, warp
 from .trajectory import Trajectory, write_csv
 from .transformer import TASK_IDS
 
@@ -153,17 +153,13 @@ class Draw:
             self.reads[i] = _read_samples(self.decoded[i], self.cameras[i], len(self.windows[i].group))
         return self.reads[i]
 
-    def bends(self) -> list[float]:
-        """Per window: how much its visible motion bends (``render.bend``), the gate's measure."""
-        known = np.where(self.observed[..., None], self.trajectory.positions, np.nan)
-        return [bend(known[w.frames][:, w.group], ~w.hidden) for w in self.windows]
-
     def gated(self, tracking: "Draw", straight: float) -> "Draw":
         """This draw (made in the 'hybrid' view without a gate) with every end-gap window whose motion
         bends no more than ``straight`` taken from ``tracking`` (the same windows, drawn in the
         'tracking' view): exactly what the 'hybrid' view decodes with that gate, for tuning the
         threshold without decoding again."""
-        take = [0 < straight and b <= straight for b in self.bends()]
+        known = np.where(self.observed[..., None], self.trajectory.positions, np.nan)
+        take = [is_straight(known[w.frames][:, w.group], ~w.hidden, straight) for w in self.windows]
         pick = lambda i: tracking if take[i] else self  # noqa: E731
         return replace(self, decoded=[pick(i).decoded[i] for i in range(len(take))],
                        cameras=[pick(i).cameras[i] for i in range(len(take))],

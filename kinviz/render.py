@@ -157,7 +157,7 @@ class Camera:
         turning back, unless the visible motion hardly bends (``0 < bend <= straight``: walkers,
         drift, a throw's first frames keep going), which keeps ``tracking``."""
         assert view in VIEWS, f"unknown view {view!r}; expected one of {VIEWS}"
-        if view == "tracking" or is_inner(visible, run) or 0 < straight and bend(positions, visible) <= straight:
+        if view == "tracking" or is_inner(visible, run) or is_straight(positions, visible, straight):
             return cls.tracking(positions, visible, run, size)
         return cls.still(positions, visible, size)
 
@@ -188,6 +188,11 @@ def is_inner(visible: np.ndarray, run: tuple[int, int]) -> bool:
     """Whether the gap ``run`` (inclusive) has visible frames on both sides."""
     vis = np.flatnonzero(np.asarray(visible, bool))
     return len(vis) > 0 and vis[0] < run[0] and vis[-1] > run[1]
+
+
+def is_straight(positions: np.ndarray, visible: np.ndarray, straight: float) -> bool:
+    """The forecast view's gate: the visible motion bends no more than ``straight`` (0: no gate)."""
+    return 0 < straight and bend(positions, visible) <= straight
 
 
 def bend(positions: np.ndarray, visible: np.ndarray) -> float:

@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .baselines import fill_all
+from .baselines import BASELINES
 from .bench import held_out
 from .checkpoint import default_path, json_path, resolve_device
+from .evaluate import score
 from .masks import task_mask
 from .metrics import trajectory_metrics
 from .predict import Draw, Predictor
@@ -40,14 +41,6 @@ def _ade(draw: Draw, prediction) -> float:
     return trajectory_metrics(traj.positions, prediction.positions, prediction.filled & ~traj.missing)["ade_pct"]
 
 
-def _baselines(draw: Draw) -> dict[str, float]:
-    traj, filled = draw.trajectory, ~draw.observed
-    known = np.where(filled[..., None], np.nan, traj.positions)
-    cells = filled & ~traj.missing
-    return {name: trajectory_metrics(traj.positions, pos, cells)["ade_pct"]
-            for name, pos in fill_all(traj.times, known, filled).items()}
-
-
 def tune_decoding(predictor: Predictor, *, per_family: int = 4, grid=GRID, straights=STRAIGHT_GRID,
                   log=print) -> dict:
     """Score every setting; returns {"shrink", "shrink_end", ["straight"], "grid", "baselines", "split"}."""
@@ -57,8 +50,8 @@ def tune_decoding(predictor: Predictor, *, per_family: int = 4, grid=GRID, strai
     baselines, grids = {}, {}
 
     def mean_baselines(draws):
-        rows = [_baselines(d) for d in draws]
-        return {k: round(float(np.mean([r[k] for r in rows])), 4) for k in rows[0]}
+        rows = [score(predictor.assemble(d), with_video=False).metrics for d in draws]
+        return {k: round(float(np.mean([r[k]["ade_pct"] for r in rows])), 4) for k in BASELINES}
 
     # Interpolation: one decode per trajectory, every shrink read back from it.
     draws = [predictor.draw(traj, task_mask("interpolate", traj.n_frames), seed=0) for _, traj in items]
