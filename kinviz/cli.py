@@ -22,25 +22,29 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _families(spec: str) -> tuple[str, ...]:
-    names = FAMILIES if spec.strip() == "all" else tuple(n.strip() for n in spec.split(",") if n.strip())
+    named = {"all": FAMILIES, "physics": PHYSICS_FAMILIES}
+    names = named.get(spec.strip()) or tuple(n.strip() for n in spec.split(",") if n.strip())
     unknown = [n for n in names if n not in FAMILIES]
     if unknown or not names:
-        raise KinvizError(f"unknown family {', '.join(unknown) or spec!r}; choose from {', '.join(FAMILIES)} or 'all'")
+        raise KinvizError(f"unknown family {', '.join(unknown) or spec!r}; choose from {', '.join(FAMILIES)} or 'all' or 'physics'")
     return names
 
 
 def _train(args) -> int:
-    from .train import RunConfig, train
+    from .train import GATE, RunConfig, train
 
-    if args.gate and not 0 < args.gate[0] <= args.gate[1]:
-        raise KinvizError(f"--gate needs 0 < LO <= HI, not {args.gate[0]:g} {args.gate[1]:g}")
+    if args.no_gate and args.gate:
+        raise KinvizError("--gate and --no-gate contradict each other; give one")
+    gate = None if args.no_gate else tuple(args.gate or GATE)
+    if gate and not 0 < gate[0] <= gate[1]:
+        raise KinvizError(f"--gate needs 0 < LO <= HI, not {gate[0]:g} {gate[1]:g}")
 
     run = RunConfig(
         out=Path(args.out), seed=args.seed, device=args.device, clips=args.clips,
         tokenizer_steps=args.tokenizer_steps, steps=args.steps, batch=args.batch, lr=args.lr,
         save_every=args.save_every, log=Path(args.log) if args.log else None, resume=args.resume,
         time_limit_min=args.time_limit, tiny=args.tiny, tune_per_family=args.tune_per_family,
-        families=_families(args.families), gate=tuple(args.gate) if args.gate else None,
+        families=_families(args.families), gate=gate,
     )
     path = train(run)
     print(f"checkpoint written to {path}")
@@ -178,10 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", action="store_true", help="continue from --out")
     t.add_argument("--time-limit", type=float, default=85.0, help="minutes; stops cleanly and saves before")
     t.add_argument("--tiny", action="store_true", help="a tiny configuration for smoke tests")
-    t.add_argument("--families", default=",".join(PHYSICS_FAMILIES),
-                   help=f"comma-separated simulated families, or 'all' ({', '.join(FAMILIES)}); default: the physics ones")
+    t.add_argument("--families", default="all",
+                   help=f"comma-separated simulated families ({', '.join(FAMILIES)}), 'all', or 'physics' (the first nine); default: all")
     t.add_argument("--gate", type=float, nargs=2, metavar=("LO", "HI"),
-                   help="also train forecasts of nearly straight motion in the tracking view, the straightness threshold per clip log-uniform in [LO, HI]")
+                   help="also train forecasts of nearly straight motion in the tracking view, the straightness "
+                        "threshold per clip log-uniform in [LO, HI]; default: the shipped recipe's 0.01 0.5")
+    t.add_argument("--no-gate", action="store_true", help="gaps at either end always in the still view (the earlier recipe)")
     t.add_argument("--tune-per-family", type=int, default=4, help="tuning trajectories per family for the decoding's settings (0: skip)")
     t.set_defaults(func=_train)
     return p

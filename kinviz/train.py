@@ -33,6 +33,8 @@ from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig, cosine_mask_ratio
 from .tune import GRID, STRAIGHT_GRID
 
+GATE = (0.01, 0.5)  # the shipped recipe's range for each clip's straightness threshold
+
 PROTOTYPE = {"epochs": 10, "videos": 140, "token_loss_start": 6.57, "token_loss_end": 5.85}
 
 
@@ -54,8 +56,8 @@ class RunConfig:
     time_limit_min: float = 85.0  # stops cleanly (and saves) before this many minutes
     tiny: bool = False  # a minutes-long configuration for tests and smoke runs
     tune_per_family: int = 4  # trajectories per family for choosing the decoding's settings (0 skips it)
-    families: tuple = generate.PHYSICS_FAMILIES  # the simulated families in the pool
-    gate: tuple | None = None  # (lo, hi): train the forecast view's gate too (``data.make_clip``)
+    families: tuple = generate.FAMILIES  # the simulated families in the pool
+    gate: tuple | None = GATE  # (lo, hi): train the forecast view's gate too (``data.make_clip``); None: never
 
 
 def _dist() -> tuple[int, int]:

@@ -68,6 +68,9 @@ def test_predict_without_mask_fills_only_missing_cells(env, tmp_path):
     (["evaluate", "nowhere"], "not found"),
     (["evaluate", EXAMPLE, "--task", "dance"], "invalid choice"),
     (["convert", "nowhere", "out"], "not found"),
+    (["train", "--families", "pendulum,unicycle", "--out", "never.safetensors"], "unknown family unicycle"),
+    (["train", "--gate", "0.5", "0.1", "--out", "never.safetensors"], "0 < LO <= HI"),
+    (["train", "--gate", "0.1", "0.5", "--no-gate", "--out", "never.safetensors"], "contradict"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_input_exits_2_with_one_error_line(env, args, fragment):
@@ -126,3 +129,11 @@ def test_convert_makes_augmented_videos_reproducibly(tmp_path):
 def test_help(command):
     r = run(command, "--help")
     assert r.returncode == 0 and "usage:" in r.stdout
+
+
+def test_train_families_by_name_and_by_group():
+    from kinviz.cli import _families
+    from kinviz.generate import FAMILIES, PHYSICS_FAMILIES
+
+    assert _families("all") == FAMILIES and _families("physics") == PHYSICS_FAMILIES
+    assert _families(" walker, spring ") == ("walker", "spring")
