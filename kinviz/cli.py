@@ -26,7 +26,7 @@ def _families(spec: str) -> tuple[str, ...]:
     names = named.get(spec.strip()) or tuple(n.strip() for n in spec.split(",") if n.strip())
     unknown = [n for n in names if n not in FAMILIES]
     if unknown or not names:
-        raise KinvizError(f"unknown family {', '.join(unknown) or spec!r}; choose from {', '.join(FAMILIES)} or 'all' or 'physics'")
+        raise KinvizError(f"unknown family {', '.join(unknown) or spec!r}; choose from {', '.join(FAMILIES)}, 'all' or 'physics'")
     return names
 
 

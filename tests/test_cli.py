@@ -68,7 +68,7 @@ def test_predict_without_mask_fills_only_missing_cells(env, tmp_path):
     (["evaluate", "nowhere"], "not found"),
     (["evaluate", EXAMPLE, "--task", "dance"], "invalid choice"),
     (["convert", "nowhere", "out"], "not found"),
-    (["train", "--families", "pendulum,unicycle", "--out", "never.safetensors"], "unknown family unicycle"),
+    (["train", "--families", "pendulum,unicycle", "--out", "never.safetensors"], "unknown family 'unicycle'"),
     (["train", "--gate", "0.5", "0.1", "--out", "never.safetensors"], "0 < LO <= HI"),
     (["train", "--gate", "0.1", "0.5", "--no-gate", "--out", "never.safetensors"], "contradict"),
     (["frobnicate"], "invalid choice"),
