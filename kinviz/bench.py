@@ -95,8 +95,9 @@ def paired(rows: list[dict], task: str, reference: str) -> dict:
     The same trajectories and masks for both, so the spread of the differences, not of the errors,
     says whether a gap between the means is more than the luck of the draw."""
     d = np.array([r["magvit_ade"] - r[f"{reference}_ade"] for r in rows if r["task"] == task])
+    mean = float(d.mean()) if len(d) else float("nan")
     se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
-    return {"n": len(d), "mean": float(d.mean()), "se": se, "wins": int((d < 0).sum())}
+    return {"n": len(d), "mean": mean, "se": se, "wins": int((d < 0).sum())}
 
 
 def paired_table(splits: dict[str, list[dict]]) -> str:
