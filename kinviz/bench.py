@@ -100,16 +100,19 @@ def paired(rows: list[dict], task: str, reference: str) -> dict:
     return {"n": len(d), "mean": mean, "se": se, "wins": int((d < 0).sum())}
 
 
-def paired_table(splits: dict[str, list[dict]]) -> str:
-    """Markdown: per split and task, the model against the target's baseline, paired by trajectory."""
+def paired_all(splits: dict[str, list[dict]]) -> dict:
+    """``paired`` for every split and task against the task's target baseline: {split: {task: ...}}."""
+    return {name: {task: paired(rows, task, REFERENCE[task]) for task in TASKS} for name, rows in splits.items()}
+
+
+def paired_table(results: dict) -> str:
+    """Markdown of ``paired_all``: per split and task, the model against the target's baseline."""
     lines = ["| split | task | against | n | model − baseline, mean ± s.e. (ADE %) | model better on |",
              "|---|---|---|---|---|---|"]
-    for name, rows in splits.items():
-        for task in TASKS:
-            ref = REFERENCE[task]
-            p = paired(rows, task, ref)
+    for name, tasks in results.items():
+        for task, p in tasks.items():
             if p["n"]:
-                lines.append(f"| {name} | {task} | {ref} | {p['n']} | {p['mean']:+.2f} ± {p['se']:.2f} | "
+                lines.append(f"| {name} | {task} | {REFERENCE[task]} | {p['n']} | {p['mean']:+.2f} ± {p['se']:.2f} | "
                              f"{p['wins']} of {p['n']} |")
     return "\n".join(lines)
 
@@ -230,8 +233,8 @@ def run_bench(args) -> dict:
         out["quality_real"] = real_rows
         md += ["", quality_table(real_rows, f"Real trajectories ({real.name})")]
     splits = {"held-out generated": gen_rows} | ({f"real ({real.name})": out["quality_real"]} if "quality_real" in out else {})
-    out["paired"] = {name: {t: paired(rows, t, REFERENCE[t]) for t in TASKS} for name, rows in splits.items()}
-    md += ["", paired_table(splits)]
+    out["paired"] = paired_all(splits)
+    md += ["", paired_table(out["paired"])]
     out["quality_seconds"] = time.time() - t0
     if args.record:  # the app's landing page shows this headline; it is what was just measured
         from .checkpoint import json_path

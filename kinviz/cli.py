@@ -13,6 +13,7 @@ from pathlib import Path
 from .errors import KinvizError, MaskError
 from .generate import FAMILIES, PHYSICS_FAMILIES
 from .masks import TASKS
+from .render import GATE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,7 +32,7 @@ def _families(spec: str) -> tuple[str, ...]:
 
 
 def _train(args) -> int:
-    from .train import GATE, RunConfig, train
+    from .train import RunConfig, train
 
     if args.no_gate and args.gate:
         raise KinvizError("--gate and --no-gate contradict each other; give one")
@@ -186,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"comma-separated simulated families ({', '.join(FAMILIES)}), 'all', or 'physics' (the first nine); default: all")
     t.add_argument("--gate", type=float, nargs=2, metavar=("LO", "HI"),
                    help="also train forecasts of nearly straight motion in the tracking view, the straightness "
-                        "threshold per clip log-uniform in [LO, HI]; default: the shipped recipe's 0.01 0.5")
+                        f"threshold per clip log-uniform in [LO, HI]; default: the shipped recipe's {GATE[0]:g} {GATE[1]:g}")
     t.add_argument("--no-gate", action="store_true", help="gaps at either end always in the still view (the earlier recipe)")
     t.add_argument("--tune-per-family", type=int, default=4, help="tuning trajectories per family for the decoding's settings (0: skip)")
     t.set_defaults(func=_train)

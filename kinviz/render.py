@@ -182,6 +182,7 @@ class Camera:
 
 DEVIATION_FLOOR = 0.05  # the camera's zoom never exceeds 1/20 of the observed span per quarter frame
 VIEWS = ("tracking", "hybrid")  # checkpoints record theirs; those without the field were trained in "tracking"
+GATE = (0.01, 0.5)  # training's range for each clip's straightness threshold (``train --gate``), the shipped recipe
 
 
 def is_inner(visible: np.ndarray, run: tuple[int, int]) -> bool:

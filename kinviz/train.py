@@ -29,11 +29,10 @@ from tqdm import tqdm
 from . import generate
 from .checkpoint import load_checkpoint, read_meta, save_checkpoint
 from .data import VIEW, TokenPool, clips_from_trajectory, sample_clip, stack_frames, tokenize_clips
+from .render import GATE
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig, cosine_mask_ratio
 from .tune import GRID, STRAIGHT_GRID
-
-GATE = (0.01, 0.5)  # the shipped recipe's range for each clip's straightness threshold
 
 PROTOTYPE = {"epochs": 10, "videos": 140, "token_loss_start": 6.57, "token_loss_end": 5.85}
 
