@@ -21,6 +21,8 @@ def fill_baseline(
     times: np.ndarray,  # (T,) seconds, strictly increasing
     positions: np.ndarray,  # (T, K, 2) float, NaN where missing
     hidden: np.ndarray,  # (T,) or (T, K) bool, True = hidden
+    *,
+    fit: int = 2,  # observed frames constant velocity's line is fitted to
 ) -> np.ndarray:  # (T, K, 2) float64, finite everywhere
     """Fill the hidden and missing points of every object with one classical baseline.
 
@@ -33,7 +35,9 @@ def fill_baseline(
       points, extrapolated past the ends; ``linear`` when fewer than 4 points are observed.
     - ``constant_velocity``: each run of filled frames continues the velocity of the last two
       observed frames before it; a run with fewer than two observed frames before it uses the first
-      two after it, backward (and with one on each side, the line through those two).
+      two after it, backward (and with one on each side, the line through those two). With
+      ``fit`` > 2, the least-squares line through the last ``fit`` observed frames (or as many as
+      there are): the velocity averaged over more frames, steadier under tracker noise.
     - ``constant_acceleration``: like ``constant_velocity`` with a least-squares parabola through
       the last :data:`CA_WINDOW` (5) observed frames before the run, or fewer if fewer exist (the
       first ones after it, backward, when fewer than 3 lie before); constant velocity when neither
@@ -61,7 +65,7 @@ def fill_baseline(
             raise ValueError(f"object {k} has no observed point to fill its track from")
         targets = np.flatnonzero(fill[:, k])
         if targets.size:
-            out[targets, k] = _fill_object(method, times, positions[:, k], observed, targets)
+            out[targets, k] = _fill_object(method, times, positions[:, k], observed, targets, fit)
     assert np.all(np.isfinite(out)), f"baseline '{method}' left non-finite values"
     return out
 
@@ -87,6 +91,7 @@ def _fill_object(
     track: np.ndarray,  # (T, 2) one object
     observed: np.ndarray,  # (n,) frame indices with a known point, n >= 1
     targets: np.ndarray,  # (m,) frame indices to fill
+    fit: int = 2,  # constant velocity's frames
 ) -> np.ndarray:  # (m, 2)
     t_obs, p_obs = times[observed], track[observed]
     if observed.size == 1:
@@ -106,7 +111,7 @@ def _fill_object(
             anchor = before[-CA_WINDOW:] if before.size >= 3 else after[:CA_WINDOW]
             degree = 2
         else:
-            anchor = before[-2:] if before.size >= 2 else after[:2] if after.size >= 2 else observed
+            anchor = before[-fit:] if before.size >= 2 else after[:fit] if after.size >= 2 else observed
             degree = 1
         out[run] = _poly_extrapolate(times[anchor], track[anchor], times[targets[run]], degree)
     return out

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from .errors import KinvizError, MaskError
-from .generate import FAMILIES, PHYSICS_FAMILIES
+from .generate import FAMILIES, NOISY, PHYSICS_FAMILIES
 from .masks import TASKS
-from .render import GATE
+from .render import FITS, GATE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,13 +39,17 @@ def _train(args) -> int:
     gate = None if args.no_gate else tuple(args.gate or GATE)
     if gate and not 0 < gate[0] <= gate[1]:
         raise KinvizError(f"--gate needs 0 < LO <= HI, not {gate[0]:g} {gate[1]:g}")
+    if any(n < 2 for n in args.fits):
+        raise KinvizError(f"--fits needs frame counts of 2 or more, not {' '.join(map(str, args.fits))}")
+    if not 0 <= args.noisy <= 1:
+        raise KinvizError(f"--noisy is a share of clips from 0 to 1, not {args.noisy:g}")
 
     run = RunConfig(
         out=Path(args.out), seed=args.seed, device=args.device, clips=args.clips,
         tokenizer_steps=args.tokenizer_steps, steps=args.steps, batch=args.batch, lr=args.lr,
         save_every=args.save_every, log=Path(args.log) if args.log else None, resume=args.resume,
         time_limit_min=args.time_limit, tiny=args.tiny, tune_per_family=args.tune_per_family,
-        families=_families(args.families), gate=gate,
+        families=_families(args.families), gate=gate, fits=tuple(args.fits), noisy=args.noisy,
     )
     path = train(run)
     print(f"checkpoint written to {path}")
@@ -189,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also train forecasts of nearly straight motion in the tracking view, the straightness "
                         f"threshold per clip log-uniform in [LO, HI]; default: the shipped recipe's {GATE[0]:g} {GATE[1]:g}")
     t.add_argument("--no-gate", action="store_true", help="gaps at either end always in the still view (the earlier recipe)")
+    t.add_argument("--fits", type=int, nargs="+", default=list(FITS), metavar="N",
+                   help="frame counts a forecast's tracking line is fitted to, one drawn per clip; "
+                        f"default: the shipped recipe's {' '.join(map(str, FITS))}; 2 alone: the earlier recipe")
+    t.add_argument("--noisy", type=float, default=NOISY,
+                   help=f"share of simulated clips given tracker noise; default: the shipped recipe's {NOISY:g} (the earlier: 0.2)")
     t.add_argument("--tune-per-family", type=int, default=4, help="tuning trajectories per family for the decoding's settings (0: skip)")
     t.set_defaults(func=_train)
     return p

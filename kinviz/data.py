@@ -8,7 +8,10 @@ of its gaps (``render.Camera.for_gap``), the one the predictor would be filling:
 for an inner gap, a still one for a gap at either end. With a ``gate`` (``train --gate LO HI``),
 an end gap whose visible motion hardly bends keeps the tracking camera, the threshold drawn per
 clip log-uniform in [LO, HI], so the model learns both views across the middle ground and the
-decoding's own threshold (``straight``) can be tuned after training (``kinviz.tune``).
+decoding's own threshold (``straight``) can be tuned after training (``kinviz.tune``). Likewise with
+``fits`` (``train --fits``), the tracking camera of an end gap rides a constant-velocity line fitted
+to a number of visible frames drawn per clip (``render.reference_line``), so the decoding's ``fit``
+can be tuned too.
 """
 
 from __future__ import annotations
@@ -32,17 +35,20 @@ class Clip:
     task: str
     run: tuple[int, int]  # the gap (inclusive frames) whose view the clip is drawn in
     straight: float = 0.0  # the view's gate threshold for this clip (``render.bend``)
+    fit: int = 2  # visible frames an end gap's tracking line is fitted to (``render.reference_line``)
 
 
-def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator, gate=None) -> Clip:
+def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator, gate=None, fits=(2,)) -> Clip:
     """positions (n, K<=3, 2), hidden (n,): the clip, in the view of one of its gaps chosen at random.
 
     gate: None (gaps at either end are drawn by the still camera) or (lo, hi), the range of the
-    per-clip straightness threshold below which they keep the tracking camera."""
+    per-clip straightness threshold below which they keep the tracking camera. fits: the frame
+    counts the tracking line of an end gap may be fitted to, one drawn per clip."""
     runs = hidden_runs(hidden)
     run = runs[int(rng.integers(len(runs)))]
     straight = float(np.exp(rng.uniform(*np.log(gate)))) if gate else 0.0
-    return Clip(to_channels(positions, rng), hidden, task_of(hidden), run, straight)
+    fit = int(rng.choice(fits)) if len(fits) > 1 else int(fits[0])  # one value draws nothing: same pool as before
+    return Clip(to_channels(positions, rng), hidden, task_of(hidden), run, straight, fit)
 
 
 def hidden_runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -102,19 +108,22 @@ def to_channels(positions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def sample_clip(rng: np.random.Generator, *, max_frames: int = 16, families=generate.PHYSICS_FAMILIES, gate=None) -> Clip:
-    """One simulated clip: random family and parameters, augmentation, noise sometimes, a mask."""
+def sample_clip(rng: np.random.Generator, *, max_frames: int = 16, families=generate.PHYSICS_FAMILIES, gate=None,
+                fits=(2,), noisy: float = 0.2) -> Clip:
+    """One simulated clip: random family and parameters, augmentation, tracker noise in a share
+    ``noisy`` of clips, a mask."""
     n = max_frames if rng.random() < 0.75 else int(rng.integers(4, max_frames + 1))
     s = generate.random_sample(rng, n_frames=n, families=tuple(families))
     pos = s.positions[:, :MAX_GROUP]
     if rng.random() < 0.5:
         pos = generate.augment(pos, rng)
-    if rng.random() < 0.2:
-        pos = generate.add_tracker_noise(pos, rng, level=rng.uniform(0.002, 0.02))
-    return make_clip(pos, sample_hidden(rng, n), rng, gate)
+    if rng.random() < noisy:
+        pos = generate.add_tracker_noise(pos, rng, level=rng.uniform(*generate.TRACKER_NOISE))
+    return make_clip(pos, sample_hidden(rng, n), rng, gate, fits)
 
 
-def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, count: int, max_frames: int = 16, gate=None) -> list[Clip]:
+def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, count: int, max_frames: int = 16, gate=None,
+                          fits=(2,)) -> list[Clip]:
     """Random windows (stride 1-3) of a long trajectory (T, K, 2), objects in groups of three, gaps skipped."""
     T, K, _ = positions.shape
     clips = []
@@ -129,13 +138,13 @@ def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, co
         window = window[:, group]
         if not np.isfinite(window).all():
             continue  # examples with dropouts: only complete windows are ground truth
-        clips.append(make_clip(window, sample_hidden(rng, n), rng, gate))
+        clips.append(make_clip(window, sample_hidden(rng, n), rng, gate, fits))
     return clips
 
 
 def render_clip(clip: Clip, size: int = MODEL_SIZE) -> np.ndarray:
     """Ground-truth frames (n, H, W, 3) uint8 in the model's view of the clip's gap."""
-    camera = Camera.for_gap(clip.positions, ~clip.hidden, clip.run, VIEW, size, straight=clip.straight)
+    camera = Camera.for_gap(clip.positions, ~clip.hidden, clip.run, VIEW, size, straight=clip.straight, fit=clip.fit)
     return render(clip.positions, camera)
 
 

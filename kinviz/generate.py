@@ -479,6 +479,10 @@ def augment(positions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (positions - center) @ linear.T + center + shift * _extent(positions)
 
 
+TRACKER_NOISE = (0.002, 0.02)  # range of ``add_tracker_noise``'s level in training clips and tune's noisy copies
+NOISY = 0.5  # share of simulated training clips given tracker noise, the shipped recipe (``train --noisy``)
+
+
 def add_tracker_noise(positions: np.ndarray, rng: np.random.Generator, *,
                       level: float) -> np.ndarray:
     """Gaussian jitter with sigma = level * motion extent; positions (T, K, 2), NaN stays NaN."""

@@ -46,7 +46,8 @@ from .baselines import fill_baseline
 from .checkpoint import Model, default_path, load_checkpoint, resolve_device
 from .data import hidden_runs, task_of
 from .maskgit import maskgit_decode
-from .render import MAX_GROUP, Camera, Framing, is_inner, is_straight, object_groups, readout, render, render_float, to_uint8, warp
+from .render import (MAX_GROUP, Camera, Framing, is_inner, is_straight, object_groups, readout, reference_line, render,
+                     render_float, to_uint8, warp)
 from .trajectory import Trajectory, write_csv
 from .transformer import TASK_IDS
 
@@ -140,6 +141,7 @@ class Draw:
     hidden: np.ndarray  # (T,) bool: frames the user hid
     observed: np.ndarray  # (T, K) bool: cells the model may read
     linear: np.ndarray  # (T, K, 2) the linear baseline on every cell
+    fit: int  # frames each forecast's line was fitted to
     windows: list[Window]
     decoded: list[np.ndarray]  # per window: (samples, n, S, S, 3) float
     cameras: list[Camera]  # per window: the view it was drawn in
@@ -228,6 +230,13 @@ class Predictor:
         return self.model.meta.get("view", "tracking")
 
     @property
+    def fit(self) -> int:
+        """Frames a forecast's line is fitted to: the tracking camera's (``render.reference_line``) and
+        the line the read-back is pulled toward (constant velocity fitted to as many frames). 2, the
+        constant-velocity baseline itself, where the checkpoint's decoding has none."""
+        return int(self.model.decoding.get("fit", 2))
+
+    @property
     def shrink(self) -> float:
         """How strongly disagreeing samples pull a fill back to the linear baseline (``_mean_readout``), in inner gaps."""
         return float(self.model.decoding.get("shrink", 0.0))
@@ -277,6 +286,7 @@ class Predictor:
         oracle: bool = False,
         view: str | None = None,  # another view than the checkpoint's (tuning compares them)
         straight: float | None = None,  # another gate threshold than the checkpoint's
+        fit: int | None = None,  # another forecast line fit than the checkpoint's
     ) -> "Draw":
         """The decoding half of ``predict``: plan the windows, render, tokenise and sample them."""
         traj = trajectory
@@ -287,6 +297,7 @@ class Predictor:
         observed = ~traj.missing & ~hidden[:, None]  # (T, K)
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
         linear = fill_baseline("linear", traj.times, known, ~observed)
+        fit = self.fit if fit is None else fit
 
         windows = []
         for group in object_groups(K):
@@ -299,8 +310,8 @@ class Predictor:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
             samples = 1 if oracle else self.samples_for(len(windows))
             decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples, view or self.view,
-                                            self.straight if straight is None else straight)
-        return Draw(traj, hidden, observed, linear, windows, decoded, cameras, seed, steps)
+                                            self.straight if straight is None else straight, fit)
+        return Draw(traj, hidden, observed, linear, fit, windows, decoded, cameras, seed, steps)
 
     def assemble(self, draw: "Draw", *, shrink: float | None = None, shrink_end: float | None = None) -> Prediction:
         """The read-back half of ``predict``: positions from the sampled frames, pulled toward the
@@ -308,6 +319,7 @@ class Predictor:
         checkpoint's by default)."""
         traj, observed, linear = draw.trajectory, draw.observed, draw.linear
         T, K = traj.n_frames, traj.n_objects
+        known = np.where(observed[..., None], traj.positions, np.nan)
         shrink = self.shrink if shrink is None else shrink
         shrink_end = self.shrink_end if shrink_end is None else shrink_end
         filled = ~observed
@@ -316,8 +328,11 @@ class Predictor:
         from_model = np.zeros((T, K), bool)
         model_frames: dict[int, list] = {}
         for i, (w, drawn, camera) in enumerate(zip(draw.windows, draw.decoded, draw.cameras)):
-            base = linear[w.frames][:, w.group]
-            pull = shrink if is_inner(~w.hidden, w.run) else shrink_end
+            # Inner gaps are pulled toward linear interpolation, the others toward the forecast's line.
+            if is_inner(~w.hidden, w.run):
+                base, pull = linear[w.frames][:, w.group], shrink
+            else:
+                base, pull = reference_line(known[w.frames][:, w.group], ~w.hidden, w.run, draw.fit), shrink_end
             pos, conf = _mean_readout(drawn, camera, len(w.group), base, pull, reads=draw.read(i))
             frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
             targets = set(w.targets.tolist())
@@ -343,7 +358,7 @@ class Predictor:
         return max(1, min(wanted, SAMPLE_BUDGET // max(1, n_windows)))
 
     def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1,
-                view: str = "tracking", straight: float = 0.0):
+                view: str = "tracking", straight: float = 0.0, fit: int = 2):
         """Render and tokenise every window once, then decode it ``samples`` times in one batch.
 
         Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
@@ -359,7 +374,7 @@ class Predictor:
         for b, w in enumerate(windows):
             pos = np.full((len(w.frames), MAX_GROUP, 2), np.nan)
             pos[:, : len(w.group)] = known[w.frames][:, w.group]
-            camera = Camera.for_gap(pos, ~w.hidden, w.run, view, size, straight=straight)
+            camera = Camera.for_gap(pos, ~w.hidden, w.run, view, size, straight=straight, fit=fit)
             cameras.append(camera)
             if truth is None:
                 video[b, : len(w.frames)] = render(pos, camera, hidden=w.hidden)

@@ -99,15 +99,12 @@ class Camera:
         visible: np.ndarray,  # (n,) bool frames the model sees (hidden ones never read)
         run: tuple[int, int],  # inclusive frame range of the gap this view is for
         size: int = MODEL_SIZE,
+        fit: int = 2,  # visible frames a forecast's line is fitted to (``reference_line``)
     ) -> "Camera":
         n, C, _ = positions.shape
         visible = np.asarray(visible, bool)
         known = np.where(visible[:, None, None], positions, np.nan)
-        i0, i1 = chord_anchors(visible, run)
-        t = np.arange(n, dtype=np.float64)[:, None, None]
-        a, b = known[i0], known[i1]  # (C, 2)
-        velocity = (b - a) / (i1 - i0) if i1 != i0 else np.zeros_like(a)
-        origin = a[None] + (t - i0) * velocity[None]  # (n, C, 2)
+        origin = reference_line(positions, visible, run, fit)  # (n, C, 2)
         scale = np.ones(C)
         for c in range(C):
             seen = np.isfinite(known[:, c]).all(-1) & np.isfinite(origin[:, c]).all(-1)
@@ -150,6 +147,7 @@ class Camera:
         view: str,  # one of VIEWS
         size: int = MODEL_SIZE,
         straight: float = 0.0,  # 'hybrid': the largest ``bend`` that still counts as straight (0: none)
+        fit: int = 2,  # visible frames a forecast's tracking line is fitted to (``reference_line``)
     ) -> "Camera":
         """The model's view of one gap. A gap with visible frames on both sides (interpolation)
         always gets ``tracking``. A gap at either end (forecast, backcast) gets, by view:
@@ -158,7 +156,7 @@ class Camera:
         drift, a throw's first frames keep going), which keeps ``tracking``."""
         assert view in VIEWS, f"unknown view {view!r}; expected one of {VIEWS}"
         if view == "tracking" or is_inner(visible, run) or is_straight(positions, visible, straight):
-            return cls.tracking(positions, visible, run, size)
+            return cls.tracking(positions, visible, run, size, fit)
         return cls.still(positions, visible, size)
 
     def to_pixels(self, xy: np.ndarray) -> np.ndarray:
@@ -183,6 +181,7 @@ class Camera:
 DEVIATION_FLOOR = 0.05  # the camera's zoom never exceeds 1/20 of the observed span per quarter frame
 VIEWS = ("tracking", "hybrid")  # checkpoints record theirs; those without the field were trained in "tracking"
 GATE = (0.01, 0.5)  # training's range for each clip's straightness threshold (``train --gate``), the shipped recipe
+FITS = (2, 4)  # frames a forecast's line may be fitted to: training draws one per clip, tuning picks one
 
 
 def is_inner(visible: np.ndarray, run: tuple[int, int]) -> bool:
@@ -239,6 +238,37 @@ def chord_anchors(visible: np.ndarray, run: tuple[int, int]) -> tuple[int, int]:
     if len(vis) >= 2:
         return int(vis[0]), int(vis[1])
     return int(vis[0]), int(vis[0])
+
+
+def reference_line(
+    positions: np.ndarray,  # (n, C, 2) world units; NaN channels are unused
+    visible: np.ndarray,  # (n,) bool
+    run: tuple[int, int],  # inclusive frame range of a gap
+    fit: int = 2,
+) -> np.ndarray:  # (n, C, 2) world point per frame and channel, NaN for unused channels
+    """The straight line a gap is measured from, uniform in frame index.
+
+    Across a gap with visible frames on both sides: the chord between its nearest visible frames,
+    the line linear interpolation draws. For a gap at either end: the least-squares line through
+    the ``fit`` visible frames nearest the gap; with ``fit = 2`` that is the line through the last
+    two (first two), the constant-velocity baseline. Fitting more frames averages tracker noise out
+    of the velocity, which two noisy points can get badly wrong.
+    """
+    n = len(visible)
+    visible = np.asarray(visible, bool)
+    t = np.arange(n, dtype=np.float64)
+    known = np.where(visible[:, None, None], positions, np.nan)
+    i0, i1 = chord_anchors(visible, run)
+    vis = np.flatnonzero(visible)
+    before, after = vis[vis < run[0]], vis[vis > run[1]]
+    if (len(before) and len(after)) or fit <= 2 or max(len(before), len(after)) <= 2:
+        velocity = (known[i1] - known[i0]) / (i1 - i0) if i1 != i0 else np.zeros_like(known[i0])
+        return known[i0][None] + (t[:, None, None] - i0) * velocity[None]
+    anchor = before[-fit:] if len(before) >= 2 else after[:fit]
+    design = np.stack([np.ones(len(anchor)), t[anchor] - t[anchor].mean()], -1)  # (m, 2)
+    coef = np.linalg.pinv(design) @ known[anchor].reshape(len(anchor), -1)  # (2, C*2); NaN channels stay NaN
+    line = np.stack([np.ones(n), t - t[anchor].mean()], -1) @ coef
+    return line.reshape(n, *positions.shape[1:])
 
 
 def object_groups(n_objects: int) -> list[list[int]]:

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from . import generate
 from .checkpoint import load_checkpoint, read_meta, save_checkpoint
 from .data import VIEW, TokenPool, clips_from_trajectory, sample_clip, stack_frames, tokenize_clips
-from .render import GATE
+from .render import FITS, GATE
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig, cosine_mask_ratio
 from .tune import GRID, STRAIGHT_GRID
@@ -57,6 +57,8 @@ class RunConfig:
     tune_per_family: int = 4  # trajectories per family for choosing the decoding's settings (0 skips it)
     families: tuple = generate.FAMILIES  # the simulated families in the pool
     gate: tuple | None = GATE  # (lo, hi): train the forecast view's gate too (``data.make_clip``); None: never
+    fits: tuple = FITS  # frame counts an end gap's tracking line is fitted to, one drawn per clip; (2,): the earlier recipe
+    noisy: float = generate.NOISY  # share of simulated clips given tracker noise (0.2 in the earlier recipe)
 
 
 def _dist() -> tuple[int, int]:
@@ -91,14 +93,15 @@ def augmented_examples(seed: int, variants: int = 4) -> list[tuple[str, np.ndarr
 
 def build_clips(run: RunConfig, seed: int, count: int, with_examples: bool):
     rng = np.random.default_rng(seed)
-    clips = [sample_clip(rng, families=run.families, gate=run.gate) for _ in range(count)]
-    recipe = {"simulated_clips": count, "families": list(run.families), "seed": seed}
+    clips = [sample_clip(rng, families=run.families, gate=run.gate, fits=run.fits, noisy=run.noisy) for _ in range(count)]
+    recipe = {"simulated_clips": count, "families": list(run.families), "seed": seed, "fits": list(run.fits),
+              "noisy": run.noisy}
     if run.gate:
         recipe["gate"] = list(run.gate)
     if with_examples:
         ex = augmented_examples(seed)
         for _, pos in ex:
-            clips += clips_from_trajectory(pos, rng, count=run.example_windows, gate=run.gate)
+            clips += clips_from_trajectory(pos, rng, count=run.example_windows, gate=run.gate, fits=run.fits)
         recipe |= {"example_videos": len(ex), "example_clips": len(clips) - count}
     rng.shuffle(clips)
     return clips, recipe

@@ -81,6 +81,19 @@ def test_constant_velocity_uses_the_two_frames_before_the_gap():
     np.testing.assert_allclose(out[3:5, 0], [[2.5, 6.0], [3.0, 8.0]])
 
 
+def test_constant_velocity_with_a_fit_averages_the_velocity_over_that_many_frames():
+    times = np.arange(8.0)
+    noise = np.array([0, 0, 0, 0.3, -0.3, 0.3, -0.3, 0])[:, None] * [1, 1]
+    track = (np.stack([times, -2 * times], -1) + noise)[:, None]  # (8, 1, 2): uniform motion, jittered
+    hidden = times >= 7
+    two, four = (fill_baseline("constant_velocity", times, track, hidden, fit=f)[7, 0] for f in (2, 4))
+    np.testing.assert_allclose(two, fill_baseline("constant_velocity", times, track, hidden)[7, 0])  # the default
+    truth = [7.0, -14.0]
+    assert np.linalg.norm(four - truth) < np.linalg.norm(two - truth) / 2
+    coeffs = [np.polyfit(times[3:7], track[3:7, 0, d], 1) for d in range(2)]
+    np.testing.assert_allclose(four, [np.polyval(c, 7.0) for c in coeffs])
+
+
 def test_constant_acceleration_fits_last_five_frames():
     rng = np.random.default_rng(4)
     times = irregular_times(12, seed=4)

@@ -71,6 +71,8 @@ def test_predict_without_mask_fills_only_missing_cells(env, tmp_path):
     (["train", "--families", "pendulum,unicycle", "--out", "never.safetensors"], "unknown family 'unicycle'"),
     (["train", "--gate", "0.5", "0.1", "--out", "never.safetensors"], "0 < LO <= HI"),
     (["train", "--gate", "0.1", "0.5", "--no-gate", "--out", "never.safetensors"], "contradict"),
+    (["train", "--fits", "1", "4", "--out", "never.safetensors"], "2 or more"),
+    (["train", "--noisy", "1.5", "--out", "never.safetensors"], "from 0 to 1"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_input_exits_2_with_one_error_line(env, args, fragment):

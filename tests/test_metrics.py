@@ -174,7 +174,7 @@ def test_bench_pairs_the_model_with_the_target_baseline_by_trajectory():
     from kinviz.bench import paired, paired_all, paired_table
 
     rows = [{"task": "interpolate", "magvit_ade": m, "linear_ade": b} for m, b in ((1.0, 2.0), (3.0, 2.0), (2.0, 4.0))]
-    rows.append({"task": "forecast", "magvit_ade": 9.0, "constant_velocity_ade": 1.0})
+    rows.append({"task": "forecast", "magvit_ade": 9.0, "constant_velocity_ade": 1.0, "fitted_cv_ade": 10.0})
     p = paired(rows, "interpolate", "linear")
     d = np.array([-1.0, 1.0, -2.0])  # model minus baseline, per trajectory
     assert p == {"n": 3, "mean": pytest.approx(d.mean()), "se": pytest.approx(d.std(ddof=1) / math.sqrt(3)), "wins": 2}
@@ -182,4 +182,5 @@ def test_bench_pairs_the_model_with_the_target_baseline_by_trajectory():
     table = paired_table(paired_all({"gen": rows}))
     assert "| gen | interpolate | linear | 3 | -0.67 ± 0.88 | 2 of 3 |" in table
     assert "| gen | forecast | constant_velocity | 1 | +8.00 ± nan | 0 of 1 |" in table
+    assert "| gen | forecast | fitted_cv | 1 | -1.00 ± nan | 1 of 1 |" in table  # the forecast's own line too
     assert "random" not in table  # no rows, no line

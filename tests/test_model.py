@@ -262,38 +262,68 @@ def test_training_ends_by_choosing_the_decoding_on_its_own_split(tiny_checkpoint
     assert (best["straight"], best["shrink_end"]) == (tuning["straight"], tuning["shrink_end"])
 
 
+def test_the_tuning_split_pairs_each_simulated_trajectory_with_a_noisy_copy():
+    from kinviz.generate import FAMILIES
+    from kinviz.tune import tuning_split
+
+    split = tuning_split(1)
+    clean, noisy = split[: len(FAMILIES)], split[len(FAMILIES) :]
+    assert len(clean) == len(noisy) == len(FAMILIES)
+    for (family, a), (label, b) in zip(clean, noisy):
+        assert label == f"{family} (noisy)"
+        np.testing.assert_array_equal(a.times, b.times)
+        jitter = np.abs(b.positions - a.positions).max() / np.ptp(a.positions.reshape(-1, 2), axis=0).max()
+        assert 0 < jitter < 0.2  # sigma within training's range of the extent, a few sigma at most
+    assert [t.positions.tolist() for _, t in tuning_split(1)] == [t.positions.tolist() for _, t in split]  # seeded
+
+
 def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpoint, tmp_path):
     from kinviz.tune import tune_decoding, write_decoding
 
     p = Predictor.load(tiny_checkpoint, device="cpu")
     before = dict(p.model.decoding)
-    result = tune_decoding(p, per_family=1, grid=(0.0, 100.0), straights=(0.0, 0.3), log=lambda line: None)
+    result = tune_decoding(p, per_family=1, grid=(0.0, 100.0), straights=(0.0, 0.3), fits=(2, 4), log=lambda line: None)
     assert p.model.decoding == before
     assert [row["shrink"] for row in result["grid"]["interpolate"]] == [0.0, 100.0]
-    assert [(r["straight"], r["shrink_end"]) for r in result["grid"]["forecast"]] == [
-        (0.0, 0.0), (0.0, 100.0), (0.3, 0.0), (0.3, 100.0)]
+    assert [(r["fit"], r["straight"], r["shrink_end"]) for r in result["grid"]["forecast"]] == [
+        (f, s, v) for f in (2, 4) for s in (0.0, 0.3) for v in (0.0, 100.0)]
     for row in result["grid"]["interpolate"] + result["grid"]["forecast"]:
         assert row["magvit"] >= 0
     assert result["baselines"]["forecast"]["constant_velocity"] > 0
     # A grid value's score is what predict gives with that value set: the paired read-back is exact.
     best = min(result["grid"]["forecast"], key=lambda r: r["magvit"])
-    p.model.decoding.update(straight=best["straight"], shrink_end=best["shrink_end"])
-    from kinviz.bench import held_out
+    p.model.decoding.update(straight=best["straight"], shrink_end=best["shrink_end"], fit=best["fit"])
     from kinviz.masks import task_mask
     from kinviz.metrics import trajectory_metrics
-    from kinviz.tune import TUNING_SEED
+    from kinviz.tune import tuning_split
 
     errors = []
-    for _, traj in held_out(1, seed=TUNING_SEED):
+    for _, traj in tuning_split(1):
         pred = p.predict(traj, task_mask("forecast", traj.n_frames), seed=0)
         errors.append(trajectory_metrics(traj.positions, pred.positions, pred.filled & ~traj.missing)["ade_pct"])
     assert float(np.mean(errors)) == pytest.approx(best["magvit"], abs=1e-3)
     copy = tmp_path / "c.safetensors"
     copy.write_bytes(tiny_checkpoint.read_bytes())
     copy.with_suffix(".json").write_text(tiny_checkpoint.with_suffix(".json").read_text())
-    write_decoding(copy, result | {"shrink": 100.0, "shrink_end": 2.0, "straight": 0.3})
+    write_decoding(copy, result | {"shrink": 100.0, "shrink_end": 2.0, "straight": 0.3, "fit": 4})
     loaded = Predictor.load(copy, device="cpu")
-    assert (loaded.shrink, loaded.shrink_end, loaded.straight) == (100.0, 2.0, 0.3)
+    assert (loaded.shrink, loaded.shrink_end, loaded.straight, loaded.fit) == (100.0, 2.0, 0.3, 4)
+
+
+def test_training_clips_draw_the_forecast_lines_fit_and_are_rendered_on_that_line():
+    from kinviz.data import make_clip, render_clip
+    from kinviz.render import FITS, Camera, render
+
+    rng = np.random.default_rng(0)
+    t = np.arange(12.0)
+    pos = np.stack([t, 0.5 * t], -1)[:, None] + rng.normal(size=(12, 1, 2)) * 0.05  # nearly straight, jittered
+    hidden = t >= 9
+    clips = [make_clip(pos, hidden, rng, gate=(0.3, 0.3), fits=FITS) for _ in range(40)]
+    assert {c.fit for c in clips} == set(FITS)
+    assert {make_clip(pos, hidden, rng).fit for _ in range(5)} == {2}  # the earlier recipe
+    for c in clips[:6]:  # straight enough for the gate: the tracking camera, on the line fitted to c.fit frames
+        camera = Camera.tracking(c.positions, ~c.hidden, c.run, fit=c.fit)
+        np.testing.assert_array_equal(render_clip(c), render(c.positions, camera))
 
 
 def test_the_gate_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpoint):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import kinviz
-from kinviz.render import MODEL_SIZE, Camera, Framing, bend, chord_anchors, object_groups, readout, render, warp
+from kinviz.render import (MODEL_SIZE, Camera, Framing, bend, chord_anchors, object_groups, readout, reference_line, render,
+                           warp)
 
 EXAMPLES = sorted(p for p in kinviz.EXAMPLES_DIR.glob("*.csv") if p.name != "index.csv")
 
@@ -113,6 +114,32 @@ def test_a_blob_left_at_the_frame_centre_is_the_linear_baseline(gap):
     linear = kinviz.fill_baseline("linear", np.arange(16.0), np.where(visible[:, None, None], pos, np.nan), ~visible)
     gap_frames = slice(gap[0], gap[1] + 1)
     np.testing.assert_allclose(camera.to_world(centre)[gap_frames], linear[gap_frames], atol=1e-9)
+
+
+@pytest.mark.parametrize("gap", [(12, 15), (0, 3)])
+@pytest.mark.parametrize("fit", [3, 4, 6])
+def test_a_forecast_camera_with_a_fit_centres_on_constant_velocity_fitted_to_as_many_frames(gap, fit):
+    pos = _curve(seed=4)
+    visible = np.ones(16, bool)
+    visible[gap[0] : gap[1] + 1] = False
+    camera = Camera.tracking(pos, visible, gap, fit=fit)
+    centre = np.full((16, 3, 2), (MODEL_SIZE - 1) / 2)
+    known = np.where(visible[:, None, None], pos, np.nan)
+    line = kinviz.fill_baseline("constant_velocity", np.arange(16.0), known, ~visible, fit=fit)
+    gap_frames = slice(gap[0], gap[1] + 1)
+    np.testing.assert_allclose(camera.to_world(centre)[gap_frames], line[gap_frames], atol=1e-9)
+    np.testing.assert_allclose(reference_line(pos, visible, gap, fit), camera.origin, atol=1e-9)
+
+
+def test_a_fit_leaves_inner_gaps_on_the_chord_and_uniform_motion_on_its_line():
+    t = np.arange(16.0)[:, None, None]
+    uniform = np.array([[1.0, -2.0], [0.5, 0.5], [-3.0, 1.0]])[None] * t + 7.0  # (16, 3, 2)
+    noisy = uniform + np.random.default_rng(0).normal(size=uniform.shape)
+    visible = np.ones(16, bool)
+    visible[6:10] = False
+    np.testing.assert_array_equal(reference_line(noisy, visible, (6, 9), 6), reference_line(noisy, visible, (6, 9), 2))
+    visible[6:10], visible[11:] = True, False
+    np.testing.assert_allclose(reference_line(uniform, visible, (11, 15), 6), uniform, atol=1e-9)
 
 
 def test_camera_never_reads_hidden_positions():
