@@ -16,13 +16,14 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    For a gap at either end (a forecast), the 'hybrid' view stands each object's camera still with
    the observed extent filling the central half of the frame, so the model sees where bounded motion
    turns back, unless the visible motion hardly bends (``render.bend`` at most the checkpoint's
-   ``straight``, the gate), which keeps the tracking camera along the constant-velocity line.
+   ``straight``, the gate), which keeps the tracking camera along a constant-velocity line fitted
+   to the last ``fit`` visible frames (``render.reference_line``; 2: the constant-velocity baseline).
    (Checkpoints trained before the still view use the tracking camera for every gap.) The window
    is rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
    them. All windows decode as one batch (``Predictor.draw``).
 4. Positions are read back from the decoded frames (``Predictor.assemble``): the mean of the
-   sampled fills, pulled toward the linear baseline where the samples disagree (``shrink`` in inner
-   gaps, ``shrink_end`` at the ends). A gap frame between two grid frames (stride > 1)
+   sampled fills, pulled where the samples disagree toward the linear baseline in inner gaps
+   (``shrink``) and toward the fitted constant-velocity line at the ends (``shrink_end``). A gap frame between two grid frames (stride > 1)
    is interpolated linearly in time between its neighbouring observed or predicted frames; a
    position whose blob could not be read with confidence (it left the frame, or the decoded blob is
    faint) falls back to the linear baseline and is flagged in ``fallback``.
@@ -243,7 +244,8 @@ class Predictor:
 
     @property
     def shrink_end(self) -> float:
-        """The same pull in gaps at either end (forecasts); the inner gaps' where the checkpoint has none."""
+        """The same pull in gaps at either end (forecasts), toward the fitted line (``fit``); the inner
+        gaps' where the checkpoint has none."""
         return float(self.model.decoding.get("shrink_end", self.shrink))
 
     @property
@@ -315,8 +317,8 @@ class Predictor:
 
     def assemble(self, draw: "Draw", *, shrink: float | None = None, shrink_end: float | None = None) -> Prediction:
         """The read-back half of ``predict``: positions from the sampled frames, pulled toward the
-        linear baseline by ``shrink`` in inner gaps and ``shrink_end`` in gaps at either end (the
-        checkpoint's by default)."""
+        linear baseline by ``shrink`` in inner gaps and toward the forecast's fitted line by
+        ``shrink_end`` in gaps at either end (the checkpoint's by default)."""
         traj, observed, linear = draw.trajectory, draw.observed, draw.linear
         T, K = traj.n_frames, traj.n_objects
         known = np.where(observed[..., None], traj.positions, np.nan)
@@ -431,7 +433,7 @@ def _mean_readout(
     drawn: np.ndarray,  # (S, n, H, W, 3) sampled fills of one window
     camera: Camera,
     n_objects: int,
-    base: np.ndarray | None = None,  # (n, K, 2) the linear baseline on the window's frames (world units)
+    base: np.ndarray | None = None,  # (n, K, 2) the baseline on the window's frames (world units): linear, or a forecast's line
     shrink: float = 0.0,
     reads: tuple[np.ndarray, np.ndarray] | None = None,  # ``_read_samples`` of ``drawn``, when already read
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -81,9 +81,10 @@ class Camera:
     """The model's view: a camera per colour channel that tracks a straight line through the world.
 
     Channel c of frame t is centred on ``origin[t, c]`` at ``scale[c]`` pixels per world unit. The
-    line is the chord a user's linear interpolation would draw across the gap being filled (or the
-    constant-velocity line of a forecast), so a blob left at the frame centre *is* the linear
-    baseline, and the model draws only the deviation from it. The observed frames show how the
+    line is the chord a user's linear interpolation would draw across the gap being filled (or, for
+    a forecast, the constant-velocity line fitted to its last ``fit`` visible frames:
+    ``reference_line``), so a blob left at the frame centre *is* that baseline, and the model draws
+    only the deviation from it. The observed frames show how the
     motion bends away from that line; the zoom puts their largest deviation a quarter frame from the
     centre. Built from observed cells only, like ``Framing``.
     """

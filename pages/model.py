@@ -37,7 +37,7 @@ VIEWS = {
     "falls back to the linear baseline and is flagged.",
 }
 GATE = (" **A gate for forecasts:** motion that hardly bends where it is seen (walkers, drift; `bend` at most the checkpoint's `straight`, "
-        "{straight:g}) keeps the tracking camera along the constant-velocity line instead.")
+        "{straight:g}) keeps the tracking camera along a constant-velocity line instead, fitted to the last {fit} visible frames.")
 
 
 def main() -> None:
@@ -102,7 +102,7 @@ def main() -> None:
     st.subheader("Known limits")
     view = VIEWS[predictor.view].format(size=tok.get("size", "?"))
     if predictor.view == "hybrid" and predictor.straight > 0:
-        view += GATE.format(straight=predictor.straight)
+        view += GATE.format(straight=predictor.straight, fit=predictor.fit)
     families = len(meta.get("data", {}).get("families", [])) or "several"
     for line in LIMITS:
         st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view, families=families))
