@@ -23,10 +23,11 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    them. All windows decode as one batch (``Predictor.draw``).
 4. Positions are read back from the decoded frames (``Predictor.assemble``): the mean of the
    sampled fills, pulled where the samples disagree toward the linear baseline in inner gaps
-   (``shrink``) and toward the fitted constant-velocity line at the ends (``shrink_end``). A gap frame between two grid frames (stride > 1)
-   is interpolated linearly in time between its neighbouring observed or predicted frames; a
-   position whose blob could not be read with confidence (it left the frame, or the decoded blob is
-   faint) falls back to the linear baseline and is flagged in ``fallback``.
+   (``shrink``) and toward the fitted constant-velocity line at the ends (``shrink_end``). A gap
+   frame between two grid frames (stride > 1) is interpolated linearly in time between its
+   neighbouring observed or predicted frames; a position whose blob could not be read with
+   confidence (it left the frame, or the decoded blob is faint) falls back to the linear baseline
+   and is flagged in ``fallback``.
 
 Observed cells are returned exactly as given; nothing about hidden cells is read, so changing the
 values under hidden frames cannot change the prediction.
