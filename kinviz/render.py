@@ -211,9 +211,7 @@ def bend(positions: np.ndarray, visible: np.ndarray) -> float:
         if seen.sum() < 3:
             continue
         t, p = frames[seen], positions[seen, c]
-        design = np.stack([np.ones_like(t), t - t.mean()], -1)
-        coef, *_ = np.linalg.lstsq(design, p, rcond=None)
-        residual = float(np.linalg.norm(p - design @ coef, axis=-1).max())
+        residual = float(np.linalg.norm(p - fit_line(t, p, t), axis=-1).max())
         span = float((p.max(0) - p.min(0)).max())
         if span > 0:
             worst = max(worst, residual / span)
@@ -266,10 +264,16 @@ def reference_line(
         velocity = (known[i1] - known[i0]) / (i1 - i0) if i1 != i0 else np.zeros_like(known[i0])
         return known[i0][None] + (t[:, None, None] - i0) * velocity[None]
     anchor = before[-fit:] if len(before) >= 2 else after[:fit]
-    design = np.stack([np.ones(len(anchor)), t[anchor] - t[anchor].mean()], -1)  # (m, 2)
-    coef = np.linalg.pinv(design) @ known[anchor].reshape(len(anchor), -1)  # (2, C*2); NaN channels stay NaN
-    line = np.stack([np.ones(n), t - t[anchor].mean()], -1) @ coef
+    line = fit_line(t[anchor], known[anchor].reshape(len(anchor), -1), t)  # (n, C*2); NaN channels stay NaN
     return line.reshape(n, *positions.shape[1:])
+
+
+def fit_line(t_fit: np.ndarray, p_fit: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The least-squares straight line through points ``p_fit`` (m, D) at times ``t_fit`` (m,),
+    evaluated at ``t`` (n,) -> (n, D). A NaN column stays NaN in its own column only."""
+    centre = t_fit.mean()
+    coef = np.linalg.pinv(np.stack([np.ones_like(t_fit), t_fit - centre], -1)) @ p_fit  # (2, D)
+    return np.stack([np.ones_like(t), t - centre], -1) @ coef
 
 
 def object_groups(n_objects: int) -> list[list[int]]:
