@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--record", action="store_true", help="store the held-out means in the checkpoint's JSON record")
     be.set_defaults(func=_bench)
 
-    tu = sub.add_parser("tune", help="choose the decoding's settings (pull toward the baseline, the forecast view's gate) on a tuning split")
+    tu = sub.add_parser("tune", help="choose the decoding's settings (pull toward the baseline, the forecast view's gate and fitted line) on a tuning split")
     tu.add_argument("--per-family", type=int, default=4, help="tuning trajectories per family")
     tu.add_argument("--write", action="store_true", help="store the chosen values in the checkpoint's JSON record")
     _model_options(tu)
