@@ -113,7 +113,7 @@ def _fill_object(
         else:
             anchor = before[-fit:] if before.size >= 2 else after[:fit] if after.size >= 2 else observed
             degree = 1
-        out[run] = _poly_extrapolate(times[anchor], track[anchor], times[targets[run]], degree)
+        out[run] = poly_extrapolate(times[anchor], track[anchor], times[targets[run]], degree)
     return out
 
 
@@ -121,17 +121,17 @@ def _linear(t_obs: np.ndarray, p_obs: np.ndarray, t: np.ndarray) -> np.ndarray: 
     """Piecewise linear through (t_obs, p_obs), the end segments extended beyond the ends."""
     out = np.stack([np.interp(t, t_obs, p_obs[:, d]) for d in range(2)], axis=-1)
     early, late = t < t_obs[0], t > t_obs[-1]
-    out[early] = _poly_extrapolate(t_obs[:2], p_obs[:2], t[early], 1)
-    out[late] = _poly_extrapolate(t_obs[-2:], p_obs[-2:], t[late], 1)
+    out[early] = poly_extrapolate(t_obs[:2], p_obs[:2], t[early], 1)
+    out[late] = poly_extrapolate(t_obs[-2:], p_obs[-2:], t[late], 1)
     return out
 
 
-def _poly_extrapolate(
+def poly_extrapolate(
     t_fit: np.ndarray,  # (n,)
-    p_fit: np.ndarray,  # (n, 2)
+    p_fit: np.ndarray,  # (n, D); a NaN column stays NaN in its own column only
     t: np.ndarray,  # (m,)
     degree: int,
-) -> np.ndarray:  # (m, 2)
+) -> np.ndarray:  # (m, D)
     """Least-squares polynomial in time through the fit points, evaluated at ``t``."""
     # Centre and scale time on the fit points so the Vandermonde system stays well conditioned.
     centre = t_fit.mean()

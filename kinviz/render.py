@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .baselines import poly_extrapolate
+
 MAX_GROUP = 3  # one object per RGB channel
 MODEL_SIZE = 32  # the model's frames are 32x32
 FILL = 0.5  # observed extent spans half the frame; the rest is margin
@@ -211,7 +213,7 @@ def bend(positions: np.ndarray, visible: np.ndarray) -> float:
         if seen.sum() < 3:
             continue
         t, p = frames[seen], positions[seen, c]
-        residual = float(np.linalg.norm(p - fit_line(t, p, t), axis=-1).max())
+        residual = float(np.linalg.norm(p - poly_extrapolate(t, p, t, 1), axis=-1).max())
         span = float((p.max(0) - p.min(0)).max())
         if span > 0:
             worst = max(worst, residual / span)
@@ -264,16 +266,8 @@ def reference_line(
         velocity = (known[i1] - known[i0]) / (i1 - i0) if i1 != i0 else np.zeros_like(known[i0])
         return known[i0][None] + (t[:, None, None] - i0) * velocity[None]
     anchor = before[-fit:] if len(before) >= 2 else after[:fit]
-    line = fit_line(t[anchor], known[anchor].reshape(len(anchor), -1), t)  # (n, C*2); NaN channels stay NaN
+    line = poly_extrapolate(t[anchor], known[anchor].reshape(len(anchor), -1), t, 1)  # (n, C*2); NaN channels stay NaN
     return line.reshape(n, *positions.shape[1:])
-
-
-def fit_line(t_fit: np.ndarray, p_fit: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """The least-squares straight line through points ``p_fit`` (m, D) at times ``t_fit`` (m,),
-    evaluated at ``t`` (n,) -> (n, D). A NaN column stays NaN in its own column only."""
-    centre = t_fit.mean()
-    coef = np.linalg.pinv(np.stack([np.ones_like(t_fit), t_fit - centre], -1)) @ p_fit  # (2, D)
-    return np.stack([np.ones_like(t), t - centre], -1) @ coef
 
 
 def object_groups(n_objects: int) -> list[list[int]]:
