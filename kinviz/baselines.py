@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
+from kinviz import kalman
 from kinviz.masks import cell_mask
 
-BASELINES = ("linear", "cubic", "constant_velocity", "constant_acceleration")
+BASELINES = ("kalman", "linear", "cubic", "constant_velocity", "constant_acceleration")
 
 CA_WINDOW = 5  # constant acceleration fits a parabola to at most this many observed frames per gap
 
@@ -38,6 +39,9 @@ def fill_baseline(
       two after it, backward (and with one on each side, the line through those two). With
       ``fit`` > 2, the least-squares line through the last ``fit`` observed frames (or as many as
       there are): the velocity averaged over more frames, steadier under tracker noise.
+    - ``kalman``: a Rauch-Tung-Striebel smoother per object and axis, its motion model (constant
+      velocity or acceleration) and noise chosen by the likelihood of the observed points
+      (:mod:`kinviz.kalman`); gaps at either end get its prediction.
     - ``constant_acceleration``: like ``constant_velocity`` with a least-squares parabola through
       the last :data:`CA_WINDOW` (5) observed frames before the run, or fewer if fewer exist (the
       first ones after it, backward, when fewer than 3 lie before); constant velocity when neither
@@ -57,6 +61,12 @@ def fill_baseline(
     if not (np.all(np.isfinite(times)) and np.all(np.diff(times) > 0)):
         raise ValueError("time stamps must be finite and strictly increasing")
     fill = _fill_cells(positions, hidden)
+    if not (~fill).any(axis=0).all():
+        raise ValueError(f"object {int(np.argmin((~fill).any(axis=0)))} has no observed point to fill its track from")
+    if method == "kalman":
+        out, _, _ = kalman.fill(times, np.where(fill[..., None], np.nan, positions))
+        assert np.all(np.isfinite(out)), "the Kalman fill left non-finite values"
+        return out
 
     out = positions.copy()
     for k in range(n_objects):

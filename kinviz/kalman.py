@@ -1,0 +1,233 @@
+"""A Kalman / Rauch-Tung-Striebel smoother with its noise fitted to the data: the fill trackers trust.
+
+Each object's x and y are smoothed as separate series under one of two motion models, the
+continuous white-noise models of Bar-Shalom, Li & Kirubarajan (*Estimation with Applications to
+Tracking and Navigation*, 2001, ch. 6):
+
+- ``cv``: constant velocity, state (position, velocity), white-noise acceleration of intensity q;
+- ``ca``: constant acceleration, state (position, velocity, acceleration), white-noise jerk.
+
+Measurements are the observed positions with noise variance r. The model (cv or ca), q and r are
+chosen per series by the Gaussian likelihood of its observed points (the prediction-error
+decomposition, the first three observations conditioning a diffuse prior), on a log grid followed
+by two finer local grids: no constant is tuned on any data set. Uneven time steps enter through
+the transition and noise matrices; missing and hidden cells are skipped by the filter and
+estimated by the smoother, and gaps at either end get the filter's prediction.
+
+Why a vectorised numpy RTS instead of a library (measured on this 2-core CPU, README): pykalman's
+EM and filterpy run one series and one parameter setting per Python call, and statsmodels'
+state-space MLE fits one series per model object, while the likelihood grid here runs every series
+and every candidate in one batched pass (a 48-frame 2-object file in a few ms); simdkalman
+vectorises but assumes one transition matrix for every step, so uneven time stamps do not fit it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FIT_FRAMES = 2000  # longer series are fitted on their best-observed stretch of this many frames (speed)
+BURN_IN = 3  # observations that condition the diffuse prior (the ca state's size); not scored
+DIFFUSE = 1e4  # prior variance of the initial state, in units of the series' standardised scale
+R_FLOOR = 1e-8  # smallest measurement variance tried (standardised units): keeps the update well conditioned
+Q_GRID = 10.0 ** np.arange(-10, 3)  # process noise intensities tried first (standardised units, per frame)
+R_GRID = 10.0 ** np.arange(-8, 1)  # measurement noise variances tried first
+MODELS = ("cv", "ca")
+
+
+@dataclass
+class Smoothed:
+    """RTS smoother output for S series of T frames, in the caller's units.
+
+    mean (T, S): the smoothed positions (observed cells are *not* replaced: ``fill`` does that);
+    var (T, S): the posterior variance of the true position; noise (S,): the fitted measurement
+    variance r, so ``var + noise`` is the variance of a new measurement; model (S,) 'cv', 'ca' or
+    'linear' (not enough points to fit: linear interpolation stands in, ``reason`` says why).
+    """
+
+    mean: np.ndarray
+    var: np.ndarray
+    noise: np.ndarray
+    model: list[str]
+    reason: list[str]
+
+
+def smooth(
+    times: np.ndarray,  # (T,) strictly increasing
+    values: np.ndarray,  # (T, S) NaN where not observed
+) -> Smoothed:
+    """Fit and run the smoother on each column of ``values`` (see the module docstring)."""
+    times = np.asarray(times, np.float64)
+    values = np.asarray(values, np.float64)
+    T, S = values.shape
+    observed = np.isfinite(values)
+    mean, var = np.zeros((T, S)), np.zeros((T, S))
+    noise = np.zeros(S)
+    model, reason = ["linear"] * S, [""] * S
+
+    # Standardise each series and the time axis so that one grid of noise levels fits any units.
+    steps = np.diff(times)
+    unit = float(np.median(steps)) if T > 1 else 1.0
+    dt = steps / unit
+    centre = np.array([values[observed[:, s], s].mean() if observed[:, s].any() else 0.0 for s in range(S)])
+    scale = np.array([values[observed[:, s], s].std() if observed[:, s].any() else 0.0 for s in range(S)])
+    fit_cols = [s for s in range(S) if observed[:, s].sum() > BURN_IN and scale[s] > 0]
+    for s in range(S):
+        n_obs = int(observed[:, s].sum())
+        if n_obs == 0:
+            mean[:, s], var[:, s], reason[s] = np.nan, np.nan, "no observed point"
+        elif scale[s] == 0:  # a track that never moves stays where it is, exactly
+            mean[:, s], model[s] = centre[s], "constant"
+        elif n_obs <= BURN_IN:
+            t_obs, v_obs = times[observed[:, s]], values[observed[:, s], s]
+            mean[:, s] = _linear(t_obs, v_obs, times)
+            var[:, s] = np.nan
+            reason[s] = f"{n_obs} observed points are too few to fit a smoother (linear interpolation instead)"
+    if not fit_cols:
+        return Smoothed(mean, var, noise, model, reason)
+
+    cols = np.array(fit_cols)
+    y = (values[:, cols] - centre[cols]) / scale[cols]  # (T, S') standardised, NaN where missing
+    q, r, ca = _fit(dt, y)
+    m, v = _run(dt, y, q, r, ca, smooth=True)
+    bad = ~np.all(np.isfinite(m), axis=0) | ~np.all(np.isfinite(v), axis=0)
+    for j, s in enumerate(cols):
+        if bad[j]:  # numerically broken: linear interpolation stands in, with the reason
+            mean[:, s] = _linear(times[observed[:, s]], values[observed[:, s], s], times)
+            var[:, s] = np.nan
+            reason[s] = "the smoother did not converge (linear interpolation instead)"
+            continue
+        mean[:, s] = centre[s] + scale[s] * m[:, j]
+        var[:, s] = scale[s] ** 2 * v[:, j]
+        noise[s] = scale[s] ** 2 * r[j]
+        model[s] = "ca" if ca[j] else "cv"
+    return Smoothed(mean, var, noise, model, reason)
+
+
+def fill(
+    times: np.ndarray,  # (T,)
+    positions: np.ndarray,  # (T, K, 2) NaN where not observed
+) -> tuple[np.ndarray, np.ndarray, Smoothed]:  # positions (T, K, 2), variance (T, K, 2), the fit
+    """Every unobserved cell filled with the smoother's mean; observed cells exactly as given.
+
+    The variance is that of a new measurement at each cell (posterior plus fitted noise; 0 where
+    observed), the spread to expect between the fill and what a tracker would have recorded."""
+    T, K, _ = positions.shape
+    fit = smooth(times, positions.reshape(T, K * 2))
+    observed = np.isfinite(positions)
+    mean = fit.mean.reshape(T, K, 2)
+    var = (fit.var + fit.noise).reshape(T, K, 2)
+    out = np.where(observed, positions, mean)
+    return out, np.where(observed, 0.0, var), fit
+
+
+def _linear(t_obs: np.ndarray, v_obs: np.ndarray, t: np.ndarray) -> np.ndarray:
+    if len(t_obs) == 1:
+        return np.full(len(t), v_obs[0])
+    out = np.interp(t, t_obs, v_obs)
+    for side, (a, b) in ((t < t_obs[0], (0, 1)), (t > t_obs[-1], (-2, -1))):
+        slope = (v_obs[b] - v_obs[a]) / (t_obs[b] - t_obs[a])
+        out[side] = v_obs[a] + slope * (t[side] - t_obs[a])
+    return out
+
+
+def _fit(dt: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # q, r, ca per series
+    """Maximum likelihood (q, r, model) per series: a coarse log grid, then two finer local grids."""
+    T, S = y.shape
+    if T > FIT_FRAMES:  # the stretch with the most observations
+        counts = np.convolve(np.isfinite(y).sum(axis=1), np.ones(FIT_FRAMES), mode="valid")
+        start = int(np.argmax(counts))
+        y, dt = y[start: start + FIT_FRAMES], dt[start: start + FIT_FRAMES - 1]
+
+    # Coarse: every (model, q, r) on the grid for every series at once.
+    lq, lr = np.meshgrid(np.log10(Q_GRID), np.log10(R_GRID), indexing="ij")
+    cand = np.array([(m, a, b) for m in (0, 1) for a, b in zip(lq.ravel(), lr.ravel())])  # (C, 3)
+    best = _best(dt, y, np.tile(cand, (S, 1)).reshape(S, -1, 3))
+
+    # Refine around each series' best, at half and then a quarter of the grid's step.
+    for step in (0.5, 0.25):
+        offsets = np.array([(0, a, b) for a in (-step, 0, step) for b in (-step, 0, step)])
+        local = best[:, None, :] + offsets[None]  # (S, 9, 3)
+        local[..., 2] = np.maximum(local[..., 2], np.log10(R_FLOOR))
+        best = _best(dt, y, local)
+    return 10.0 ** best[:, 1], 10.0 ** best[:, 2], best[:, 0] > 0.5
+
+
+def _best(dt: np.ndarray, y: np.ndarray, cand: np.ndarray) -> np.ndarray:  # (S, 3)
+    """The candidate (model, log q, log r) of highest likelihood per series; cand (S, C, 3)."""
+    S, C, _ = cand.shape
+    flat = cand.reshape(S * C, 3)
+    ys = np.repeat(y, C, axis=1)  # series s's candidates sit in columns s*C .. s*C + C - 1
+    nll = _run(dt, ys, 10.0 ** flat[:, 1], 10.0 ** flat[:, 2], flat[:, 0] > 0.5)
+    return cand[np.arange(S), np.argmin(nll.reshape(S, C), axis=1)]
+
+
+def _matrices(dt: np.ndarray) -> tuple[np.ndarray, ...]:  # F and Q per step for cv and ca, each (T-1, 3, 3)
+    n = len(dt)
+    one, d2, d3, d4, d5 = np.ones(n), dt**2, dt**3, dt**4, dt**5
+    zero = np.zeros(n)
+    f_cv = np.stack([np.stack([one, dt, zero], -1), np.stack([zero, one, zero], -1), np.stack([zero] * 3, -1)], 1)
+    f_ca = np.stack([np.stack([one, dt, d2 / 2], -1), np.stack([zero, one, dt], -1), np.stack([zero, zero, one], -1)], 1)
+    q_cv = np.stack([np.stack([d3 / 3, d2 / 2, zero], -1), np.stack([d2 / 2, dt, zero], -1), np.stack([zero] * 3, -1)], 1)
+    q_ca = np.stack([np.stack([d5 / 20, d4 / 8, d3 / 6], -1), np.stack([d4 / 8, d3 / 3, d2 / 2], -1),
+                     np.stack([d3 / 6, d2 / 2, dt], -1)], 1)
+    return f_cv, f_ca, q_cv, q_ca
+
+
+def _run(dt, y, q, r, ca, smooth: bool = False):
+    """Kalman filter over the columns of ``y`` (T, B), each with its own q, r, model (B,).
+
+    Returns the negative log-likelihood (B,) of the observations after the first ``BURN_IN``, or with
+    ``smooth`` the RTS means and posterior variances of the position, (T, B) each."""
+    T, B = y.shape
+    f_cv, f_ca, q_cv, q_ca = _matrices(dt)
+    sel = ca[:, None, None]
+    obs = np.isfinite(y)
+    x = np.zeros((B, 3))
+    first = np.argmax(obs, axis=0)
+    x[:, 0] = y[first, np.arange(B)]
+    P = np.zeros((B, 3, 3))
+    P[:, 0, 0] = P[:, 1, 1] = DIFFUSE
+    P[:, 2, 2] = np.where(ca, DIFFUSE, 0.0)
+    nll = np.zeros(B)
+    seen = np.zeros(B, int)
+    if smooth:
+        xs_p, Ps_p, xs_f, Ps_f = (np.empty((T, B, 3)), np.empty((T, B, 3, 3)), np.empty((T, B, 3)),
+                                  np.empty((T, B, 3, 3)))
+    for t in range(T):
+        if t > 0:  # predict
+            F = np.where(sel, f_ca[t - 1], f_cv[t - 1])
+            x = np.einsum("bij,bj->bi", F, x)
+            P = F @ P @ F.transpose(0, 2, 1) + q[:, None, None] * np.where(sel, q_ca[t - 1], q_cv[t - 1])
+        if smooth:
+            xs_p[t], Ps_p[t] = x, P
+        o = obs[t]
+        if o.any():  # update the series observed at t
+            S_ = P[:, 0, 0] + r
+            v = np.where(o, y[t], x[:, 0]) - x[:, 0]
+            K = P[:, :, 0] / S_[:, None]
+            x = x + np.where(o[:, None], K * v[:, None], 0.0)
+            P = P - np.where(o[:, None, None], K[:, :, None] * P[:, None, 0, :], 0.0)
+            scored = o & (seen >= BURN_IN)
+            nll += np.where(scored, np.log(S_) + v**2 / S_, 0.0)
+            seen += o
+        if smooth:
+            xs_f[t], Ps_f[t] = x, P
+    if not smooth:
+        return nll
+
+    # Rauch-Tung-Striebel backward pass. A cv series' acceleration has zero variance: a unit there
+    # makes the predicted covariance invertible without touching the other entries (F's row is 0).
+    xs, Ps = xs_f[-1], Ps_f[-1]
+    mean, var = np.empty((T, B)), np.empty((T, B))
+    mean[-1], var[-1] = xs[:, 0], Ps[:, 0, 0]
+    pad = np.zeros((B, 3, 3))
+    pad[:, 2, 2] = np.where(ca, 0.0, 1.0)
+    for t in range(T - 2, -1, -1):
+        F = np.where(sel, f_ca[t], f_cv[t])
+        C = Ps_f[t] @ F.transpose(0, 2, 1) @ np.linalg.inv(Ps_p[t + 1] + pad)
+        xs = xs_f[t] + np.einsum("bij,bj->bi", C, xs - xs_p[t + 1])
+        Ps = Ps_f[t] + C @ (Ps - Ps_p[t + 1]) @ C.transpose(0, 2, 1)
+        mean[t], var[t] = xs[:, 0], Ps[:, 0, 0]
+    return mean, np.maximum(var, 0.0)
