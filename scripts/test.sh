@@ -2,5 +2,6 @@
 # Set up and run every test (the README's test command). Browser tests use Debian's /usr/bin/chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python -m pip install -q -r requirements-dev.txt
+source scripts/venv.sh
+use_venv requirements-dev.txt requirements.txt  # .venv in the checkout; pip runs only when they changed
 python -m pytest -q "$@"

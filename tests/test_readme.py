@@ -20,10 +20,35 @@ def test_quick_start_is_two_commands_that_exist_and_ci_runs_the_test_one():
     commands = [line.split("#")[0].strip() for line in blocks("bash")[0].splitlines() if line.strip()]
     assert commands == ["bash scripts/app.sh", "bash scripts/test.sh"] and quick.count("```bash") == 1
     app, test = (ROOT / "scripts/app.sh").read_text(), (ROOT / "scripts/test.sh").read_text()
-    assert "pip install" in app and "requirements.txt" in app and "streamlit run app.py" in app
-    assert "pip install" in test and "requirements-dev.txt" in test and "pytest" in test
-    assert "scripts/test.sh" in (ROOT / ".ci/run").read_text()
-    assert "apt-get install" in (ROOT / ".ci/run").read_text() and "chromium" in (ROOT / ".ci/run").read_text()
+    for script, requirements, runs in ((app, "requirements.txt", "python -m streamlit run app.py"),
+                                       (test, "requirements-dev.txt", "python -m pytest")):
+        assert "source scripts/venv.sh" in script and f"use_venv {requirements}" in script and runs in script
+        assert "python3 -m pip" not in script and "\npython -m pip" not in script, "stock Debian's pip refuses this"
+    ci = (ROOT / ".ci/run").read_text()
+    assert ci.rstrip().endswith("bash scripts/test.sh")
+    assert "apt-get install" in ci and "chromium" in ci and "python3-venv" in ci
+
+
+def test_the_scripts_venv_is_made_once_and_refilled_only_when_requirements_change(tmp_path):
+    """scripts/venv.sh on a checkout of its own: python3 -m venv, pip only when a requirement file changed."""
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts/venv.sh").write_text((ROOT / "scripts/venv.sh").read_text())
+    (tmp_path / "requirements.txt").write_text("# nothing to install\n")
+    (tmp_path / "requirements-dev.txt").write_text("-r requirements.txt\n")
+
+    def use(*files: str) -> str:
+        r = subprocess.run(["bash", "-c", f"set -eu; source scripts/venv.sh; use_venv {' '.join(files)}; command -v python"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == str(tmp_path / ".venv/bin/python"), "the scripts run the checkout's .venv"
+        return r.stderr
+
+    first = use("requirements-dev.txt", "requirements.txt")
+    assert "Creating" in first and "Installing requirements-dev.txt" in first
+    assert "Installing" not in use("requirements-dev.txt", "requirements.txt"), "a rerun reinstalls nothing"
+    assert "Installing" not in use("requirements.txt"), "the dev install covered requirements.txt"
+    (tmp_path / "requirements.txt").write_text("# changed\n")
+    assert "Installing requirements.txt" in use("requirements.txt")
 
 
 def test_requirements_pin_the_cpu_torch():
