@@ -192,9 +192,9 @@ def _run(dt, y, q, r, ca, smooth: bool = False):
     P[:, 2, 2] = np.where(ca, DIFFUSE, 0.0)
     nll = np.zeros(B)
     seen = np.zeros(B, int)
-    if smooth:
-        xs_p, Ps_p, xs_f, Ps_f = (np.empty((T, B, 3)), np.empty((T, B, 3, 3)), np.empty((T, B, 3)),
-                                  np.empty((T, B, 3, 3)))
+    if smooth:  # what the backward pass needs: predictions, gains, innovations
+        xs_p, Ps_p, gains = np.empty((T, B, 3)), np.empty((T, B, 3, 3)), np.zeros((T, B, 3))
+        innov, var_in = np.zeros((T, B)), np.ones((T, B))
     for t in range(T):
         if t > 0:  # predict
             F = np.where(sel, f_ca[t - 1], f_cv[t - 1])
@@ -209,25 +209,37 @@ def _run(dt, y, q, r, ca, smooth: bool = False):
             K = P[:, :, 0] / S_[:, None]
             x = x + np.where(o[:, None], K * v[:, None], 0.0)
             P = P - np.where(o[:, None, None], K[:, :, None] * P[:, None, 0, :], 0.0)
+            if smooth:
+                gains[t], innov[t], var_in[t] = K, v, S_
             scored = o & (seen >= BURN_IN)
             nll += np.where(scored, np.log(S_) + v**2 / S_, 0.0)
             seen += o
-        if smooth:
-            xs_f[t], Ps_f[t] = x, P
     if not smooth:
         return nll
 
-    # Rauch-Tung-Striebel backward pass. A cv series' acceleration has zero variance: a unit there
-    # makes the predicted covariance invertible without touching the other entries (F's row is 0).
-    xs, Ps = xs_f[-1], Ps_f[-1]
+    # Backward pass in the modified Bryson-Frazier form of the RTS smoother (Bierman 1977): it needs
+    # no inverse of the predicted covariance, which the diffuse start leaves badly conditioned.
+    # lam, Lam: the adjoint mean and information carried back from later observations.
+    lam, Lam = np.zeros((B, 3)), np.zeros((B, 3, 3))
     mean, var = np.empty((T, B)), np.empty((T, B))
-    mean[-1], var[-1] = xs[:, 0], Ps[:, 0, 0]
-    pad = np.zeros((B, 3, 3))
-    pad[:, 2, 2] = np.where(ca, 0.0, 1.0)
-    for t in range(T - 2, -1, -1):
-        F = np.where(sel, f_ca[t], f_cv[t])
-        C = Ps_f[t] @ F.transpose(0, 2, 1) @ np.linalg.inv(Ps_p[t + 1] + pad)
-        xs = xs_f[t] + np.einsum("bij,bj->bi", C, xs - xs_p[t + 1])
-        Ps = Ps_f[t] + C @ (Ps - Ps_p[t + 1]) @ C.transpose(0, 2, 1)
-        mean[t], var[t] = xs[:, 0], Ps[:, 0, 0]
+    for t in range(T - 1, -1, -1):
+        if t < T - 1:
+            F = np.where(sel, f_ca[t], f_cv[t])  # the step from t to t + 1
+            lam = np.einsum("bji,bj->bi", F, lam)
+            Lam = F.transpose(0, 2, 1) @ Lam @ F
+        o = obs[t]
+        if o.any():  # through the update: C = I - K H, lam <- H'v/S + C'lam, Lam <- H'H/S + C'Lam C
+            K = gains[t]
+            LK = np.einsum("bij,bj->bi", Lam, K)
+            upd_lam = lam.copy()
+            upd_lam[:, 0] += innov[t] / var_in[t] - (K * lam).sum(-1)
+            upd_Lam = Lam.copy()
+            upd_Lam[:, 0, :] -= LK
+            upd_Lam[:, :, 0] -= LK
+            upd_Lam[:, 0, 0] += (K * LK).sum(-1) + 1.0 / var_in[t]
+            lam = np.where(o[:, None], upd_lam, lam)
+            Lam = np.where(o[:, None, None], upd_Lam, Lam)
+        Pp = Ps_p[t]
+        mean[t] = xs_p[t, :, 0] + np.einsum("bj,bj->b", Pp[:, 0, :], lam)
+        var[t] = Pp[:, 0, 0] - np.einsum("bi,bij,bj->b", Pp[:, 0, :], Lam, Pp[:, :, 0])
     return mean, np.maximum(var, 0.0)
