@@ -11,8 +11,10 @@ name. Frames are the distinct time stamps in ascending order. Anything a person 
 is not such a table raises `CSVError` with one line saying where the problem is and what to do;
 no other exception escapes `load_csv` for any input bytes.
 
-`write_csv` keeps the source's columns, column order, delimiter and the exact text of observed
-cells, writes filled cells with full float precision, and adds a last column `predicted`.
+`write_csv` keeps the source's rows in their order, its columns, column order, delimiter and the
+exact text of every measured cell. Empty cells are filled in place; the model's values for cells that
+hold a measurement (hidden on purpose) go into added `<column>_pred` columns beside them; a last
+column `predicted` flags the rows the model supplied a value on.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ _NAMED_AXIS = re.compile(r"(.*\S)_([xyz])", re.IGNORECASE)
 class Layout:
     """Everything needed to write positions back in the shape the user gave us.
 
-    `rows` are the source's data rows as text, sorted by (frame, object); `row_frame` and
+    `rows` are the source's data rows as text, in the source's order; `row_frame` and
     `row_object` say which frame and object each row holds (object is -1 in wide layout).
     """
 
@@ -438,18 +440,17 @@ def _parse(text: str, source_name: str) -> Trajectory:
             f"time steps are uneven (min {steps.min():.6g}, max {steps.max():.6g}); the model assumes even steps"
         )
 
-    # Keep the source rows, sorted by (frame, object), for writing back.
-    order = np.lexsort((row_object, row_frame))
+    # Keep the source rows in their order for writing back.
     time_text = [""] * len(frames)
-    for r in order[::-1]:
+    for r in range(len(data) - 1, -1, -1):  # each frame's first row writes its time last
         time_text[row_frame[r]] = data[r][1][cols.time_col].strip()
     layout = Layout(
         kind=cols.kind,
         delimiter=delimiter,
         header=list(header),
-        rows=[data[r][1] for r in order],
-        row_frame=row_frame[order].astype(np.int64),
-        row_object=row_object[order],
+        rows=[cells for _, cells in data],
+        row_frame=row_frame.astype(np.int64),
+        row_object=row_object,
         time_col=cols.time_col,
         object_col=cols.object_col,
         xy_cols=[(cx, cy) for _, cx, cy in cols.pairs],
@@ -466,11 +467,23 @@ def write_csv(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> st
     """Write `traj`'s table back with filled-in positions, as CSV text in the source's layout.
 
     positions: (T, K, 2) float, finite wherever `filled`; filled: (T, K) bool, the cells that were
-    predicted. Observed cells keep their original text; a last column `predicted` (or the source's
-    own `predicted` column) is 1 on rows holding a filled cell. Long layout gains rows for filled
-    (time, object) pairs the source lacked. Text cells that a spreadsheet would run as a formula
-    get a leading quote.
+    predicted. No measurement is lost:
+
+    - every cell that holds a number in the source keeps its original text;
+    - an empty (or NaN) position cell that was filled gets the model's value in place;
+    - a filled cell that holds a measurement (hidden on purpose) gets the model's value in an added
+      column ``<column>_pred`` right after its object's y column (``x_pred``, ``ball_y_pred``; long
+      layout: one ``x_pred``, ``y_pred`` pair), empty on other rows; a source column of that name is
+      overwritten;
+    - a last column ``predicted`` (or the source's own) is 1 on rows where the model supplied a value;
+    - rows keep the source's order; long layout gains a row for each filled (time, object) pair the
+      source lacked, after that time stamp's last row;
+    - filled numbers are rounded to three decimals more than the column's own (``_decimals``).
+
+    Text cells that a spreadsheet would run as a formula get a leading quote.
     """
+    if not isinstance(traj.layout, Layout):  # a tracker's own file (kinviz.formats) writes itself back
+        return traj.layout.write(traj, positions, filled)
     positions = np.asarray(positions, dtype=np.float64)
     filled = np.asarray(filled, dtype=bool)
     shape = (traj.n_frames, traj.n_objects)
@@ -479,41 +492,115 @@ def write_csv(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> st
     if not np.isfinite(positions[filled]).all():
         raise ValueError("positions must be finite wherever filled is True")
     lay = traj.layout
+    long = lay.kind == "long"
+    filled_list = filled.tolist()  # plain lists: indexing numpy per cell is slow
 
-    # (frame, object, cells) for every output row; long layout adds rows for absent filled pairs.
-    out = list(zip(lay.row_frame.tolist(), lay.row_object.tolist(), lay.rows))
-    if lay.kind == "long":
+    # Output rows (frame, object, cells) in source order; long layout adds rows for absent filled
+    # pairs after the last source row of their time stamp.
+    added: dict[int, list] = {}
+    if long:
         present = np.zeros(shape, dtype=bool)
         present[lay.row_frame, lay.row_object] = True
+        last = np.full(traj.n_frames, -1)
+        np.maximum.at(last, lay.row_frame, np.arange(len(lay.rows)))
         for t, k in np.argwhere(filled & ~present).tolist():
             cells = [""] * len(lay.header)
             cells[lay.time_col] = lay.time_text[t]
             cells[lay.object_col] = traj.names[k]
-            out.append((t, k, cells))
-        out.sort(key=lambda row: (row[0], row[1]))  # stable: source order within a pair
+            added.setdefault(int(last[t]), []).append((t, k, cells))
+    out = []
+    for r, (t, k, cells) in enumerate(zip(lay.row_frame.tolist(), lay.row_object.tolist(), lay.rows)):
+        out.append((t, k, cells))
+        out += added.get(r, [])
 
-    numeric = {lay.time_col, *(c for pair in lay.xy_cols for c in pair)}
-    header = [_safe(h) for h in lay.header]
-    pred_col = lay.predicted_col
+    # Which filled cells hold a measurement: their pair gets `_pred` columns.
+    def pairs_of(k):  # (pair index, object) for each x, y column pair on a row
+        return [(0, k)] if long else list(enumerate(range(traj.n_objects)))
+
+    needs_pred = set()
+    for t, k, cells in out:
+        for p, obj in pairs_of(k):
+            if filled_list[t][obj] and any(not _blank(cells[c]) for c in lay.xy_cols[p]):
+                needs_pred.add(p)
+
+    # Columns: the source's, each `_pred` pair after its y column, then `predicted` unless present.
+    low = [h.strip().lower() for h in lay.header]
+    pred_cols: dict[int, tuple[int, int]] = {}  # pair -> (x_pred, y_pred) output column
+    columns: list = list(range(len(lay.header)))  # an int: that source column; a str: an added one
+    for p in sorted(needs_pred, key=lambda p: -lay.xy_cols[p][1]):  # right to left keeps positions valid
+        names = [lay.header[c].strip() + "_pred" for c in lay.xy_cols[p]]
+        new = [n for n in names if n.lower() not in low]
+        at = columns.index(lay.xy_cols[p][1]) + 1
+        columns[at:at] = new
+    header = [_safe(lay.header[c] if isinstance(c, int) else c) for c in columns]
+    for p in needs_pred:
+        names = [lay.header[c].strip().lower() + "_pred" for c in lay.xy_cols[p]]
+        pred_cols[p] = tuple(next(i for i, c in enumerate(columns)
+                                  if (low[c] if isinstance(c, int) else c.lower()) == n) for n in names)
+    pred_col = columns.index(lay.predicted_col) if lay.predicted_col is not None else None
     if pred_col is None:
         header.append("predicted")
         pred_col = len(header) - 1
-    filled_list = filled.tolist()  # plain lists: indexing numpy per cell is slow
+    source_at = {c: i for i, c in enumerate(columns) if isinstance(c, int)}
+    numeric = {lay.time_col, *(c for pair in lay.xy_cols for c in pair)}
+    digits = {c: _decimals([cells[c] for _, _, cells in out]) + 3 for pair in lay.xy_cols for c in pair}
+    owned = {i for pair in pred_cols.values() for i in pair}  # `_pred` columns taken over from the source
+
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=lay.delimiter, lineterminator="\n")
     writer.writerow(header)
     for t, k, cells in out:
-        cells = [c if i in numeric else _safe(c) for i, c in enumerate(cells)]
-        cells += [""] if lay.predicted_col is None else []
-        objects = [k] if lay.kind == "long" else range(traj.n_objects)
-        any_filled = False
-        for obj, (cx, cy) in zip(objects, lay.xy_cols):
-            if filled_list[t][obj]:
-                cells[cx], cells[cy] = _fmt(positions[t, obj, 0]), _fmt(positions[t, obj, 1])
-                any_filled = True
-        cells[pred_col] = "1" if any_filled else "0"
-        writer.writerow(cells)
+        row = [""] * len(header)
+        for c, i in source_at.items():
+            row[i] = cells[c] if c in numeric else _safe(cells[c])
+        for i in owned:
+            row[i] = ""
+        supplied = False
+        for p, obj in pairs_of(k):
+            if not filled_list[t][obj]:
+                continue
+            supplied = True
+            for a, c in enumerate(lay.xy_cols[p]):
+                text = _round(positions[t, obj, a], digits[c])
+                if _blank(cells[c]):
+                    row[source_at[c]] = text
+                else:  # a measurement: it stays, the model's value goes beside it
+                    row[pred_cols[p][a]] = text
+        row[pred_col] = "1" if supplied else "0"
+        writer.writerow(row)
     return buf.getvalue()
+
+
+def _blank(cell: str) -> bool:
+    """True for a cell the reader takes as missing (empty, a missing token, or text float() reads as NaN)."""
+    s = cell.strip()
+    if s.lower() in MISSING_TOKENS:
+        return True
+    try:
+        return bool(np.isnan(float(s)))
+    except ValueError:
+        return False
+
+
+def _decimals(cells: list[str]) -> int:
+    """The most decimal places among a column's numbers: '1.50' 2, '2e0' 0, '1.5e-3' 4 (at most 12)."""
+    most = 0
+    for cell in cells:
+        m = _NUMBER.fullmatch(cell.strip())
+        if m is None:
+            continue
+        mantissa, _, exponent = m.group(0).lower().partition("e")
+        places = len(mantissa.partition(".")[2]) - (int(exponent) if exponent else 0)
+        most = max(most, min(places, 12))
+    return most
+
+
+def _round(v: float, decimals: int) -> str:
+    """`v` with at most `decimals` places, trailing zeros dropped: no float noise (0.8450000000000001 -> 0.845)."""
+    text = f"{float(v):.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _fmt(v: float) -> str:

@@ -34,12 +34,13 @@ def test_predict_writes_the_input_layout_with_hidden_frames_filled_and_flagged(e
     r = run("predict", EXAMPLE, "--mask", "6-9,14", "--out", out, "--seed", "1", env=env)
     assert r.returncode == 0, r.stderr
     src, got = pd.read_csv(EXAMPLE, dtype=str), pd.read_csv(out, dtype=str)
-    assert list(got.columns) == list(src.columns) + ["predicted"]
+    # Hidden measurements stay; the model's values for them sit beside them in `_pred` columns.
+    assert list(got.columns) == ["time", "ball_x", "ball_y", "ball_x_pred", "ball_y_pred", "predicted"]
     flagged = {6, 7, 8, 9, 14}
     assert set(np.flatnonzero(got["predicted"].astype(int))) == flagged
-    keep = [i for i in range(len(src)) if i not in flagged]
-    pd.testing.assert_frame_equal(got.loc[keep, src.columns], src.loc[keep], check_index_type=False)
-    assert np.isfinite(got.drop(columns="time").astype(float).to_numpy()).all()
+    pd.testing.assert_frame_equal(got[src.columns], src, check_index_type=False)  # no measurement changed
+    assert set(np.flatnonzero(got["ball_x_pred"].notna() & got["ball_y_pred"].notna())) == flagged
+    assert np.isfinite(got.loc[sorted(flagged), ["ball_x_pred", "ball_y_pred"]].astype(float).to_numpy()).all()
 
 
 def test_predict_to_stdout_is_deterministic_for_a_seed(env):

@@ -225,9 +225,74 @@ def test_write_keeps_observed_text_and_marks_predicted():
     src = "Time;X;Y;note\n2;1.50;2e0;b\n0;1.000;2;a\n1;;;\n3;4;5;c\n"
     t = load_csv(src)
     out = write_csv(t, np.nan_to_num(t.positions, nan=0.1), t.missing)
-    assert out.splitlines() == [
-        "Time;X;Y;note;predicted", "0;1.000;2;a;0", "1;0.1;0.1;;1", "2;1.50;2e0;b;0", "3;4;5;c;0"
+    assert out.splitlines() == [  # the source's row order, not time order
+        "Time;X;Y;note;predicted", "2;1.50;2e0;b;0", "0;1.000;2;a;0", "1;0.1;0.1;;1", "3;4;5;c;0"
     ]
+
+
+@pytest.mark.parametrize("src, hidden, header, pred_cells", [
+    # one object: hide frames 1-2 of 0-3 (row order in the file: 0, 1, 2, 3)
+    ("time,x,y\n0,1.5,2\n1,209.2,3\n2,3,4\n3,4,5\n", [1, 2],
+     ["time", "x", "y", "x_pred", "y_pred", "predicted"], {2: ["0.8", "0.845"], 3: ["0.8", "0.845"]}),
+    # named objects: only the pair that held measurements gets `_pred` columns, beside it
+    ("time,ball_x,ball_y,cart_x,cart_y\n0,1,2,10,20\n1,2,3,,\n2,3,4,12,22\n3,4,5,13,23\n", [2],
+     ["time", "ball_x", "ball_y", "ball_x_pred", "ball_y_pred", "cart_x", "cart_y", "cart_x_pred", "cart_y_pred",
+      "predicted"], {3: ["0.8", "0.845", "0.8", "0.845"]}),
+    # long: one pair, rows in the file's order (cart before ball)
+    ("time,object,x,y\n0,cart,10,20\n0,ball,1,2\n1,cart,11,21\n1,ball,2,3\n2,cart,12,22\n2,ball,3,4\n"
+     "3,cart,13,23\n3,ball,4,5\n", [1],
+     ["time", "object", "x", "y", "x_pred", "y_pred", "predicted"], {3: ["0.8", "0.845"], 4: ["0.8", "0.845"]}),
+])
+def test_hidden_measurements_stay_and_the_model_goes_beside_them(src, hidden, header, pred_cells):
+    """Issue 14: a measurement hidden on purpose is never overwritten; the model's value sits in `_pred`."""
+    t = load_csv(src)
+    filled = t.missing.copy()
+    filled[hidden] = True
+    guess = np.where(filled[..., None], [0.8, 0.1 + 0.745], t.positions)  # 0.8450000000000001 in float
+    rows = output_rows(write_csv(t, guess, filled), ",")
+    source = output_rows(src, ",")
+    assert rows[0] == header
+    n_pred = len(next(iter(pred_cells.values())))
+    for i, (row, before) in enumerate(zip(rows[1:], source[1:]), start=1):
+        got = dict(zip(header, row))
+        for column, text in zip(source[0], before):  # every source cell: its text, or filled where it was empty
+            assert got[column] == (text or ("0.8" if column.endswith("x") else "0.845")), (i, column)
+        assert [got[c] for c in header if c.endswith("_pred")] == pred_cells.get(i, [""] * n_pred), i
+        assert got["predicted"] == ("1" if i in pred_cells or "" in before else "0")
+    back = load_csv(write_csv(t, guess, filled))  # reads back as the source's measurements, gaps filled
+    np.testing.assert_array_equal(back.positions[~t.missing], t.positions[~t.missing])
+
+
+def test_half_a_position_keeps_its_measured_coordinate():
+    t = load_csv("time,x,y\n0,1,2\n1,7.25,\n2,3,4\n3,4,5\n")
+    rows = output_rows(write_csv(t, np.nan_to_num(t.positions, nan=0.5), t.missing), ",")
+    assert rows[0] == ["time", "x", "y", "x_pred", "y_pred", "predicted"]
+    assert rows[2] == ["1", "7.25", "0.5", "0.5", "", "1"]
+
+
+@pytest.mark.parametrize("column, value, text", [
+    (["1", "2", "3"], 0.1 + 0.745, "0.845"),  # integers: three decimals
+    (["1.5", "2.25", "3"], 1 / 3, "0.33333"),  # two decimals: five
+    (["1.5e-3", "2e-3", "3e-3"], 1 / 3, "0.3333333"),  # four decimals: seven
+    (["100", "200", "300"], -1e-9, "0"),  # no '-0'
+    (["0.0007090", "0.0013632", "0.1"], 2.0, "2"),  # trailing zeros dropped
+])
+def test_filled_numbers_are_rounded_to_the_columns_own_precision(column, value, text):
+    t = load_csv("time,x,y\n" + "".join(f"{i},{v},{v}\n" for i, v in enumerate(column)) + "3,,\n")
+    rows = output_rows(write_csv(t, np.nan_to_num(t.positions, nan=value), t.missing), ",")
+    assert rows[4][1:3] == [text, text]
+
+
+def test_own_output_round_trips_with_its_pred_columns_overwritten():
+    t = load_csv("time,x,y\n0,1,2\n1,2,3\n2,3,4\n3,4,5\n")
+    filled = np.array([[False], [True], [False], [False]])
+    once = write_csv(t, np.where(filled[..., None], 9.0, t.positions), filled)
+    again = load_csv(once)
+    assert any("'x_pred'" in w for w in again.warnings)  # kept, ignored by the model
+    twice = write_csv(again, np.where(filled[..., None], 8.0, again.positions), filled)
+    assert output_rows(twice, ",")[0] == ["time", "x", "y", "x_pred", "y_pred", "predicted"]
+    assert output_rows(twice, ",")[2] == ["1", "2", "3", "8", "8", "1"]
+    assert output_rows(twice, ",")[1] == ["0", "1", "2", "", "", "0"]
 
 
 def test_existing_predicted_column_is_overwritten():
@@ -344,14 +409,23 @@ def test_read_write_read_round_trip(table, data):
     again = load_csv(out)
     assert_valid(again)
     np.testing.assert_array_equal(again.times, t.times)
-    np.testing.assert_array_equal(again.positions, guess)
+    # Measurements read back exactly; empty cells hold the model's values, rounded to the column's
+    # decimals + 3 (at most 5e-4 off); re-predicted measurements are in `_pred` columns.
+    np.testing.assert_array_equal(again.positions[~t.missing], t.positions[~t.missing])
+    np.testing.assert_allclose(again.positions[t.missing], guess[t.missing], rtol=0, atol=5e-4)
     assert again.names == t.names and again.layout.delimiter == t.layout.delimiter
     assert not again.missing.any()
 
     rows = output_rows(out, t.layout.delimiter)
     assert rows[0][-1] == "predicted"
+    assert (not (filled & ~t.missing).any()) == (not any(h.endswith("_pred") for h in rows[0]))
     n_predicted = [r[-1] for r in rows[1:]].count("1")
     assert n_predicted == (filled.sum() if t.layout.kind == "long" else filled.any(1).sum())
+    source = [r for r in output_rows(raw.decode("utf-8-sig"), t.layout.delimiter)[1:] if "".join(r).strip()]
+    keys = [(s[0], s[1]) for s in source]  # long: (time, object); rows added for absent pairs are not among them
+    ours = [r for r in rows[1:] if t.layout.kind != "long" or (r[0], r[1].removeprefix("'")) in keys]
+    assert [r[:2] if t.layout.kind == "long" else r[0] for r in ours] == [
+        [s[0], s[1].removeprefix("'")] if t.layout.kind == "long" else s[0] for s in source], "the source's row order"
 
 
 @FUZZ
