@@ -1,7 +1,7 @@
 """kinviz: fill gaps in kinematics trajectories with a MAGVIT-style masked generative video model.
 
     import kinviz
-    traj = kinviz.load_csv("track.csv")
+    traj = kinviz.load_track("track.csv")  # or a DeepLabCut, SLEAP, TrackMate, Tracker, MOT file
     pred = kinviz.Predictor.load().predict(traj, kinviz.parse_mask("6-9", traj.n_frames))
     open("filled.csv", "w").write(pred.to_csv())
 """
@@ -10,6 +10,8 @@ from .baselines import BASELINES, fill_all, fill_baseline
 from .checkpoint import DEFAULT_PATH, default_path, load_checkpoint, read_meta
 from .errors import CheckpointError, CSVError, KinvizError, MaskError
 from .evaluate import METHODS, Report, evaluate, load_many, score
+from .format_examples import FORMATS_DIR, tracker_examples
+from .formats import DEFAULT_MIN_CONFIDENCE, load_track
 from .generate import EXAMPLES_DIR, FAMILIES, load_index
 from .masks import TASKS, format_mask, parse_mask, task_mask
 from .metrics import scene_diagonal, trajectory_metrics, video_metrics
@@ -18,9 +20,11 @@ from .render import Framing, readout, render
 from .trajectory import MAX_BYTES, Trajectory, from_arrays, load_csv, write_csv
 
 __all__ = [
-    "BASELINES", "DEFAULT_PATH", "EXAMPLES_DIR", "FAMILIES", "MAX_BYTES", "METHODS", "PALETTE", "TASKS",
+    "BASELINES", "DEFAULT_MIN_CONFIDENCE", "DEFAULT_PATH", "EXAMPLES_DIR", "FAMILIES", "FORMATS_DIR", "MAX_BYTES",
+    "METHODS", "PALETTE", "TASKS",
     "CheckpointError", "CSVError", "Framing", "KinvizError", "MaskError", "Prediction", "Predictor",
     "Report", "Trajectory", "default_path", "evaluate", "fill_all", "fill_baseline", "format_mask", "from_arrays",
-    "load_checkpoint", "load_csv", "load_index", "load_many", "parse_mask", "read_meta", "readout",
-    "render", "scene_diagonal", "score", "task_mask", "trajectory_metrics", "video_metrics", "write_csv",
+    "load_checkpoint", "load_csv", "load_index", "load_many", "load_track", "parse_mask", "read_meta", "readout",
+    "render", "scene_diagonal", "score", "task_mask", "tracker_examples", "trajectory_metrics", "video_metrics",
+    "write_csv",
 ]

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .errors import KinvizError, MaskError
+from .formats import DEFAULT_MIN_CONFIDENCE
 from .generate import FAMILIES, NOISY, PHYSICS_FAMILIES
 from .masks import TASKS
 from .render import FITS, GATE
@@ -57,11 +58,11 @@ def _train(args) -> int:
 
 
 def _predict(args) -> int:
+    from .formats import load_track
     from .masks import parse_mask
     from .predict import Predictor
-    from .trajectory import load_csv
 
-    traj = load_csv(args.input)
+    traj = load_track(args.input, min_confidence=args.min_confidence)
     mask = parse_mask(args.mask, traj.n_frames, seed=args.seed)
     for note in traj.warnings:
         print(f"warning: {note}", file=sys.stderr)
@@ -134,7 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     pr = sub.add_parser("predict", help="fill hidden frames and missing cells of a CSV")
-    pr.add_argument("input", metavar="IN.csv")
+    pr.add_argument("input", metavar="IN.csv", help="a trajectory CSV, or a DeepLabCut, SLEAP, TrackMate, Tracker or "
+                    "MOTChallenge file (written back in its own format)")
+    pr.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE, metavar="C",
+                    help="points with a lower likelihood (DeepLabCut) or node score (SLEAP) are missing and get "
+                         f"filled; 0 keeps every point (default {DEFAULT_MIN_CONFIDENCE:g}, DeepLabCut's pcutoff)")
     pr.add_argument("--mask", metavar="SPEC", help="frames to hide: indices and ranges (6-9,14) or interpolate|forecast|random; default: only missing cells")
     pr.add_argument("--out", metavar="OUT.csv", help="where to write the filled CSV (default: stdout)")
     pr.add_argument("--seed", type=int, default=0)

@@ -44,8 +44,8 @@ def example(name: str) -> kinviz.Trajectory:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def upload(name: str, data: bytes) -> kinviz.Trajectory:
-    return results.read_upload(name, data)
+def upload(name: str, data: bytes, min_confidence: float = kinviz.DEFAULT_MIN_CONFIDENCE) -> kinviz.Trajectory:
+    return results.read_upload(name, data, min_confidence)
 
 
 @st.cache_data(show_spinner=False)

@@ -29,10 +29,10 @@ def check_size(n_bytes: int) -> None:
         )
 
 
-def read_upload(name: str, data: bytes) -> kinviz.Trajectory:
-    """An uploaded file's bytes -> Trajectory, or CSVError with one line for people."""
+def read_upload(name: str, data: bytes, min_confidence: float = kinviz.DEFAULT_MIN_CONFIDENCE) -> kinviz.Trajectory:
+    """An uploaded file's bytes (a CSV or a tracker's own file) -> Trajectory, or CSVError with one line for people."""
     check_size(len(data))
-    return kinviz.load_csv(data, name=name)
+    return kinviz.load_track(data, name=name, min_confidence=min_confidence)
 
 
 def model_version(meta: dict) -> str:
@@ -84,8 +84,9 @@ class Run:
     report: dict
 
     @property
-    def csv_name(self) -> str:
-        return f"{self.stem}-filled.csv"
+    def csv_name(self) -> str:  # a tracker's .txt (MOT, Tracker) or a .tsv keeps its suffix
+        suffix = PurePath(self.prediction.trajectory.source_name).suffix.lower()
+        return f"{self.stem}-filled{suffix if suffix in ('.txt', '.tsv') else '.csv'}"
 
     def report_json(self) -> str:
         return json.dumps(self.report, indent=1)

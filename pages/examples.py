@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import kinviz
 from kinviz_app import cache, guard
 
 COLUMNS = 3
@@ -12,6 +13,7 @@ def main() -> None:
     index = cache.examples_index()
     st.caption(f"{len(index)} lab-style recordings of {index.family.nunique()} kinds of motion, bundled with kinviz. "
                "Some have tracker dropouts (missing cells), some several objects, some other CSV layouts.")
+    tracker_files()
     families = st.multiselect("Kinds of motion", sorted(index.family.unique()), key="families",
                               placeholder="All kinds")
     gaps_only = st.toggle("Only recordings with missing cells", key="gaps_only")
@@ -31,6 +33,19 @@ def main() -> None:
                 st.caption(row.description)
                 st.page_link("pages/predict.py", label="Open in Predict", icon=":material/play_arrow:",
                              query_params={"example": row.name})
+
+
+def tracker_files() -> None:
+    """One small file per tracker format kinviz reads, to look at or download and upload on Predict."""
+    with st.expander("Files from trackers: DeepLabCut, SLEAP, TrackMate, Tracker, MOTChallenge"):
+        st.caption("Upload a file like these on Predict: it is filled and downloaded in its own format.")
+        for i, example in enumerate(kinviz.tracker_examples()):
+            text = example["file"].read_text(encoding="utf-8")
+            st.markdown(f"**{example['file'].name}** · {example['tool']}")
+            st.caption(example["description"])
+            st.code("\n".join(line[:110] for line in text.splitlines()[:7]), language=None)
+            st.download_button("Download", text, file_name=example["file"].name, key=f"tracker_file_{i}",
+                               icon=":material/download:")
 
 
 guard.page(main)

@@ -41,9 +41,16 @@ def pick_source():
         ss["example"] = ss["_example"]
 
     left, right = st.columns(2)
-    upload = right.file_uploader("…or upload a CSV (it replaces the example)", type=["csv", "tsv", "txt"], key="upload",
+    upload = right.file_uploader("…or upload a CSV or your tracker's file (it replaces the example)",
+                                 type=["csv", "tsv", "txt"], key="upload",
                                  help="Columns time, x, y (one object), time, a_x, a_y, b_x, … (several) or "
-                                      "time, object, x, y (long). Empty cells are missing and get filled.")
+                                      "time, object, x, y (long); or a DeepLabCut, SLEAP, TrackMate, Tracker or "
+                                      "MOTChallenge file, filled and downloaded in its own format. "
+                                      "Empty cells are missing and get filled.")
+    min_confidence = right.number_input(
+        "Minimum confidence", 0.0, 1.0, value=kinviz.DEFAULT_MIN_CONFIDENCE, step=0.05, key="min_confidence",
+        help="Points of a DeepLabCut or SLEAP file with a lower likelihood or score are treated as missing "
+             "and filled. 0.6 is DeepLabCut's pcutoff; 0 keeps every point.")
     name = left.selectbox("Bundled example", names, key="example", disabled=upload is not None,
                           format_func=lambda n: f"{n}  ·  {family[n]}")
     ss["_example"] = name
@@ -51,7 +58,8 @@ def pick_source():
         st.query_params.pop("example", None)
         try:
             results.check_size(upload.size)  # before a byte is parsed
-            return f"upload:{upload.file_id}", cache.upload(upload.name, upload.getvalue())
+            return (f"upload:{upload.file_id}:{min_confidence:g}",
+                    cache.upload(upload.name, upload.getvalue(), float(min_confidence)))
         except kinviz.CSVError as e:
             st.error(f"{upload.name}: {e}")
             return None

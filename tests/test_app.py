@@ -152,7 +152,7 @@ def test_bad_upload_shows_the_readers_message(name, data, words):
 
 
 def test_oversize_refused_before_parsing(monkeypatch):
-    monkeypatch.setattr(kinviz, "load_csv", lambda *a, **k: pytest.fail("parsed an oversize file"))
+    monkeypatch.setattr(kinviz, "load_track", lambda *a, **k: pytest.fail("parsed an oversize file"))
     with pytest.raises(kinviz.CSVError, match="up to 10 MB"):
         results.read_upload("big.csv", b"x" * (MAX_BYTES + 1))
 

@@ -1,0 +1,286 @@
+"""Open the file a tracker wrote, and write it back filled, in the same format.
+
+    traj = kinviz.load_track("video1DLC_resnet50.csv")              # format found from the content
+    pred = kinviz.Predictor.load().predict(traj, kinviz.parse_mask("", traj.n_frames))
+    open("filled.csv", "w").write(pred.to_csv())                    # DeepLabCut in, DeepLabCut out
+
+`load_track` reads DeepLabCut, SLEAP, TrackMate, Tracker and MOTChallenge files (see `readers`)
+and every layout `load_csv` reads. Points whose confidence is under `min_confidence` (DeepLabCut's
+likelihood, SLEAP's node score) are missing, like empty cells, and get filled; so are frames with
+no row at all (a TrackMate spot or a MOT box that is not there). The trajectory remembers its
+format, and `write_csv` (so `Prediction.to_csv`) writes it back in it: the same header lines and
+columns, every observed cell's original text, filled points written in place, rows that were
+missing added in frame order, and the filled rows marked where the format has room:
+
+    DeepLabCut   filled points get an empty likelihood (no column can be added under its 3-4 header lines)
+    SLEAP        a last column `predicted` (1 on rows with a filled node); filled nodes' score empty
+    TrackMate    a last column PREDICTED (Predicted, Predicted, no unit); added spots: empty ID and QUALITY
+    Tracker      a last column `predicted`
+    MOTChallenge added boxes have conf -1 (MOT's "not given"); their size is interpolated along the track
+
+Cells observed in the file are never rewritten, not even where a frame was hidden on purpose.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import CSVError
+from .readers import LABELS, NEW_ROW, PUT, READERS, Table, _blank_row, _is_number, put_columns
+from .trajectory import (MAX_FRAMES, MAX_OBJECTS, MIN_FRAMES, Trajectory, _decimals, _decode, _parse, _read_rows,
+                         _read_source, _round, _safe, _sniff)
+
+DEFAULT_MIN_CONFIDENCE = 0.6  # DeepLabCut's default pcutoff
+CONFIDENCE_NAMES = {"deeplabcut": "likelihood", "sleap": "node score"}
+
+
+@dataclass(frozen=True, eq=False)
+class TrackLayout:
+    """A tracker's file, kept to be written back: header lines and rows as text, where each object lives."""
+
+    format: str  # a key of readers.LABELS
+    delimiter: str
+    head: list[list[str]]  # (H, C) header lines' cells
+    rows: list[list[str]]  # (R, C) data rows' cells, original text, in the file's order
+    row_frame: np.ndarray  # (R,) int64 frame index
+    row_group: np.ndarray  # (R,) int64 group (track) index, -1 for rows of no object
+    groups: list[str]  # (G,) group labels as written
+    slot_cols: list[tuple[int, int, int]]  # (S,) x, y, confidence column per slot
+    obj_index: np.ndarray  # (G, S) int64 object index, -1 for a slot never observed (left as written)
+    time_col: int
+    group_col: int | None
+    frame_text: list[str]  # (T,) each frame's time stamp as written, for added rows
+    predicted_col: int | None
+    predicted_head: list[str | None] | None
+    min_confidence: float
+    extra: dict
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.format]
+
+    def write(self, traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> str:
+        return write_track(traj, positions, filled)
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def detect(text: str) -> tuple[str | None, str]:
+    """(format, delimiter) of a file's text from its first lines; format None for `load_csv`'s layouts."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()][:3]
+    if not lines:
+        return None, ","
+    delimiter = _sniff(lines[0])
+    cells = [c.strip() for c in next(csv.reader([lines[0]], delimiter=delimiter))]
+    low = [c.lower() for c in cells]
+    if low[0] == "scorer":
+        return "deeplabcut", delimiter
+    if {"TRACK_ID", "POSITION_X", "POSITION_Y", "POSITION_T"} & set(cells):
+        return "trackmate", delimiter
+    if "frame_idx" in low:
+        return "sleap", delimiter
+    if low[0] == "#multi:" and len(lines) > 2:
+        return "tracker", _sniff(lines[2])
+    named = [c for c in cells if c]
+    if len(named) == 1 and not _is_number(named[0]) and len(lines) > 1:
+        second = _sniff(lines[1])
+        columns = [c.strip().lower() for c in next(csv.reader([lines[1]], delimiter=second))]
+        if len(columns) > 1 and {"t", "time", "x"} & set(columns):
+            return "tracker", second
+    if delimiter == "," and len(cells) >= 5 and all(_is_number(c) for c in cells):
+        return "mot", delimiter
+    return None, delimiter
+
+
+def load_track(source, *, name: str | None = None, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> Trajectory:
+    """Read a tracker's file, or any CSV `load_csv` reads; the format is found from the content.
+
+    `source`: a path, text holding a line break, bytes or a file object (as `load_csv`).
+    `min_confidence`: points whose likelihood (DeepLabCut) or node score (SLEAP) is under it count
+    as missing; 0 keeps every point. Raises `CSVError` with one line naming the format and the fault.
+    """
+    if not (isinstance(min_confidence, (int, float)) and 0 <= min_confidence < float("inf")):
+        raise CSVError(f"the minimum confidence must be a number of 0 or more, not {min_confidence!r}")
+    data, default_name = _read_source(source)
+    text = _decode(data)
+    name = name if name is not None else default_name
+    fmt, delimiter = detect(text)
+    if fmt is None:
+        return _parse(text, name)
+    rows = _read_rows(text, delimiter)
+    return assemble(READERS[fmt](rows), delimiter, min_confidence=float(min_confidence), source_name=name)
+
+
+def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name: str = "") -> Trajectory:
+    """A reader's table -> Trajectory: confidence cut, frames, one row per frame and group, objects."""
+    label, data = LABELS[table.format], table.data
+    G, S = len(table.groups), len(table.slot_cols)
+    warnings: list[str] = []
+
+    # Points: half a position is none; under the confidence cut is none.
+    xy = table.xy.copy()
+    half = np.isnan(xy).any(-1) & ~np.isnan(xy).all(-1)
+    with np.errstate(invalid="ignore"):
+        low = (table.conf < min_confidence) & ~np.isnan(xy).any(-1)
+    xy[half | low] = np.nan
+    if half.any():
+        warnings.append(f"{int(half.sum())} point(s) had only one of x and y; they are treated as missing")
+    if low.any():
+        warnings.append(f"{int(low.sum())} point(s) with {CONFIDENCE_NAMES[table.format]} under {min_confidence:g} "
+                        "are treated as missing and filled")
+
+    # Frames: every whole number from the first to the last (gaps are frames with no row), or the time stamps.
+    if table.integer_frames:
+        whole = np.round(table.row_time)
+        if (bad := np.flatnonzero(whole != table.row_time)).size:
+            r = int(bad[0])
+            raise CSVError(f"{label}: line {data[r][0]}: frame number {data[r][1][table.time_col]!r} is not a whole number")
+        first, last = int(whole.min()), int(whole.max())
+        if last - first + 1 > MAX_FRAMES:
+            raise CSVError(f"{label}: frames {first} to {last} are {last - first + 1} frames; kinviz reads at most {MAX_FRAMES}")
+        times = np.arange(first, last + 1, dtype=np.float64)
+        row_frame = (whole - first).astype(np.int64)
+        frame_text = [str(f) for f in range(first, last + 1)]
+    else:
+        times, row_frame = np.unique(table.row_time, return_inverse=True)
+        row_frame = row_frame.reshape(-1).astype(np.int64)
+        frame_text = [""] * len(times)
+        for r in range(len(data) - 1, -1, -1):
+            frame_text[row_frame[r]] = data[r][1][table.time_col].strip()
+
+    # One row per frame and group.
+    tracked = table.row_group >= 0
+    keys = row_frame * G + table.row_group
+    _, first_row, counts = np.unique(keys[tracked], return_index=True, return_counts=True)
+    if (counts > 1).any():
+        key = np.unique(keys[tracked])[np.argmax(counts > 1)]
+        a, b = np.flatnonzero(tracked & (keys == key))[:2]
+        who = f" for {table.groups[table.row_group[a]]!r}" if G > 1 or table.groups[0] else ""
+        raise CSVError(f"{label}: frame {frame_text[row_frame[a]]} appears twice{who} (lines {data[a][0]} and "
+                       f"{data[b][0]}); each frame needs one row per track")
+    if len(times) < MIN_FRAMES:
+        raise CSVError(f"{label}: the file has {len(times)} frame(s); kinviz needs at least {MIN_FRAMES}")
+
+    # Objects: (group, slot) pairs, group-major; a slot never observed is left as the file has it.
+    positions = np.full((len(times), G * S, 2), np.nan)
+    for s in range(S):
+        positions[row_frame[tracked], table.row_group[tracked] * S + s] = xy[tracked, s]
+    seen = (~np.isnan(positions).any(-1)).any(0)  # (G*S,) objects with a point
+    if not seen.any():
+        cut = f" with {CONFIDENCE_NAMES[table.format]} of {min_confidence:g} or more" if low.any() else ""
+        raise CSVError(f"{label}: no point{cut} in the file" + ("; lower the minimum confidence" if cut else ""))
+    if (~seen).any():
+        unseen = [n for n, ok in zip(table.names, seen) if not ok]
+        why = f" with {CONFIDENCE_NAMES[table.format]} of {min_confidence:g} or more" if low.any() else ""
+        warnings.append(f"{', '.join(unseen[:6])}{' ...' if len(unseen) > 6 else ''}: no point{why}; "
+                        "left as in the file")
+    if seen.sum() > MAX_OBJECTS:
+        raise CSVError(f"{label}: the file has {int(seen.sum())} objects ({', '.join(table.names[:3])}, ...); "
+                       f"kinviz handles at most {MAX_OBJECTS}: export fewer body parts or tracks")
+    obj_index = np.full(G * S, -1, np.int64)
+    obj_index[seen] = np.arange(int(seen.sum()))
+    if table.integer_frames and (n_empty := len(times) - len(np.unique(row_frame[tracked]))):
+        warnings.append(f"{n_empty} frame(s) have no row; they are gaps to fill")
+
+    layout = TrackLayout(
+        format=table.format, delimiter=delimiter, head=table.head, rows=[cells for _, cells in data],
+        row_frame=row_frame, row_group=table.row_group, groups=table.groups,
+        slot_cols=table.slot_cols, obj_index=obj_index.reshape(G, S), time_col=table.time_col,
+        group_col=table.group_col, frame_text=frame_text, predicted_col=table.predicted_col,
+        predicted_head=table.predicted_head, min_confidence=min_confidence, extra=table.extra,
+    )
+    names = [n for n, ok in zip(table.names, seen) if ok]
+    return Trajectory(times, positions[:, seen], names, layout, warnings, source_name)
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> str:
+    """`traj`'s file in its own format with the filled points written (see the module's table).
+
+    positions: (T, K, 2), finite wherever `filled`; filled: (T, K) bool. Only points the file lacks
+    (or had under the confidence cut) are written; observed cells keep their text.
+    """
+    lay: TrackLayout = traj.layout
+    positions, filled = np.asarray(positions, dtype=np.float64), np.asarray(filled, dtype=bool)
+    T, K = traj.n_frames, traj.n_objects
+    if positions.shape != (T, K, 2) or filled.shape != (T, K):
+        raise ValueError(f"expected positions {(T, K, 2)} and filled {(T, K)}; got {positions.shape}, {filled.shape}")
+    write = filled & traj.missing
+    if not np.isfinite(positions[write]).all():
+        raise ValueError("positions must be finite wherever a missing point is filled")
+
+    # Rows: the file's, plus one per (frame, group) with a filled point and no row, in frame order.
+    G, S = lay.obj_index.shape
+    width = len(lay.head[-1]) if lay.head else len(lay.rows[0])
+    need = np.zeros((T, G), dtype=bool)
+    for g, s in np.argwhere(lay.obj_index >= 0):
+        need[:, g] |= write[:, lay.obj_index[g, s]]
+    present = np.zeros((T, G), dtype=bool)
+    tracked = lay.row_group >= 0
+    present[lay.row_frame[tracked], lay.row_group[tracked]] = True
+    digits: dict[int, int] = {}
+
+    def number(col: int, v: float) -> str:  # a filled number: the column's decimals + 3, as write_csv does
+        if col not in digits:
+            digits[col] = _decimals([row[col] for row in lay.rows]) + 3
+        return _round(v, digits[col])
+
+    new_row = NEW_ROW.get(lay.format, lambda n, lay, t, g, number: _blank_row(n, lay, t, g))
+    out = [(t, g, list(cells)) for t, g, cells in zip(lay.row_frame.tolist(), lay.row_group.tolist(), lay.rows)]
+    added = [(t, g, new_row(width, lay, t, g, number)) for t, g in np.argwhere(need & ~present).tolist()]
+    out = _merge(out, added)
+
+    # Header lines, with the `predicted` column appended where the format has room.
+    append = lay.predicted_col is None and lay.predicted_head is not None
+    pred_col = lay.predicted_col if lay.predicted_col is not None else (width if append else None)
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=lay.delimiter, lineterminator="\n")
+    for i, cells in enumerate(lay.head):
+        cells = [_safe(c) for c in cells]
+        writer.writerow(cells + [lay.predicted_head[i]] if append and lay.predicted_head[i] is not None else cells)
+
+    # Rows: filled points written in place, the row flagged.
+    put = PUT.get(lay.format, put_columns)
+    slots = [[(s, int(k)) for s, k in enumerate(lay.obj_index[g]) if k >= 0] for g in range(G)]
+    write_list, text_cols = write.tolist(), _text_columns(lay, width)
+    for t, g, cells in out:
+        any_filled = False
+        for s, k in slots[g] if g >= 0 else ():
+            if write_list[t][k]:
+                put(lay, cells, s, float(positions[t, k, 0]), float(positions[t, k, 1]), number)
+                any_filled = True
+        for c in text_cols:
+            cells[c] = _safe(cells[c])
+        if pred_col is not None:
+            cells += [""] * (pred_col + 1 - len(cells))
+            cells[pred_col] = "1" if any_filled else "0"
+        writer.writerow(cells)
+    return buf.getvalue()
+
+
+def _merge(rows: list, added: list) -> list:
+    """The file's rows in their order with the added (frame, group, cells) rows among them.
+
+    A file sorted by frame (or by track, then frame, as TrackMate writes) gets each added row where
+    that order puts it; a file in no such order keeps its rows and gets the added ones at the end.
+    """
+    for key in (lambda r: (r[0], r[1]), lambda r: (r[1], r[0])):
+        keys = [key(r) for r in rows]
+        if all(a <= b for a, b in zip(keys, keys[1:])):
+            return sorted(rows + added, key=key)  # stable: the file's rows keep their order
+    return rows + sorted(added, key=lambda r: (r[0], r[1]))
+
+
+def _text_columns(lay: TrackLayout, width: int) -> list[int]:
+    """Columns that may hold text a spreadsheet would run as a formula (never the numeric ones)."""
+    if lay.format == "mot":
+        return []
+    numeric = {lay.time_col, lay.predicted_col, *(c for cols in lay.slot_cols for c in cols)}
+    return [c for c in range(width) if c not in numeric]

@@ -1,0 +1,264 @@
+"""Trackers' own files: read from the content, filled, written back in the same format, read again."""
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import kinviz
+from kinviz import format_examples as fx
+from kinviz.formats import detect
+
+REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "formats-dev"  # CI: shared/ beside the clone
+LABEL = {"deeplabcut": "DeepLabCut", "deeplabcut_multi": "DeepLabCut", "sleap": "SLEAP", "trackmate": "TrackMate",
+         "tracker": "Tracker", "mot": "MOTChallenge"}
+
+
+def make(fmt: str, T: int = 40, K: int = 4, seed: int = 0) -> str:
+    """A file in `fmt` with K objects over T frames and a few runs of lost points."""
+    rng = np.random.default_rng(seed)
+    positions = 200 + np.cumsum(rng.normal(0, 3, (T, K, 2)), axis=0)
+    names = [f"animal{k // 2}/part{k % 2}" for k in range(K)] if fmt in ("sleap", "deeplabcut_multi") \
+        else [f"part{k}" for k in range(K)]
+    return fx.write_format(fmt, positions, names, fx._lost(T, K, rng), rng=rng)
+
+
+def cells(text: str) -> list[list[str]]:
+    first = next(line for line in text.splitlines() if line.strip())
+    delimiter = "\t" if "\t" in text.splitlines()[-1] else ","
+    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if "".join(row).strip()] if first else []
+
+
+def fill(traj: kinviz.Trajectory) -> np.ndarray:
+    return kinviz.fill_baseline("linear", traj.times, traj.positions, np.zeros(traj.n_frames, bool))
+
+
+def written_cells(traj: kinviz.Trajectory) -> set[tuple[int, int]]:
+    """(source row, column) of every cell the writer may change: x, y, confidence of a missing point."""
+    lay, out = traj.layout, set()
+    for r, (t, g) in enumerate(zip(lay.row_frame, lay.row_group)):
+        for s, k in enumerate(lay.obj_index[g] if g >= 0 else []):
+            if k >= 0 and traj.missing[t, k]:
+                out |= {(r, c) for c in lay.slot_cols[s] if c >= 0}
+    return out
+
+
+def assert_round_trip(text: str, **read) -> tuple[kinviz.Trajectory, kinviz.Trajectory, str]:
+    """Read, fill, write, read again: observed text unchanged, filled points written, format kept."""
+    traj = kinviz.load_track(text, **read)
+    filled = fill(traj)
+    out = kinviz.write_csv(traj, filled, traj.missing)
+    again = kinviz.load_track(out, **read)
+    assert again.layout.format == traj.layout.format and again.names == traj.names
+    assert not again.missing.any(), "every missing point was written"
+    # Observed points read back as the same numbers, filled ones as what the model gave.
+    observed = ~traj.missing
+    assert np.array_equal(again.positions[observed], traj.positions[observed])
+    np.testing.assert_allclose(again.positions[traj.missing], filled[traj.missing], rtol=1e-6)  # rounded to the column's decimals + 3
+    # The header lines come back as they were (a `predicted` cell may be appended).
+    src, got = cells(text), cells(out)
+    n_head = len(traj.layout.head)
+    for a, b in zip(src[:n_head], got[:n_head]):
+        assert b[: len(a)] == a
+    # The file's rows come back in their order, every cell the same text but a missing point's.
+    may_change = written_cells(traj)
+    rows, j = got[n_head:], 0
+    for r, row in enumerate(src[n_head:]):
+        while j < len(rows) and any(rows[j][c] != v for c, v in enumerate(row) if (r, c) not in may_change):
+            j += 1  # an added row
+        assert j < len(rows), f"source row {r} ({row}) lost or changed"
+        j += 1
+    assert len(rows) >= len(src) - n_head
+    return traj, again, out
+
+
+@pytest.mark.parametrize("fmt", list(LABEL))
+def test_each_format_is_found_from_its_content_and_round_trips(fmt):
+    text = make(fmt)
+    assert detect(text)[0] == fmt.removesuffix("_multi")
+    traj, _, out = assert_round_trip(text)
+    assert traj.missing.any() and traj.n_objects == 4
+    assert detect(out)[0] == fmt.removesuffix("_multi")
+
+
+@pytest.mark.parametrize("fmt", ["sleap", "trackmate", "mot"])
+def test_frames_without_a_row_are_gaps_and_come_back_as_rows_in_frame_order(fmt):
+    text = make(fmt)
+    traj, again, out = assert_round_trip(text)
+    body = cells(out)[len(traj.layout.head):]
+    assert len(body) > len(cells(text)) - len(traj.layout.head), "rows were added"
+    lay = again.layout
+    key = (lay.row_group, lay.row_frame) if fmt == "trackmate" else (lay.row_frame, lay.row_group)
+    assert np.all(np.diff(np.lexsort(key[::-1])) > 0), "rows in the file's own order (track-major for TrackMate)"
+
+
+def test_filled_rows_are_marked_the_way_each_format_allows():
+    traj, _, out = assert_round_trip(make("deeplabcut"))
+    for t, k in np.argwhere(traj.missing):  # DeepLabCut: the filled point's likelihood is empty
+        assert cells(out)[3 + t][traj.layout.slot_cols[k][2]] == ""
+    for fmt, col in [("sleap", "predicted"), ("trackmate", "PREDICTED"), ("tracker", "predicted")]:
+        traj, _, out = assert_round_trip(make(fmt))
+        table = cells(out)
+        n_head = len(traj.layout.head)
+        assert col in [row[-1] for row in table[:n_head]]
+        flags = [row[-1] for row in table[n_head:]]
+        assert set(flags) == {"0", "1"}
+    traj, _, out = assert_round_trip(make("mot"))
+    assert sum(row[6] == "-1" for row in cells(out)) == len(cells(out)) - len(cells(make("mot")))
+
+
+def test_confidence_under_the_threshold_is_missing_and_zero_keeps_every_point():
+    text = ("scorer,S,S,S\nbodyparts,nose,nose,nose\ncoords,x,y,likelihood\n"
+            "0,1.0,1.0,0.95\n1,2.0,2.0,0.59\n2,3.0,3.0,0.6\n3,4.0,4.0,\n4,5.0,5.0,0.9\n")
+    assert kinviz.DEFAULT_MIN_CONFIDENCE == 0.6
+    traj = kinviz.load_track(text)
+    assert traj.missing[:, 0].tolist() == [False, True, False, False, False]  # an empty likelihood is no cut
+    assert "under 0.6" in traj.warnings[0]
+    assert not kinviz.load_track(text, min_confidence=0).missing.any()
+    assert kinviz.load_track(text, min_confidence=0.99).missing[:, 0].tolist() == [True, True, True, False, True]
+    out = kinviz.write_csv(traj, fill(traj), traj.missing)
+    assert out.splitlines()[4] == "1,2,2,", "the cut point is filled in place, its likelihood emptied"
+    for bad in (-0.1, float("nan"), "0.5"):
+        with pytest.raises(kinviz.CSVError, match="minimum confidence"):
+            kinviz.load_track(text, min_confidence=bad)
+
+
+def test_sleap_node_scores_are_cut_and_a_part_never_seen_stays_as_written():
+    text = ("track,frame_idx,instance.score,nose.x,nose.y,nose.score,tail.x,tail.y,tail.score\n"
+            + "".join(f"t0,{i},0.9,{i}.5,1.5,0.9,{i},2,0.1\n" for i in range(6)))
+    traj = kinviz.load_track(text)
+    assert traj.names == ["nose"] and any("tail: no point" in w for w in traj.warnings)
+    _, _, out = assert_round_trip(text)
+    assert [row[6:9] for row in cells(out)[1:]] == [[str(i), "2", "0.1"] for i in range(6)]
+    assert kinviz.load_track(text, min_confidence=0).names == ["nose", "tail"]
+
+
+def test_mot_uses_world_coordinates_when_given_and_box_centres_otherwise():
+    boxes = "".join(f"{f},7,{10 + f},20,4,6,1,-1,-1,-1\n" for f in range(1, 6))
+    world = "".join(f"{f},7,{10 + f},20,4,6,1,{f}.25,3.5,-1\n" for f in range(1, 6))
+    a, b = kinviz.load_track(boxes), kinviz.load_track(world)
+    assert a.names == ["id 7"] and a.positions[0, 0].tolist() == [13.0, 23.0]
+    assert b.positions[:, 0, 0].tolist() == [1.25, 2.25, 3.25, 4.25, 5.25]
+    gap = boxes.replace("3,7,13,20,4,6,1,-1,-1,-1\n", "")
+    traj, _, out = assert_round_trip(gap)
+    assert out.splitlines()[2].split(",")[:7] == ["3", "7", "13", "20", "4", "6", "-1"]
+
+
+def test_tracker_multi_mass_export_with_tabs():
+    text = ("#multi:\n\tmass_A\t\tmass_B\t\nt\tx\ty\tx\ty\n"
+            + "".join(f"{i * 0.1:.1f}\t{i}\t{'' if i == 2 else i}\t{-i}\t{2 * i}\n" for i in range(6)))
+    traj, _, out = assert_round_trip(text)
+    assert traj.names == ["mass_A", "mass_B"] and traj.missing.sum() == 1
+    assert out.splitlines()[2] == "t\tx\ty\tx\ty\tpredicted"
+
+
+def test_dlc_multi_animal_names_individual_and_body_part():
+    traj = kinviz.load_track(make("deeplabcut_multi"))
+    assert traj.names == ["animal0/part0", "animal0/part1", "animal1/part0", "animal1/part1"]
+
+
+@pytest.mark.parametrize("text, fragments", [
+    ("scorer,S,S,S\nbodyparts,a,a,a\n0,1,2,0.9\n1,1,2,0.9\n", ["DeepLabCut", "coords"]),
+    ("scorer,S,S,S\nindividuals,m,m,m\ncoords,x,y,likelihood\n0,1,2,0.9\n", ["DeepLabCut", "bodyparts"]),
+    ("LABEL,ID,TRACK_ID,POSITION_Y,FRAME\nID0,0,0,1.0,0\n", ["TrackMate", "POSITION_X"]),
+    ("1,1,10,20,30\n2,1,10,20,30\n", ["MOTChallenge", "5 fields"]),
+    ("1,1,10,20,30,40\n1,1,11,20,30,40\n2,1,1,1,1,1\n3,1,1,1,1,1\n4,1,1,1,1,1\n", ["MOTChallenge", "twice"]),
+    ("track,frame_idx,instance.score\n,0,1\n", ["SLEAP", "node"]),
+    ("mass_A\nt,a,b\n0,1,2\n1,1,2\n", ["Tracker", "x and y"]),
+    ("TRACK_ID,POSITION_X,POSITION_Y,FRAME\n0,1,1,0.5\n0,1,1,1\n0,1,1,2\n0,1,1,3\n", ["TrackMate", "whole number"]),
+    ("scorer,S,S,S\nbodyparts,a,a,a\ncoords,x,y,likelihood\n0,abc,2,0.9\n", ["DeepLabCut", "not a number"]),
+    ("".join(f"1,{i},1,1,1,1\n" for i in range(17)) + "".join(f"{f},1,1,1,1,1\n" for f in range(2, 6)),
+     ["MOTChallenge", "17 objects", "at most 16"]),
+])
+def test_a_broken_file_gets_one_line_naming_its_format(text, fragments):
+    with pytest.raises(kinviz.CSVError) as info:
+        kinviz.load_track(text)
+    message = str(info.value)
+    assert "\n" not in message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_plain_layouts_still_read_and_write_as_before():
+    text = "time,x,y\n0,1,1\n1,,\n2,3,3\n3,4,4\n"
+    traj = kinviz.load_track(text)
+    assert isinstance(traj.layout, kinviz.trajectory.Layout)
+    assert kinviz.write_csv(traj, fill(traj), traj.missing) == kinviz.write_csv(
+        kinviz.load_csv(text), fill(traj), traj.missing)
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared/formats-dev is not beside the checkout")
+@pytest.mark.parametrize("file", ["dlc-reaching.csv", "dlc-camera1-filtered.csv"])
+def test_real_deeplabcut_files(file):
+    text = (REAL / file).read_text()
+    traj, _, out = assert_round_trip(text)
+    assert out.splitlines()[:3] == text.splitlines()[:3], "DeepLabCut's three header lines, byte for byte"
+    assert traj.n_frames == 12 and traj.missing.any()
+    everything = kinviz.load_track(REAL / file, min_confidence=0)
+    assert everything.names == ["bodypart1", "bodypart2", "bodypart3", "objectA"] and not everything.missing.any()
+    if "filtered" in file:  # filterpredictions left three parts under 0.6 everywhere: kept as they are
+        assert traj.names == ["bodypart2"] and any("left as in the file" in w for w in traj.warnings)
+
+
+def test_bundled_examples_are_regenerated_byte_for_byte_and_read(tmp_path):
+    paths = fx.write_examples(tmp_path)
+    assert [p.name for p in paths] == [e["file"].name for e in kinviz.tracker_examples()]
+    for p, e in zip(paths, kinviz.tracker_examples()):
+        assert p.read_bytes() == e["file"].read_bytes(), f"{p.name}: run python -m kinviz.format_examples"
+        traj = kinviz.load_track(e["file"])
+        assert traj.layout.label == e["tool"] and traj.missing.any()
+
+
+def test_time_roundtrip_reports_each_format():
+    rows = fx.time_roundtrip(300)
+    assert [r["format"] for r in rows] == list(LABEL)
+    assert all(r["frames"] == 300 and r["read_s"] > 0 and r["write_s"] > 0 for r in rows)
+
+
+# ----------------------------------------------------------------------------- the CLI and the app
+
+
+def test_cli_predict_reads_a_tracker_file_with_min_confidence_and_writes_its_format(tmp_path, capsys):
+    from kinviz.cli import main
+
+    src, out = kinviz.FORMATS_DIR / "deeplabcut-pucks.csv", tmp_path / "filled.csv"
+    assert main(["predict", str(src), "--min-confidence", "0.9", "--out", str(out), "--device", "cpu"]) == 0
+    assert "likelihood under 0.9" in capsys.readouterr().err
+    text, got = src.read_text(), out.read_text()
+    assert got.splitlines()[:3] == text.splitlines()[:3]
+    traj = kinviz.load_track(src, min_confidence=0.9)
+    assert not kinviz.load_track(got, min_confidence=0.9).missing.any()
+    may_change = written_cells(traj)
+    for r, (a, b) in enumerate(zip(cells(text)[3:], cells(got)[3:])):
+        assert [v for c, v in enumerate(a) if (r, c) not in may_change] == \
+               [v for c, v in enumerate(b) if (r, c) not in may_change]
+
+
+def test_app_uploads_a_deeplabcut_file_and_downloads_it_filled_in_its_format():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "predict.py"), default_timeout=300).run()
+    at.number_input(key="min_confidence").set_value(0.9).run()
+    text = (kinviz.FORMATS_DIR / "deeplabcut-pucks.csv").read_text()
+    at.file_uploader(key="upload").upload("reach.csv", text.encode(), "text/csv").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.button(key="run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    run = at.session_state["_run"]
+    traj = run.prediction.trajectory
+    assert traj.names == ["a", "b"] and traj.layout.min_confidence == 0.9
+    got = run.prediction.to_csv()
+    assert got.splitlines()[:3] == text.splitlines()[:3] and run.csv_name == "reach-filled.csv"
+    assert not kinviz.load_track(got, min_confidence=0.9).missing.any()
+
+
+def test_examples_page_shows_each_tracker_file():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "examples.py"), default_timeout=120).run()
+    assert not at.exception
+    shown = " ".join(m.value for m in at.markdown)
+    assert all(e["file"].name in shown for e in kinviz.tracker_examples())
+    assert sum(c.value.startswith("scorer,") for c in at.code) == 2
