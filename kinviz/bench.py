@@ -3,7 +3,9 @@
 Quality: for each motion family and task, the model against every baseline (ADE and FDE as % of
 the scene diagonal) on a held-out generated split (parameters drawn from a seed training never
 used) and on real trajectories; the tokenizer floor (``predict(..., oracle=True)``: the hidden
-frames' own tokens decoded) beside it. Speed: cold and warm latency for several sizes, load time,
+frames' own tokens decoded) beside it; the fill's roughness against the truth's, how often the
+truth falls inside the model's 95 % band, and the model's share of the fused fill. ``--ablate``
+scores each decoding mechanism switched off on the tuning split. Speed: cold and warm latency for several sizes, load time,
 peak memory, the baselines' time on the same inputs. Training: the checkpoint's own record.
 """
 
@@ -18,55 +20,84 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dataclasses import replace
+
 from . import generate
 from .baselines import BASELINES, fill_all, fill_baseline
 from .checkpoint import default_path, resolve_device
 from .evaluate import load_many, score
 from .masks import TASKS, task_mask
 from .metrics import mean_over_examples, trajectory_metrics
-from .predict import Predictor
-from .trajectory import Trajectory, from_arrays
+from .predict import Prediction, Predictor
+from .splits import held_out, tuning_split
+from .trajectory import from_arrays
 
-HELD_OUT_SEED = 777_001  # training pools draw from seeds 0 and 10_000; this one is never used there
-LINE = "fitted_cv"  # constant velocity fitted to the checkpoint's ``fit`` frames: the forecast's line alone
-COLUMNS = ("magvit", "floor") + BASELINES + (LINE,)
-
-
-def held_out(per_family: int, n_frames: int = 48, seed: int = HELD_OUT_SEED,
-             families=generate.FAMILIES) -> list[tuple[str, Trajectory]]:
-    """(family, trajectory) pairs with fresh parameters, ``per_family`` of each family.
-
-    Families are drawn in ``generate.FAMILIES`` order from one generator, so a subset keeps the
-    trajectories it shares with the whole."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for family in generate.FAMILIES:
-        for i in range(per_family):
-            s = generate.simulate(family, rng, n_frames=n_frames)
-            if family in families:
-                out.append((family, from_arrays(s.times, s.positions, s.names)))
-    return out
+COLUMNS = ("magvit", "floor") + BASELINES
+BAND_Z = 1.96  # the app's band is the fill +- 1.96 standard deviations: 95 % if calibrated
 
 
-def quality(predictor: Predictor, items: list[tuple[str, Trajectory]], seed: int = 0) -> list[dict]:
-    """One row per (group, task, trajectory): ade_pct and fde_pct per method, floor included."""
+def roughness(truth: np.ndarray, fill: np.ndarray, cells: np.ndarray) -> float:
+    """Mean absolute second difference of the fill over that of the truth, on hidden cells with
+    both neighbours in the clip (1: as smooth as the motion; 2: twice as jagged)."""
+    centre = np.zeros_like(cells)
+    centre[1:-1] = cells[1:-1]
+    ok = centre & np.isfinite(truth).all(-1) & np.isfinite(np.roll(truth, 1, 0)).all(-1) & np.isfinite(np.roll(truth, -1, 0)).all(-1)
+    if not ok.any():
+        return float("nan")
+    second = lambda p: np.linalg.norm(p[2:] - 2 * p[1:-1] + p[:-2], axis=-1)  # noqa: E731
+    mine, theirs = second(fill)[ok[1:-1]], second(truth)[ok[1:-1]]
+    return float(mine.mean() / max(theirs.mean(), 1e-12))
+
+
+def coverage(prediction: Prediction, cells: np.ndarray) -> float:
+    """Share of hidden coordinates whose truth lies within the fill +- ``BAND_Z`` spreads."""
+    if prediction.spread is None or not cells.any():
+        return float("nan")
+    err = np.abs(prediction.positions - prediction.trajectory.positions)[cells]
+    return float((err <= BAND_Z * prediction.spread[cells] + 1e-12).mean())
+
+
+def quality(predictor: Predictor, items: list, seed: int = 0) -> list[dict]:
+    """One row per (group, task, trajectory): ade_pct and fde_pct per method, floor included, and
+    the model's roughness, band coverage and share of the fused fill."""
     rows = []
     for group, traj in items:
         for task in TASKS:
             mask = task_mask(task, traj.n_frames, seed=seed)
             result = score(predictor.predict(traj, mask, seed=seed), with_video=False)
             floor = predictor.predict(traj, mask, seed=seed, oracle=True)
-            cells = floor.filled & ~traj.missing
-            line = fill_baseline("constant_velocity", traj.times, traj.positions, mask, fit=predictor.fit)
-            metrics = result.metrics | {"floor": trajectory_metrics(traj.positions, floor.positions, cells),
-                                        LINE: trajectory_metrics(traj.positions, line, cells)}
+            pred = result.prediction
+            cells = pred.filled & ~traj.missing
+            metrics = result.metrics | {"floor": trajectory_metrics(traj.positions, floor.positions, cells)}
             row = {"group": group, "task": task}
             for m in COLUMNS:
                 row[f"{m}_ade"] = metrics[m]["ade_pct"]
                 row[f"{m}_fde"] = metrics[m]["fde_pct"]
-            row["fallback"] = float(result.prediction.fallback.sum() / max(1, result.prediction.filled.sum()))
+            row["fallback"] = float(pred.fallback.sum() / max(1, pred.filled.sum()))
+            row["roughness"] = roughness(traj.positions, pred.positions, cells)
+            row["kalman_roughness"] = roughness(traj.positions, result.baselines["kalman"], cells)
+            row["coverage"] = coverage(pred, cells)
+            row["weight"] = float(pred.weight[cells].mean()) if cells.any() else float("nan")
             rows.append(row)
     return rows
+
+
+def extras_table(rows: list[dict], title: str) -> str:
+    """Markdown: per group and task, roughness (model, smoother), band coverage, model share."""
+    lines = [f"**{title}** — roughness of the fill (1 = the truth's), coverage of the 95 % band, the "
+             "model's share of the fused fill, cells where the smoother stood in", "",
+             "| group | task | n | roughness: model | roughness: kalman | truth inside band | model's share | smoother stood in |",
+             "|---|---|---|---|---|---|---|---|"]
+    for task in TASKS:
+        for g in sorted({r["group"] for r in rows}) + ["all"]:
+            sub = [r for r in rows if r["task"] == task and (g == "all" or r["group"] == g)]
+            if not sub:
+                continue
+            m = lambda k: float(np.nanmean([r[k] for r in sub]))  # noqa: E731
+            name = f"**{g}**" if g == "all" else g
+            lines.append(f"| {name} | {task} | {len(sub)} | {m('roughness'):.2f} | {m('kalman_roughness'):.2f} | "
+                         f"{100 * m('coverage'):.0f} % | {m('weight'):.2f} | {100 * m('fallback'):.0f} % |")
+    return "\n".join(lines)
 
 
 def quality_table(rows: list[dict], title: str) -> str:
@@ -82,16 +113,16 @@ def quality_table(rows: list[dict], title: str) -> str:
                 continue
             mean = mean_over_examples([{k: v for k, v in r.items() if k not in ("group", "task")} for r in sub])
             cells = [f"{mean[f'{m}_ade']:.2f} ({mean[f'{m}_fde']:.2f})" for m in COLUMNS]
-            best = min(BASELINES + (LINE,), key=lambda b: mean[f"{b}_ade"])
+            best = min(BASELINES, key=lambda b: mean[f"{b}_ade"])
             verdict = "wins" if mean["magvit_ade"] < mean[f"{best}_ade"] else "loses"
             name = f"**{g}**" if g == "all" else g
             lines.append(f"| {name} | {task} | {len(sub)} | " + " | ".join(cells) + f" | {verdict} vs {best} |")
     return "\n".join(lines)
 
 
-REFERENCE = {"interpolate": "linear", "forecast": "constant_velocity", "random": "linear"}  # the issue's targets
-# Each task against its target; forecasts also against the line the model's forecast view starts from.
-COMPARISONS = (("interpolate", "linear"), ("forecast", "constant_velocity"), ("forecast", LINE), ("random", "linear"))
+# Each task against the Kalman smoother (the fill trackers trust), and against the simplest fill.
+COMPARISONS = (("interpolate", "kalman"), ("forecast", "kalman"), ("random", "kalman"),
+               ("interpolate", "linear"), ("forecast", "constant_velocity"))
 
 
 def paired(rows: list[dict], task: str, reference: str) -> dict:
@@ -99,10 +130,12 @@ def paired(rows: list[dict], task: str, reference: str) -> dict:
 
     The same trajectories and masks for both, so the spread of the differences, not of the errors,
     says whether a gap between the means is more than the luck of the draw."""
-    d = np.array([r["magvit_ade"] - r[f"{reference}_ade"] for r in rows if r["task"] == task])
+    sub = [r for r in rows if r["task"] == task]
+    d = np.array([r["magvit_ade"] - r[f"{reference}_ade"] for r in sub])
     mean = float(d.mean()) if len(d) else float("nan")
     se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
-    return {"n": len(d), "mean": mean, "se": se, "wins": int((d < 0).sum())}
+    ratio = float(np.mean([r["magvit_ade"] for r in sub]) / max(np.mean([r[f"{reference}_ade"] for r in sub]), 1e-12)) if sub else float("nan")
+    return {"n": len(d), "mean": mean, "se": se, "wins": int((d < 0).sum()), "ratio": ratio}
 
 
 def paired_all(splits: dict[str, list[dict]]) -> dict:
@@ -113,13 +146,13 @@ def paired_all(splits: dict[str, list[dict]]) -> dict:
 
 def paired_table(results: dict) -> str:
     """Markdown of ``paired_all``: per split and task, the model against the target's baseline."""
-    lines = ["| split | task | against | n | model − baseline, mean ± s.e. (ADE %) | model better on |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| split | task | against | n | model − baseline, mean ± s.e. (ADE %) | model / baseline (mean ADE) | model better on |",
+             "|---|---|---|---|---|---|---|"]
     for name, comparisons in results.items():
         for p in comparisons:
             if p["n"]:
                 lines.append(f"| {name} | {p['task']} | {p['against']} | {p['n']} | {p['mean']:+.2f} ± {p['se']:.2f} | "
-                             f"{p['wins']} of {p['n']} |")
+                             f"{p['ratio']:.2f}x | {p['wins']} of {p['n']} |")
     return "\n".join(lines)
 
 
@@ -175,10 +208,11 @@ def speed(path: Path, device: str, quick: bool) -> dict:
                 cold, warm = _timed(lambda: predictor.predict(traj, mask, seed=0), repeats)
                 known = np.where(mask[:, None, None], np.nan, traj.positions)
                 _, base = _timed(lambda: fill_all(traj.times, known, mask), 3)
+                _, kal = _timed(lambda: fill_baseline("kalman", traj.times, known, mask), 3)
                 rows.append({
                     "frames": n, "objects": k, "task": task, "cold_s": cold,
                     "warm_median_s": float(np.median(warm)), "warm_p95_s": float(np.percentile(warm, 95)),
-                    "baselines_s": float(np.median(base)),
+                    "baselines_s": float(np.median(base)), "kalman_s": float(np.median(kal)),
                 })
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"load_s_median": float(np.median(loads)), "load_s_max": float(max(loads)), "latency": rows,
@@ -188,11 +222,11 @@ def speed(path: Path, device: str, quick: bool) -> dict:
 def speed_table(sp: dict) -> str:
     lines = [f"Model load: median {sp['load_s_median']:.2f} s (max {sp['load_s_max']:.2f} s); "
              f"checkpoint {sp['checkpoint_mb']:.1f} MB; peak RSS of the benchmark process {sp['peak_rss_mb']:.0f} MB.", "",
-             "| frames | objects | mask | cold (s) | warm median (s) | warm p95 (s) | all 4 baselines (s) |",
-             "|---|---|---|---|---|---|---|"]
+             f"| frames | objects | mask | cold (s) | warm median (s) | warm p95 (s) | Kalman smoother alone (s) | all {len(BASELINES)} baselines (s) |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in sp["latency"]:
         lines.append(f"| {r['frames']} | {r['objects']} | {r['task']} | {r['cold_s']:.3f} | {r['warm_median_s']:.3f} | "
-                     f"{r['warm_p95_s']:.3f} | {r['baselines_s']:.4f} |")
+                     f"{r['warm_p95_s']:.3f} | {r['kalman_s']:.4f} | {r['baselines_s']:.4f} |")
     return "\n".join(lines)
 
 
@@ -218,6 +252,53 @@ def training_table(meta: dict) -> str:
     ])
 
 
+ABLATE_PER_FAMILY = 4  # the tuning split's size that ``kinviz tune`` calibrates on
+# Each decoding mechanism switched off in turn: (name, draw's keywords, assemble's keywords, decoding changes).
+ABLATIONS = (
+    ("shipped: the model fused with the smoother", {}, {}, {}),
+    ("the model alone (share 1)", {}, {"weight": 1.0}, {}),
+    ("the smoother alone (share 0)", {}, {"weight": 0.0}, {}),
+    ("one sample per window (no spread)", {}, {}, {"samples": 1}),
+    ("no gate: the still view for every forecast", {"straight": 0.0}, {}, {}),
+    ("the tracking view for every forecast", {"view": "tracking"}, {}, {}),
+)
+
+
+def ablate(predictor: Predictor, per_family: int) -> list[dict]:
+    """Mean ADE % per task on the tuning split (``splits.tuning_split``) for each of ``ABLATIONS``."""
+    import copy
+
+    items = tuning_split(per_family)
+    tasks = ("interpolate", "forecast")
+    masks = {task: [task_mask(task, t.n_frames) for _, t in items] for task in tasks}
+    base = {task: [predictor.draw(t, m, seed=0) for (_, t), m in zip(items, masks[task])] for task in tasks}
+    rows = []
+    for name, draw_kw, assemble_kw, changes in ABLATIONS:
+        p = predictor
+        if changes:
+            p = copy.copy(predictor)
+            p.decoding = replace(predictor.decoding, **changes)
+        row = {"variant": name}
+        for task in tasks:
+            redraw = changes or (draw_kw and task == "forecast")
+            draws = [p.draw(t, m, seed=0, **draw_kw) for (_, t), m in zip(items, masks[task])] if redraw else base[task]
+            preds = [p.assemble(d, **assemble_kw) for d in draws]
+            row[task] = float(np.mean([trajectory_metrics(q.trajectory.positions, q.positions, q.filled & ~q.trajectory.missing)["ade_pct"]
+                                       for q in preds]))
+        rows.append(row)
+    return rows
+
+
+def ablation_table(rows: list[dict], per_family: int) -> str:
+    ship = rows[0]
+    lines = [f"**Ablation** on the tuning split ({per_family} per family, each clean and noisy) — mean ADE %, and "
+             "relative to the shipped decoding", "",
+             "| decoding | interpolate | forecast |", "|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['variant']} | " + " | ".join(f"{r[t]:.2f} ({r[t] / ship[t]:.2f}x)" for t in ("interpolate", "forecast")) + " |")
+    return "\n".join(lines)
+
+
 def run_bench(args) -> dict:
     path = Path(args.checkpoint or default_path())
     device = resolve_device(args.device)
@@ -226,28 +307,38 @@ def run_bench(args) -> dict:
     if device == "cuda":
         machine += f", GPU {torch.cuda.get_device_name(0)}"
     out: dict = {"machine": machine, "device": device}
+    if getattr(args, "ablate", False):
+        rows = ablate(predictor, ABLATE_PER_FAMILY)
+        text = ablation_table(rows, ABLATE_PER_FAMILY)
+        print(text)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).with_name("ablate.md").write_text(text + "\n")
+        Path(args.out).with_name("ablate.json").write_text(json.dumps(rows, indent=1))
+        return {"ablation": rows}
     t0 = time.time()
     # Held out from the families the checkpoint was trained on: new parameters, families it has seen.
     families = predictor.meta.get("data", {}).get("families") or generate.FAMILIES
     gen_rows = quality(predictor, held_out(2 if args.quick else args.per_family, families=families))
     out["quality_generated"] = gen_rows
-    md = [f"Machine: {machine}.", "", quality_table(gen_rows, "Held-out generated trajectories (48 frames)")]
+    md = [f"Machine: {machine}.", "", quality_table(gen_rows, "Held-out generated trajectories (48 frames)"),
+          "", extras_table(gen_rows, "Held-out generated trajectories")]
     real = Path(args.real)
     if real.is_dir():
         items = [(p.source_name.split("-")[0], p) for p in load_many([real])]
         real_rows = quality(predictor, items)
         out["quality_real"] = real_rows
-        md += ["", quality_table(real_rows, f"Real trajectories ({real.name})")]
+        md += ["", quality_table(real_rows, f"Real trajectories ({real.name})"),
+               "", extras_table(real_rows, f"Real trajectories ({real.name})")]
     splits = {"held-out generated": gen_rows} | ({f"real ({real.name})": out["quality_real"]} if "quality_real" in out else {})
     out["paired"] = paired_all(splits)
     md += ["", paired_table(out["paired"])]
     out["quality_seconds"] = time.time() - t0
     if args.record:  # the app's landing page shows this headline; it is what was just measured
-        from .checkpoint import json_path
+        from .checkpoint import json_path, write_json
 
         meta = json.loads(json_path(path).read_text())
         meta["metrics"] = record_metrics(gen_rows)
-        json_path(path).write_text(json.dumps(meta, indent=1, default=float))
+        write_json(json_path(path), meta)
     out["speed"] = speed(path, device, args.quick)
     md += ["", speed_table(out["speed"]), "", training_table(predictor.meta)]
     text = "\n".join(md)

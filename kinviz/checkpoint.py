@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import torch
@@ -33,6 +33,30 @@ def default_path() -> Path:
     return Path(os.environ.get(ENV_VAR) or DEFAULT_PATH)
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """Every decoding setting, as the checkpoint records them (``meta["decoding"]``).
+
+    The fusion (``predict.fuse``) weighs the model's sampled fill against the Kalman smoother's by
+    their variances; the model's variance is ``model_scale`` times its samples' spread plus
+    ``pixel_floor`` squared pixels of the view it drew in (``kinviz.tune`` picks both)."""
+
+    steps: int = 12  # MAGVIT and MaskGIT decode in 12 steps
+    samples: int = 8  # sampled fills per window; their mean and spread feed the fusion
+    temperature: float = 1.0
+    choice_temperature: float = 4.5  # MaskGIT's Gumbel noise on the confidence, annealed to 0
+    fit: int = 2  # visible frames a nearly straight forecast's camera line is fitted to
+    straight: float = 0.0  # the 'hybrid' view's gate on ``render.bend`` (0: none)
+    model_scale: float = 1.0  # calibration of the samples' variance against the smoother's
+    pixel_floor: float = 0.5  # the model's least uncertainty, in pixels of its view
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Decoding":
+        """The known keys of a record (older records' pull settings are ignored)."""
+        names = {f.name: f.type for f in fields(cls)}
+        return cls(**{k: (int(v) if names[k] == "int" else float(v)) for k, v in d.items() if k in names})
+
+
 @dataclass
 class Model:
     """A loaded model: both networks and the record that came with them."""
@@ -42,12 +66,19 @@ class Model:
     meta: dict = field(default_factory=dict)
 
     @property
-    def decoding(self) -> dict:
-        return self.meta.get("decoding", {})
+    def decoding(self) -> Decoding:
+        return Decoding.from_dict(self.meta.get("decoding", {}))
 
     def n_params(self) -> dict[str, int]:
         count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
         return {"tokenizer": count(self.tokenizer), "transformer": count(self.transformer)}
+
+
+def write_json(path: Path, meta: dict) -> None:
+    """Write a JSON record atomically (a temporary file, then a rename): a running app never reads half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=1, default=float))
+    os.replace(tmp, path)
 
 
 def _sha256(path: Path) -> str:

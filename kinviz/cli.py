@@ -170,9 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--quick", action="store_true", help="fewer repeats and sizes (smoke)")
     _model_options(be)
     be.add_argument("--record", action="store_true", help="store the held-out means in the checkpoint's JSON record")
+    be.add_argument("--ablate", action="store_true", help="instead: each decoding mechanism switched off, on the tuning split")
     be.set_defaults(func=_bench)
 
-    tu = sub.add_parser("tune", help="choose the decoding's settings (pull toward the baseline, the forecast view's gate and fitted line) on a tuning split")
+    tu = sub.add_parser("tune", help="calibrate the fusion of the model with the Kalman smoother on a tuning split")
     tu.add_argument("--per-family", type=int, default=4, help="tuning trajectories per family")
     tu.add_argument("--write", action="store_true", help="store the chosen values in the checkpoint's JSON record")
     _model_options(tu)

@@ -21,13 +21,15 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    (Checkpoints trained before the still view use the tracking camera for every gap.) The window
    is rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
    them. All windows decode as one batch (``Predictor.draw``).
-4. Positions are read back from the decoded frames (``Predictor.assemble``): the mean of the
-   sampled fills, pulled where the samples disagree toward the linear baseline in inner gaps
-   (``shrink``) and toward the fitted constant-velocity line at the ends (``shrink_end``). A gap
-   frame between two grid frames (stride > 1) is interpolated linearly in time between its
-   neighbouring observed or predicted frames; a position whose blob could not be read with
-   confidence (it left the frame, or the decoded blob is faint) falls back to the linear baseline
-   and is flagged in ``fallback``.
+4. Positions are read back from the decoded frames (``Predictor.assemble``) and fused with the
+   Kalman smoother's (``kinviz.kalman``), one rule for every cell (``fuse``): the smoother gives a
+   mean and variance, the model's samples a mean and a spread; the answer is their
+   inverse-variance weighted mean, the model's variance calibrated on a tuning split
+   (``Decoding.model_scale``, ``pixel_floor``). Where the model's blob cannot be read with
+   confidence (it left the frame, or came out faint) the smoother stands in, flagged in
+   ``fallback``. A gap frame between two grid frames (stride > 1) gets the smoother's path plus
+   the model's correction interpolated between the grid frames, so a fill is as smooth as the
+   smoother's wherever the model says nothing.
 
 Observed cells are returned exactly as given; nothing about hidden cells is read, so changing the
 values under hidden frames cannot change the prediction.
@@ -44,18 +46,17 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .baselines import fill_baseline
-from .checkpoint import Model, default_path, load_checkpoint, resolve_device
+from . import kalman
+from .checkpoint import Decoding, Model, default_path, load_checkpoint, resolve_device
 from .data import hidden_runs, task_of
 from .maskgit import maskgit_decode
-from .render import (MAX_GROUP, Camera, Framing, is_inner, is_straight, object_groups, readout, reference_line, render,
-                     render_float, to_uint8, warp)
+from .render import MAX_GROUP, Camera, Framing, is_straight, object_groups, readout, render, render_float, to_uint8, warp
 from .trajectory import Trajectory, write_csv
 from .transformer import TASK_IDS
 
 DISPLAY_SIZE = 64  # pixels per side of the videos a Prediction shows people
 CONTEXT = 4  # observed frames wanted on each side of a gap
-MIN_CONFIDENCE = 0.3  # below this a read-back position falls back to the linear baseline
+MIN_CONFIDENCE = 0.3  # below this a read-back position is not used: the smoother stands in
 SAMPLE_BUDGET = 16  # windows x samples decoded per call at most: many gaps get fewer samples each (speed)
 PALETTE = np.array(  # display colours: the model's own R, G, B first, then more for groups beyond three
     [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0.6, 0], [0.8, 0, 1], [0, 0.9, 0.9], [1, 1, 0], [1, 0.4, 0.7],
@@ -80,7 +81,10 @@ class Prediction:
 
     positions (T, K, 2) finite everywhere, observed cells exactly as given; filled (T, K) the cells
     that were predicted (hidden or missing); confidence (T, K) in [0, 1] (1 for observed cells);
-    fallback (T, K) cells where the model's read-back was unusable and the linear baseline stands in.
+    fallback (T, K) cells where the model's read-back was unusable and the smoother stands in;
+    spread (T, K, 2) the standard deviation of each filled value (CSV units, 0 where observed): the
+    fused variance of the model's samples and the smoother's posterior; weight (T, K) the model's
+    share of each filled value (0: the smoother's alone, 1: the model's alone).
     """
 
     trajectory: Trajectory
@@ -91,6 +95,8 @@ class Prediction:
     fallback: np.ndarray  # (T, K) bool
     seed: int
     steps: int
+    spread: np.ndarray | None = None  # (T, K, 2)
+    weight: np.ndarray | None = None  # (T, K)
     model_frames: dict = field(default_factory=dict, repr=False)  # frame -> [(group, [Framing per channel], frame (S, S, 3) float)]
 
     @property
@@ -142,8 +148,8 @@ class Draw:
     trajectory: Trajectory
     hidden: np.ndarray  # (T,) bool: frames the user hid
     observed: np.ndarray  # (T, K) bool: cells the model may read
-    linear: np.ndarray  # (T, K, 2) the linear baseline on every cell
-    fit: int  # frames each forecast's line was fitted to
+    smooth: np.ndarray  # (T, K, 2) the Kalman smoother's fill (observed cells as given)
+    smooth_var: np.ndarray  # (T, K, 2) its variance per cell (0 where observed)
     windows: list[Window]
     decoded: list[np.ndarray]  # per window: (samples, n, S, S, 3) float
     cameras: list[Camera]  # per window: the view it was drawn in
@@ -218,6 +224,7 @@ class Predictor:
         self.model = model
         self.device = device
         self.max_frames = model.transformer.cfg.max_frames
+        self.decoding: Decoding = model.decoding  # replace() it to decode with other settings
         self._lock = threading.Lock()  # torch modules are shared; one decode at a time per predictor
 
     @classmethod
@@ -232,32 +239,8 @@ class Predictor:
         return self.model.meta.get("view", "tracking")
 
     @property
-    def fit(self) -> int:
-        """Frames a forecast's line is fitted to: the tracking camera's (``render.reference_line``) and
-        the line the read-back is pulled toward (constant velocity fitted to as many frames). 2, the
-        constant-velocity baseline itself, where the checkpoint's decoding has none."""
-        return int(self.model.decoding.get("fit", 2))
-
-    @property
-    def shrink(self) -> float:
-        """How strongly disagreeing samples pull a fill back to the linear baseline (``_mean_readout``), in inner gaps."""
-        return float(self.model.decoding.get("shrink", 0.0))
-
-    @property
-    def shrink_end(self) -> float:
-        """The same pull in gaps at either end (forecasts), toward the fitted line (``fit``); the inner
-        gaps' where the checkpoint has none."""
-        return float(self.model.decoding.get("shrink_end", self.shrink))
-
-    @property
     def meta(self) -> dict:
         return self.model.meta
-
-    @property
-    def straight(self) -> float:
-        """The 'hybrid' view's gate: a gap at either end whose visible motion bends no more than this
-        (``render.bend``, 0 = no gate) is drawn by the tracking camera, else by the still one."""
-        return float(self.model.decoding.get("straight", 0.0))
 
     @torch.no_grad()
     def predict(
@@ -296,68 +279,70 @@ class Predictor:
         T, K = traj.n_frames, traj.n_objects
         hidden = np.zeros(T, bool) if mask is None else np.asarray(mask, bool)
         assert hidden.shape == (T,), f"mask has shape {hidden.shape}, expected ({T},)"
-        steps = steps or int(self.model.decoding.get("steps", 12))
+        steps = steps or self.decoding.steps
         observed = ~traj.missing & ~hidden[:, None]  # (T, K)
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
-        linear = fill_baseline("linear", traj.times, known, ~observed)
-        fit = self.fit if fit is None else fit
+        smooth, smooth_var, _ = kalman.fill(traj.times, known)
+        fit = self.decoding.fit if fit is None else fit
 
         windows = []
         for group in object_groups(K):
             model_hidden = ~observed[:, group].all(axis=1)
             if model_hidden.all():
-                continue  # no frame shows the whole group: the linear baseline stands in
+                continue  # no frame shows the whole group: the smoother stands in
             windows += plan_windows(model_hidden, group, self.max_frames)
         decoded, cameras = [], []
         if windows:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
             samples = 1 if oracle else self.samples_for(len(windows))
             decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples, view or self.view,
-                                            self.straight if straight is None else straight, fit)
-        return Draw(traj, hidden, observed, linear, fit, windows, decoded, cameras, seed, steps)
+                                            self.decoding.straight if straight is None else straight, fit)
+        return Draw(traj, hidden, observed, smooth, smooth_var, windows, decoded, cameras, seed, steps)
 
-    def assemble(self, draw: "Draw", *, shrink: float | None = None, shrink_end: float | None = None) -> Prediction:
-        """The read-back half of ``predict``: positions from the sampled frames, pulled toward the
-        linear baseline by ``shrink`` in inner gaps and toward the forecast's fitted line by
-        ``shrink_end`` in gaps at either end (the checkpoint's by default)."""
-        traj, observed, linear = draw.trajectory, draw.observed, draw.linear
+    def assemble(self, draw: "Draw", decoding: Decoding | None = None, *, weight: float | None = None) -> Prediction:
+        """The read-back half of ``predict``: the sampled fills read back and fused with the smoother
+        (``fuse``) under ``decoding`` (the predictor's by default). ``weight`` fixes the model's share
+        instead (0: the smoother alone, 1: the model alone; the benchmark's ablation)."""
+        dec = decoding or self.decoding
+        traj, observed = draw.trajectory, draw.observed
         T, K = traj.n_frames, traj.n_objects
-        known = np.where(observed[..., None], traj.positions, np.nan)
-        shrink = self.shrink if shrink is None else shrink
-        shrink_end = self.shrink_end if shrink_end is None else shrink_end
-        filled = ~observed
-        positions = linear.copy()
+        correction = np.zeros((T, K, 2))  # fused minus smoother, on the cells the model answered
+        spread = np.sqrt(draw.smooth_var)
+        share = np.zeros((T, K))
         confidence = np.where(observed, 1.0, 0.0)
         from_model = np.zeros((T, K), bool)
         model_frames: dict[int, list] = {}
         for i, (w, drawn, camera) in enumerate(zip(draw.windows, draw.decoded, draw.cameras)):
-            # Inner gaps are pulled toward linear interpolation, the others toward the forecast's line.
-            if is_inner(~w.hidden, w.run):
-                base, pull = linear[w.frames][:, w.group], shrink
-            else:
-                base, pull = reference_line(known[w.frames][:, w.group], ~w.hidden, w.run, draw.fit), shrink_end
-            pos, conf = _mean_readout(drawn, camera, len(w.group), base, pull, reads=draw.read(i))
+            pos, conf = draw.read(i)  # (S, n, C, 2), (S, n, C)
             frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
-            targets = set(w.targets.tolist())
-            for j, t in enumerate(w.frames):
-                if not (w.hidden[j] and t in targets):
+            targets = np.isin(w.frames, w.targets) & w.hidden
+            for c, k in enumerate(w.group):
+                rows = np.flatnonzero(targets & ~observed[w.frames, k])
+                if not len(rows):
                     continue
+                t = w.frames[rows]
+                px = 1.0 / camera.scale[c]  # world units per pixel of this object's view
+                fused, var, wt, ok = fuse(pos[:, rows, c], conf[:, rows, c], draw.smooth[t, k], draw.smooth_var[t, k],
+                                          px, dec, weight)
+                correction[t[ok], k] = fused[ok] - draw.smooth[t[ok], k]
+                spread[t[ok], k] = np.sqrt(var[ok])
+                share[t[ok], k] = wt[ok]
+                confidence[t, k] = conf[:, rows, c].mean(axis=0)
+                from_model[t[ok], k] = True
+            for j in np.flatnonzero(targets):
                 views = [camera.cell(j, c) for c in range(len(w.group))]
-                model_frames.setdefault(int(t), []).append((w.group, views, frames[j]))
-                for c, k in enumerate(w.group):
-                    if filled[t, k] and conf[j, c] >= MIN_CONFIDENCE:
-                        positions[t, k] = pos[j, c]
-                        confidence[t, k] = conf[j, c]
-                        from_model[t, k] = True
+                model_frames.setdefault(int(w.frames[j]), []).append((w.group, views, frames[j]))
         if draw.windows:
-            positions, confidence, from_model = _between_grid(positions, confidence, from_model, observed, draw.windows)
+            _between_grid(correction, spread, share, from_model, observed, draw.windows)
+        filled = ~observed
+        positions = np.where(observed[..., None], traj.positions, draw.smooth + correction)
         fallback = filled & ~from_model
-        positions = np.where(observed[..., None], traj.positions, positions)
-        return Prediction(traj, draw.hidden, positions, filled, confidence, fallback, draw.seed, draw.steps, model_frames)
+        return Prediction(traj, draw.hidden, positions, filled, confidence, fallback, draw.seed, draw.steps,
+                          np.where(observed[..., None], 0.0, spread), share, model_frames)
 
     def samples_for(self, n_windows: int) -> int:
         """Sampled fills averaged per window: the checkpoint's ``samples``, fewer when there are many gaps."""
-        wanted = int(self.model.decoding.get("samples", 1))
+        wanted = self.decoding.samples
         return max(1, min(wanted, SAMPLE_BUDGET // max(1, n_windows)))
 
     def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1,
@@ -392,7 +377,7 @@ class Predictor:
         task = torch.tensor([TASK_IDS[task_of(w.hidden)] for w in windows], device=dev)
         hid_t, pad_t = torch.from_numpy(hidden).to(dev), torch.from_numpy(pad).to(dev)
         gen = torch.Generator(device=dev).manual_seed(int(seed))
-        dec = self.model.decoding
+        dec = self.decoding
 
         def frames_of(digits):  # (s*W, n, h, w, D) -> (s*W, n, S, S, 3) float numpy, hidden frames only decoded
             rows = len(digits) // W
@@ -416,8 +401,8 @@ class Predictor:
                 unknown = hid_t.repeat(samples, 1)[:, :, None, None].expand(samples * W, *digits.shape[1:4])
                 digits = maskgit_decode(
                     tr, digits.repeat(*rep), unknown, task.repeat(samples), frame_pad=pad_t.repeat(samples, 1),
-                    steps=steps, generator=gen, temperature=dec.get("temperature", 1.0),
-                    choice_temperature=dec.get("choice_temperature", 4.5),
+                    steps=steps, generator=gen, temperature=dec.temperature,
+                    choice_temperature=dec.choice_temperature,
                     on_step=callback if on_step is not None else None,
                 )
             frames = frames_of(digits).reshape(-1, W, n_max, size, size, 3)
@@ -430,53 +415,50 @@ def _read_samples(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np
     return np.stack([r[0] for r in reads]), np.stack([r[1] for r in reads])
 
 
-def _mean_readout(
-    drawn: np.ndarray,  # (S, n, H, W, 3) sampled fills of one window
-    camera: Camera,
-    n_objects: int,
-    base: np.ndarray | None = None,  # (n, K, 2) the baseline on the window's frames (world units): linear, or a forecast's line
-    shrink: float = 0.0,
-    reads: tuple[np.ndarray, np.ndarray] | None = None,  # ``_read_samples`` of ``drawn``, when already read
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sampled fills -> positions (n, K, 2), confidence (n, K).
+def fuse(
+    pos: np.ndarray,  # (S, m, 2) the samples' read-back positions of one object's cells (world units)
+    conf: np.ndarray,  # (S, m) their read-back confidence
+    smooth: np.ndarray,  # (m, 2) the smoother's mean on those cells
+    smooth_var: np.ndarray,  # (m, 2) its variance
+    px: float,  # world units per pixel of the view the samples were drawn in
+    dec: Decoding,
+    weight: float | None = None,  # a fixed model share instead of the variances' (ablation)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fused (m, 2), variance (m, 2), model share (m,), usable (m,)
+    """The model's answer and the smoother's, weighed by how sure each is (inverse-variance weighting).
 
-    The position is the mean over the samples whose blob reads with confidence (the sample mean
-    estimates the posterior mean, which minimises the expected displacement error); a cell counts as
-    read when at least half the samples are, and its confidence is the mean over all samples.
-
-    With ``shrink`` > 0 the mean's departure ``m`` from the baseline is scaled by the model's own
-    agreement, ``max(0, 1 - shrink * v / |m|^2)`` with ``v`` the samples' spread around their mean
-    (a Wiener-style gain: where the sampled fills disagree with each other as much as they depart
-    from the straight line, the straight line is the better bet).
-    """
-    pos, conf = reads if reads is not None else _read_samples(drawn, camera, n_objects)  # (S, n, K, 2), (S, n, K)
+    The model's mean is over the samples whose blob reads with confidence (a cell is usable when at
+    least half of them do); its variance is ``model_scale`` times the samples' spread around that
+    mean plus ``pixel_floor`` pixels squared (a single sample, or samples that agree, are still no
+    better than the view's resolution). A smoother without a variance (too few points to fit) gives
+    the model the whole weight."""
     ok = conf >= MIN_CONFIDENCE
     n_ok = ok.sum(axis=0)
-    mean = np.where(ok[..., None], pos, 0.0).sum(axis=0) / np.maximum(n_ok, 1)[..., None]
-    if shrink > 0 and base is not None:
-        spread = np.where(ok[..., None], pos - mean, 0.0)
-        var = (spread**2).sum(axis=(0, -1)) / np.maximum(n_ok - 1, 1)  # (n, K) world units^2
-        depart = mean - base
-        gain = np.clip(1 - shrink * var / np.maximum((depart**2).sum(-1), 1e-300), 0.0, 1.0)
-        mean = base + gain[..., None] * depart
-    readable = 2 * n_ok >= len(pos)
-    return np.where(readable[..., None], mean, np.nan), np.where(readable, conf.mean(axis=0), 0.0)
+    mean = np.where(ok[..., None], pos, 0.0).sum(axis=0) / np.maximum(n_ok, 1)[:, None]
+    spread = np.where(ok[..., None], pos - mean, 0.0)
+    sample_var = (spread**2).sum(axis=0) / np.maximum(n_ok - 1, 1)[:, None]  # (m, 2)
+    model_var = dec.model_scale * sample_var + (dec.pixel_floor * px) ** 2
+    known = np.isfinite(smooth_var)
+    k_var = np.where(known, smooth_var, 0.0)
+    both = np.maximum(k_var + model_var, 1e-300)
+    share = np.where(known, k_var / both, 1.0) if weight is None else np.full_like(model_var, float(weight))
+    fused = smooth + share * (mean - smooth)
+    var = np.where(known, k_var * model_var / both, model_var)
+    usable = (2 * n_ok >= len(pos)) & (n_ok > 0)
+    return fused, var, share.mean(axis=-1), usable
 
 
-def _between_grid(positions, confidence, from_model, observed, windows):
-    """Fill target frames a strided window skipped: linear in frame index between known neighbours."""
+def _between_grid(correction, spread, share, from_model, observed, windows) -> None:
+    """Target frames a strided window skipped: the model's correction to the smoother (and its spread
+    and share) interpolated in frame index between the neighbouring grid or observed frames."""
     for w in windows:
-        on_grid = set(w.frames.tolist())
-        off = [t for t in w.targets.tolist() if t not in on_grid]
-        if not off:
+        off = np.setdiff1d(w.targets, w.frames)
+        if not len(off):
             continue
         for k in w.group:
             anchors = np.flatnonzero(observed[:, k] | from_model[:, k])
             if len(anchors) < 2:
                 continue
             for axis in range(2):
-                positions[off, k, axis] = np.interp(off, anchors, positions[anchors, k, axis])
-            conf_anchor = confidence[anchors, k]
-            confidence[off, k] = np.interp(off, anchors, conf_anchor)
+                correction[off, k, axis] = np.interp(off, anchors, correction[anchors, k, axis])
+            share[off, k] = np.interp(off, anchors, share[anchors, k])
             from_model[off, k] = True
-    return positions, confidence, from_model

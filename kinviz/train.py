@@ -32,7 +32,6 @@ from .data import VIEW, TokenPool, clips_from_trajectory, sample_clip, stack_fra
 from .render import FITS, GATE
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig, cosine_mask_ratio
-from .tune import GRID, STRAIGHT_GRID
 
 PROTOTYPE = {"epochs": 10, "videos": 140, "token_loss_start": 6.57, "token_loss_end": 5.85}
 
@@ -283,15 +282,15 @@ def train(run: RunConfig) -> Path:
                 save_checkpoint(run.out, tok, tr, meta)
         if last:
             break
-    # Stage 3: the decoding's settings (pull toward the baseline, the view's gate), on a tuning split of its own.
+    # Stage 3: the fusion's calibration against the Kalman smoother, on a tuning split of its own.
     if rank == 0 and run.tune_per_family > 0:
         from .predict import Predictor
         from .tune import tune_decoding, write_decoding
 
         t2 = time.time()
-        per_family, grid, straights = (1, (0.0, 1.0), (0.0, 0.2)) if run.tiny else (run.tune_per_family, GRID, STRAIGHT_GRID)
-        result = tune_decoding(Predictor.load(run.out, device=run.device), per_family=per_family, grid=grid,
-                               straights=straights, log=lambda line: log(stage="tune", result=line))
+        grid = dict(per_family=1, scales=(1.0,), floors=(0.5, 2.0)) if run.tiny else dict(per_family=run.tune_per_family)
+        result = tune_decoding(Predictor.load(run.out, device=run.device), **grid,
+                               log=lambda line: log(stage="tune", result=line))
         write_decoding(run.out, result | {"seconds": round(time.time() - t2, 1)})
     if world > 1:
         torch.distributed.destroy_process_group()

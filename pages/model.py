@@ -15,11 +15,13 @@ LIMITS = [
     "**2-D and even steps.** A z column is ignored; time steps are assumed even (the reader warns when not).",
     "**Simulated motion.** Training data are {families} families of simulated motion plus the bundled examples. "
     "Real footage with other kinds of motion is outside what it has seen.",
-    "**Uncertain fills lean on the straight line.** Each gap is sampled several times and the fills averaged; "
-    "where the samples disagree with each other about as much as they depart from the linear baseline, the fill "
-    "is pulled back toward that baseline (the checkpoint's `shrink`, and `shrink_end` for forecasts). A gap among "
-    "very many gets one sample and no pull.",
-    "**No gap without context.** When no frame shows a whole group of objects, the linear baseline stands in.",
+    "**The model and the Kalman smoother answer together.** Each gap is sampled several times; the samples' mean "
+    "and spread are weighed against the Kalman smoother's mean and variance (inverse-variance weighting, the "
+    "model's variance calibrated on a tuning split: `model_scale`, `pixel_floor`). Where the samples agree and the "
+    "smoother is unsure, the model's answer counts most; where the samples disagree, the smoother's. A gap among "
+    "very many gets one sample, and then only the calibration's floor says how sure the model is.",
+    "**No gap without context.** When no frame shows a whole group of objects, or the model's blob cannot be read "
+    "back, the Kalman smoother stands in (flagged).",
 ]
 
 
@@ -28,13 +30,13 @@ VIEWS = {
     "straight line linear interpolation would draw across the gap (constant velocity for a forecast), zoomed on "
     "the observed frames' deviation from it. The model draws the deviation: where it has learnt nothing, it "
     "returns about the linear baseline; motion that bends far more inside the gap than anywhere it was seen "
-    "leaves the frame, and such a position falls back to the linear baseline and is flagged.",
+    "leaves the frame, and there the Kalman smoother stands in (flagged).",
     "hybrid": "**Two views.** For a gap with frames on both sides, each object is drawn "
     "in {size}×{size} frames by a camera that follows the straight line linear interpolation would draw across the "
     "gap, zoomed on the observed frames' deviation from it: the model draws the deviation. For a gap at either end "
     "(a forecast), the camera stands still with the observed extent filling the middle half of the frame, so the "
-    "model sees bounded motion turn back, and motion may run on a quarter frame past it; beyond that a position "
-    "falls back to the linear baseline and is flagged.",
+    "model sees bounded motion turn back, and motion may run on a quarter frame past it; beyond that the Kalman "
+    "smoother stands in (flagged).",
 }
 GATE = (" **A gate for forecasts:** motion that hardly bends where it is seen (walkers, drift; `bend` at most the checkpoint's `straight`, "
         "{straight:g}) keeps the tracking camera along a constant-velocity line instead, fitted to the last {fit} visible frames.")

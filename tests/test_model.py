@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -206,65 +207,80 @@ def test_training_runs_under_torchrun_with_distributed_data_parallel(tmp_path):
 
 def test_many_gaps_take_fewer_samples_each(tiny_checkpoint):
     p = Predictor.load(tiny_checkpoint, device="cpu")
-    p.model.decoding["samples"] = 8
+    p.decoding = replace(p.decoding, samples=8)
     assert [p.samples_for(n) for n in (1, 2, 3, 8, 200)] == [8, 8, 5, 2, 1]
 
 
-def test_sampled_fills_are_averaged_where_most_samples_read():
-    from kinviz.predict import _mean_readout
-    from kinviz.render import Camera, render
-
-    pos = np.stack([np.arange(6.0), np.zeros(6)], -1)[:, None]  # (6, 1, 2)
-    visible = np.array([1, 1, 0, 0, 1, 1], bool)
-    camera = Camera.tracking(pos, visible, (2, 3))
-    a, b = pos.copy(), pos.copy()
-    a[2:4, 0, 1], b[2:4, 0, 1] = 0.1, 0.3
-    drawn = np.stack([render(a, camera), render(b, camera)]).astype(np.float32) / 255
-    mean, conf = _mean_readout(drawn, camera, 1)
-    np.testing.assert_allclose(mean[2:4, 0], [[2, 0.2], [3, 0.2]], atol=1e-3)
-    blank = drawn.copy()
-    blank[1:] = 0  # one sample of three reads: not enough
-    mean, conf = _mean_readout(np.concatenate([blank, blank[1:]]), camera, 1)
-    assert np.isnan(mean).all() and (conf == 0).all()
+def _samples(values):  # (S,) y-values of one cell's samples -> (S, 1, 2) positions at x = 0
+    return np.stack([np.zeros(len(values)), np.asarray(values, float)], -1)[:, None]
 
 
-def test_disagreeing_samples_are_pulled_back_to_the_baseline():
-    from kinviz.predict import _mean_readout
-    from kinviz.render import Camera, render
+def test_fusion_weighs_the_model_and_the_smoother_by_their_variances():
+    from kinviz.checkpoint import Decoding
+    from kinviz.predict import fuse
 
-    pos = np.stack([np.arange(6.0), np.zeros(6)], -1)[:, None]  # (6, 1, 2): a straight line, y = 0
-    visible = np.array([1, 1, 0, 0, 1, 1], bool)
-    camera = Camera.tracking(pos, visible, (2, 3))
-    base = pos.copy()  # the linear baseline on these frames
-    agree, wide_a, wide_b = pos.copy(), pos.copy(), pos.copy()
-    agree[2:4, 0, 1] = 0.1
-    wide_a[2:4, 0, 1], wide_b[2:4, 0, 1] = -0.1, 0.3  # mean 0.1, spread 0.2 either way
-    draw = lambda *ps: np.stack([render(p, camera) for p in ps]).astype(np.float32) / 255  # noqa: E731
-    kept, _ = _mean_readout(draw(agree, agree), camera, 1, base, shrink=1.0)
-    np.testing.assert_allclose(kept[2:4, 0, 1], 0.1, atol=1e-3)  # samples agree: the mean stands
-    pulled, _ = _mean_readout(draw(wide_a, wide_b), camera, 1, base, shrink=1.0)
-    np.testing.assert_allclose(pulled[2:4, 0], base[2:4, 0], atol=1e-3)  # spread 0.2 > departure 0.1: baseline
-    plain, _ = _mean_readout(draw(wide_a, wide_b), camera, 1, base, shrink=0.0)
-    np.testing.assert_allclose(plain[2:4, 0, 1], 0.1, atol=1e-3)
-    partial, _ = _mean_readout(draw(wide_a, wide_b), camera, 1, base, shrink=0.05)
-    assert 0.0 < partial[2, 0, 1] < 0.1
+    dec = Decoding(model_scale=1.0, pixel_floor=0.0)
+    smooth, conf = np.zeros((1, 2)), np.ones((4, 1))
+    agree = _samples([1.0, 1.0, 1.0, 1.0])
+    wide = _samples([-1.0, 3.0, -1.0, 3.0])  # mean 1, variance 16/3 per axis on y
+    # The smoother unsure (variance 100), the samples agreeing: the model's answer stands.
+    fused, var, share, ok = fuse(agree, conf, smooth, np.full((1, 2), 100.0), 1.0, replace(dec, pixel_floor=0.1))
+    assert ok.all() and fused[0, 1] == pytest.approx(1.0, abs=1e-3) and var[0, 1] == pytest.approx(0.01, rel=1e-3)
+    # Equal variances: halfway. The samples' spread is the model's variance.
+    v = 16 / 3
+    fused, var, share, ok = fuse(wide, conf, smooth, np.full((1, 2), v), 1.0, dec)
+    assert fused[0, 1] == pytest.approx(0.5) and var[0, 1] == pytest.approx(v / 2)
+    # A sure smoother (variance 0, e.g. a track that never moves) keeps its own answer.
+    fused, *_ = fuse(wide, conf, smooth, np.zeros((1, 2)), 1.0, dec)
+    assert fused[0, 1] == 0.0
+    # A smoother without a variance (too few points): the model alone.
+    fused, *_ = fuse(agree, conf, smooth, np.full((1, 2), np.nan), 1.0, dec)
+    assert fused[0, 1] == pytest.approx(1.0)
+    # The calibration scales the model's variance: a larger scale trusts the model less.
+    hi, *_ = fuse(wide, conf, smooth, np.full((1, 2), v), 1.0, replace(dec, model_scale=4.0))
+    assert hi[0, 1] == pytest.approx(0.2)
+    # A fixed share overrides the variances (the benchmark's ablation).
+    fixed, *_ = fuse(wide, conf, smooth, np.full((1, 2), v), 1.0, dec, weight=1.0)
+    assert fixed[0, 1] == pytest.approx(1.0)
+    # Fewer than half the samples readable: unusable, the smoother stands in.
+    _, _, _, ok = fuse(agree, np.array([[1.0], [0.0], [0.0], [0.0]]), smooth, np.ones((1, 2)), 1.0, dec)
+    assert not ok.any()
 
 
-def test_training_ends_by_choosing_the_decoding_on_its_own_split(tiny_checkpoint):
+def test_strided_gaps_are_the_smoother_plus_the_models_correction(tiny_checkpoint):
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    t = np.arange(60.0)
+    traj = kinviz.from_arrays(t, np.stack([np.cos(t / 9), np.sin(t / 7)], -1)[:, None])
+    mask = (t >= 15) & (t < 45)  # 30 frames: a strided window
+    draw = p.draw(traj, mask, seed=0)
+    (w,) = draw.windows
+    assert w.frames[1] - w.frames[0] > 1
+    pred = p.assemble(draw)
+    off = np.setdiff1d(w.targets, w.frames)
+    correction = pred.positions[:, 0] - draw.smooth[:, 0]
+    on = np.intersect1d(w.targets, w.frames)
+    anchors = np.union1d(on, np.flatnonzero(~mask))
+    for axis in range(2):  # between grid frames the correction is linear in frame index
+        np.testing.assert_allclose(correction[off, axis], np.interp(off, anchors, correction[anchors, axis]), atol=1e-9)
+    # The smoother alone (share 0) is exactly the Kalman baseline.
+    alone = p.assemble(draw, weight=0.0)
+    np.testing.assert_allclose(alone.positions, kinviz.fill_baseline("kalman", traj.times, traj.positions, mask))
+    assert (pred.spread[mask] > 0).all() and (pred.spread[~mask] == 0).all()
+
+
+def test_training_ends_by_calibrating_the_fusion_on_its_own_split(tiny_checkpoint):
     meta = kinviz.read_meta(tiny_checkpoint)
     tuning = meta["decoding_tuning"]
     assert meta["view"] == "hybrid" and Predictor.load(tiny_checkpoint, device="cpu").view == "hybrid"
-    for key in ("shrink", "shrink_end", "straight"):
-        assert meta["decoding"][key] == tuning[key]
-    best = min(tuning["grid"]["interpolate"], key=lambda row: row["magvit"])
-    assert best["shrink"] == tuning["shrink"] and "seed 555" in tuning["split"]
-    best = min(tuning["grid"]["forecast"], key=lambda row: row["magvit"])
-    assert (best["straight"], best["shrink_end"]) == (tuning["straight"], tuning["shrink_end"])
+    best = min(tuning["grid"], key=lambda row: row["relative"])
+    for key in ("model_scale", "pixel_floor"):
+        assert meta["decoding"][key] == tuning[key] == best[key]
+    assert "seed 555" in tuning["split"] and "shrink" not in meta["decoding"]
 
 
 def test_the_tuning_split_pairs_each_simulated_trajectory_with_a_noisy_copy():
     from kinviz.generate import FAMILIES
-    from kinviz.tune import tuning_split
+    from kinviz.splits import tuning_split
 
     split = tuning_split(1)
     clean, noisy = split[: len(FAMILIES)], split[len(FAMILIES) :]
@@ -278,36 +294,30 @@ def test_the_tuning_split_pairs_each_simulated_trajectory_with_a_noisy_copy():
 
 
 def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpoint, tmp_path):
+    from kinviz.masks import task_mask
+    from kinviz.metrics import trajectory_metrics
+    from kinviz.splits import tuning_split
     from kinviz.tune import tune_decoding, write_decoding
 
     p = Predictor.load(tiny_checkpoint, device="cpu")
-    before = dict(p.model.decoding)
-    result = tune_decoding(p, per_family=1, grid=(0.0, 100.0), straights=(0.0, 0.3), fits=(2, 4), log=lambda line: None)
-    assert p.model.decoding == before
-    assert [row["shrink"] for row in result["grid"]["interpolate"]] == [0.0, 100.0]
-    assert [(r["fit"], r["straight"], r["shrink_end"]) for r in result["grid"]["forecast"]] == [
-        (f, s, v) for f in (2, 4) for s in (0.0, 0.3) for v in (0.0, 100.0)]
-    for row in result["grid"]["interpolate"] + result["grid"]["forecast"]:
-        assert row["magvit"] >= 0
-    assert result["baselines"]["forecast"]["constant_velocity"] > 0
+    before = p.decoding
+    result = tune_decoding(p, per_family=1, scales=(0.5, 4.0), floors=(0.5, 2.0), log=lambda line: None)
+    assert p.decoding == before
+    assert [(r["model_scale"], r["pixel_floor"]) for r in result["grid"]] == [(s, f) for s in (0.5, 4.0) for f in (0.5, 2.0)]
     # A grid value's score is what predict gives with that value set: the paired read-back is exact.
-    best = min(result["grid"]["forecast"], key=lambda r: r["magvit"])
-    p.model.decoding.update(straight=best["straight"], shrink_end=best["shrink_end"], fit=best["fit"])
-    from kinviz.masks import task_mask
-    from kinviz.metrics import trajectory_metrics
-    from kinviz.tune import tuning_split
-
+    best = min(result["grid"], key=lambda r: r["relative"])
+    p.decoding = replace(p.decoding, model_scale=best["model_scale"], pixel_floor=best["pixel_floor"])
     errors = []
     for _, traj in tuning_split(1):
         pred = p.predict(traj, task_mask("forecast", traj.n_frames), seed=0)
         errors.append(trajectory_metrics(traj.positions, pred.positions, pred.filled & ~traj.missing)["ade_pct"])
-    assert float(np.mean(errors)) == pytest.approx(best["magvit"], abs=1e-3)
+    assert float(np.mean(errors)) == pytest.approx(best["forecast"], abs=1e-3)
     copy = tmp_path / "c.safetensors"
     copy.write_bytes(tiny_checkpoint.read_bytes())
     copy.with_suffix(".json").write_text(tiny_checkpoint.with_suffix(".json").read_text())
-    write_decoding(copy, result | {"shrink": 100.0, "shrink_end": 2.0, "straight": 0.3, "fit": 4})
+    write_decoding(copy, result | {"model_scale": 3.0, "pixel_floor": 0.7})
     loaded = Predictor.load(copy, device="cpu")
-    assert (loaded.shrink, loaded.shrink_end, loaded.straight, loaded.fit) == (100.0, 2.0, 0.3, 4)
+    assert (loaded.decoding.model_scale, loaded.decoding.pixel_floor) == (3.0, 0.7)
 
 
 def test_training_clips_draw_the_forecast_lines_fit_and_are_rendered_on_that_line():
@@ -334,7 +344,7 @@ def test_the_gate_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpo
     straight = kinviz.from_arrays(t, np.stack([0.5 * t, 0.2 * t], -1)[:, None])
     curved = kinviz.from_arrays(t, np.stack([np.cos(t / 5), np.sin(t / 5)], -1)[:, None])
     mask = np.arange(24) >= 18
-    p.model.decoding["straight"] = 0.05
+    p.decoding = replace(p.decoding, straight=0.05)
     for traj, kind in ((straight, "tracking"), (curved, "still")):
         draw = p.draw(traj, mask, seed=0)
         (w,), (camera,) = draw.windows, draw.cameras

@@ -1,0 +1,42 @@
+"""The generated splits the model is measured and tuned on, apart from the ones it trains on.
+
+Training draws its pools from seeds 0 and 10_000 (``kinviz.train``); the benchmark's held-out
+split and the decoding's tuning split use seeds of their own, so no trajectory is in two of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import generate
+from .trajectory import Trajectory, from_arrays
+
+HELD_OUT_SEED = 777_001  # the benchmark's split
+TUNING_SEED = 555  # the decoding's calibration (``kinviz.tune``)
+
+
+def held_out(per_family: int, n_frames: int = 48, seed: int = HELD_OUT_SEED,
+             families=generate.FAMILIES) -> list[tuple[str, Trajectory]]:
+    """(family, trajectory) pairs with fresh parameters, ``per_family`` of each family.
+
+    Families are drawn in ``generate.FAMILIES`` order from one generator, so a subset keeps the
+    trajectories it shares with the whole."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for family in generate.FAMILIES:
+        for _ in range(per_family):
+            s = generate.simulate(family, rng, n_frames=n_frames)
+            if family in families:
+                out.append((family, from_arrays(s.times, s.positions, s.names)))
+    return out
+
+
+def tuning_split(per_family: int) -> list[tuple[str, Trajectory]]:
+    """(family, trajectory) pairs: the tuning seed's trajectories, then each again with tracker noise
+    at a level drawn from training's range (``generate.TRACKER_NOISE``): measured tracks are never exact."""
+    clean = held_out(per_family, seed=TUNING_SEED)
+    rng = np.random.default_rng(TUNING_SEED)
+    noisy = [(f"{family} (noisy)",
+              from_arrays(t.times, generate.add_tracker_noise(t.positions, rng, level=rng.uniform(*generate.TRACKER_NOISE)),
+                          t.names)) for family, t in clean]
+    return clean + noisy
