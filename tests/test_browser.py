@@ -205,6 +205,25 @@ def test_predict_upload_run_download(server, page, tmp_path):
     assert np.allclose(out["time"], src["time"])
 
 
+def test_a_deeplabcut_upload_downloads_filled_in_its_own_format(server, page, tmp_path):
+    """Issue 15: a tracker's own file in, filled, and back out as the same DeepLabCut CSV."""
+    source = (kinviz.FORMATS_DIR / "deeplabcut-pucks.csv").read_text()
+    open_page(page, f"{server.url}/predict")
+    upload(page, "reach.csv", source)
+    assert_no_exception(page, "after the DeepLabCut upload")
+    run_prediction(page)
+    with page.expect_download() as download:
+        page.click(DOWNLOAD_BUTTON)
+    path = tmp_path / "filled.csv"
+    download.value.save_as(path)
+    got = path.read_text()
+    assert got.splitlines()[:3] == source.splitlines()[:3], "DeepLabCut's header lines, as uploaded"
+    before, after = kinviz.load_track(source), kinviz.load_track(got)
+    assert before.missing.any() and not after.missing.any()
+    observed = ~before.missing
+    assert np.array_equal(after.positions[observed], before.positions[observed])
+
+
 def test_every_page_renders(server, page):
     for name, path in PAGES.items():
         open_page(page, f"{server.url}/{path}")
