@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from dataclasses import replace
 
@@ -61,7 +62,7 @@ def quality(predictor: Predictor, items: list, seed: int = 0) -> list[dict]:
     """One row per (group, task, trajectory): ade_pct and fde_pct per method, floor included, and
     the model's roughness, band coverage and share of the fused fill."""
     rows = []
-    for group, traj in items:
+    for group, traj in tqdm(items, desc="quality", unit="trajectory", disable=None):  # stderr, terminals only
         for task in TASKS:
             mask = task_mask(task, traj.n_frames, seed=seed)
             result = score(predictor.predict(traj, mask, seed=seed), with_video=False)

@@ -83,12 +83,16 @@ def _predict(args) -> int:
 def _evaluate(args) -> int:
     import json
 
+    from tqdm import tqdm
+
     from .evaluate import METHODS, evaluate, load_many
     from .predict import Predictor
 
     trajectories = load_many(args.paths)
     predictor = Predictor.load(args.checkpoint, device=args.device)
-    report = evaluate(predictor, trajectories, task=args.task, seed=args.seed, with_video=not args.no_video)
+    with tqdm(total=len(trajectories), desc=f"evaluate {args.task}", unit="file", disable=None) as bar:  # stderr, terminals only
+        report = evaluate(predictor, trajectories, task=args.task, seed=args.seed, with_video=not args.no_video,
+                          progress=lambda done, total: bar.update(1))
     if args.json:
         print(json.dumps(report.to_json()))
         return 0

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from . import generate
 from .errors import KinvizError
@@ -44,7 +45,7 @@ def convert(examples: str | Path, out: str | Path, *, augment: int = 4, seed: in
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     written, manifest = [], []
-    for path in collect_csvs([examples]):
+    for path in tqdm(collect_csvs([examples]), desc="convert", unit="file", disable=None):  # stderr, terminals only
         traj = load_csv(path)
         for v in range(augment):
             pos = generate.augment(traj.positions, rng)

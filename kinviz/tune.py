@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from .checkpoint import default_path, json_path, resolve_device, write_json
 from .masks import task_mask
@@ -44,7 +45,8 @@ def _ade(prediction) -> float:
 def tune_decoding(predictor: Predictor, *, per_family: int = 4, scales=SCALES, floors=FLOORS, log=print) -> dict:
     """Score every (model_scale, pixel_floor); returns the best, the grid and the smoother's scores."""
     items = tuning_split(per_family)
-    draws = {task: [predictor.draw(traj, task_mask(task, traj.n_frames), seed=0) for _, traj in items]
+    draws = {task: [predictor.draw(traj, task_mask(task, traj.n_frames), seed=0)
+                    for _, traj in tqdm(items, desc=f"tune: decode {task}", unit="trajectory", disable=None)]
              for task in TUNED_TASKS}
     smoother = {task: float(np.mean([_ade(predictor.assemble(d, weight=0.0)) for d in ds])) for task, ds in draws.items()}
     rows = []
