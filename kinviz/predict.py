@@ -49,6 +49,7 @@ import torch
 from . import kalman
 from .checkpoint import Decoding, Model, default_path, load_checkpoint, resolve_device
 from .data import hidden_runs, task_of
+from .errors import MaskError
 from .maskgit import maskgit_decode
 from .render import MAX_GROUP, Camera, Framing, is_straight, object_groups, readout, render, render_float, to_uint8, warp
 from .trajectory import Trajectory, write_csv
@@ -58,6 +59,8 @@ DISPLAY_SIZE = 64  # pixels per side of the videos a Prediction shows people
 CONTEXT = 4  # observed frames wanted on each side of a gap
 MIN_CONFIDENCE = 0.3  # below this a read-back position is not used: the smoother stands in
 SAMPLE_BUDGET = 16  # windows x samples decoded per call at most: many gaps get fewer samples each (speed)
+MAX_WINDOWS = 1024  # windows one request may decode (about 2 minutes on 2 CPU cores): bounded work per request
+BATCH_ROWS = 64  # window-samples per forward pass: bounded memory however many windows a request has
 PALETTE = np.array(  # display colours: the model's own R, G, B first, then more for groups beyond three
     [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0.6, 0], [0.8, 0, 1], [0, 0.9, 0.9], [1, 1, 0], [1, 0.4, 0.7],
      [0.5, 0.8, 0.2], [0.6, 0.4, 0.2], [0.4, 0.6, 1], [0.9, 0.9, 0.9], [1, 0.2, 0.2], [0.2, 0.5, 0.2],
@@ -291,6 +294,9 @@ class Predictor:
             if model_hidden.all():
                 continue  # no frame shows the whole group: the smoother stands in
             windows += plan_windows(model_hidden, group, self.max_frames)
+        if len(windows) > MAX_WINDOWS:
+            raise MaskError(f"this would need {len(windows):,} model windows (one per gap in each group of three objects), "
+                            f"more than the {MAX_WINDOWS:,} one request may use: hide fewer frames or split the file")
         decoded, cameras = [], []
         if windows:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
@@ -347,10 +353,24 @@ class Predictor:
 
     def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1,
                 view: str = "tracking", straight: float = 0.0, fit: int = 2):
-        """Render and tokenise every window once, then decode it ``samples`` times in one batch.
+        """Decode the windows in mini-batches of at most ``BATCH_ROWS`` window-samples, one seeded
+        generator running through them. The preview (``on_step``) follows the first mini-batch.
 
         Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
         """
+        gen = torch.Generator(device=self.device).manual_seed(int(seed))
+        per = max(1, BATCH_ROWS // samples)
+        decoded, cameras = [], []
+        for i in range(0, len(windows), per):
+            d, c = self._decode_batch(known, windows[i: i + per], gen, steps, on_step if i == 0 else None, truth,
+                                      samples, view, straight, fit)
+            decoded += d
+            cameras += c
+        return decoded, cameras
+
+    def _decode_batch(self, known, windows: list[Window], gen: torch.Generator, steps: int, on_step, truth, samples: int,
+                      view: str, straight: float, fit: int):
+        """Render and tokenise every window once, then decode it ``samples`` times in one batch."""
         tok, tr = self.model.tokenizer, self.model.transformer
         n_max = max(len(w.frames) for w in windows)
         W = len(windows)
@@ -376,7 +396,6 @@ class Predictor:
         x = torch.from_numpy(video).to(dev).float().div_(255).permute(0, 1, 4, 2, 3).flatten(0, 1)
         task = torch.tensor([TASK_IDS[task_of(w.hidden)] for w in windows], device=dev)
         hid_t, pad_t = torch.from_numpy(hidden).to(dev), torch.from_numpy(pad).to(dev)
-        gen = torch.Generator(device=dev).manual_seed(int(seed))
         dec = self.decoding
 
         def frames_of(digits):  # (s*W, n, h, w, D) -> (s*W, n, S, S, 3) float numpy, hidden frames only decoded

@@ -352,3 +352,19 @@ def test_the_gate_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpo
         pos[:, :1] = np.where(draw.observed[w.frames][..., None], traj.positions[w.frames], np.nan)
         reference = Camera.tracking(pos, ~w.hidden, w.run) if kind == "tracking" else Camera.still(pos, ~w.hidden)
         np.testing.assert_array_equal(camera.origin, reference.origin)
+
+
+def test_work_per_request_is_bounded_with_a_message_and_mini_batches_keep_results(tiny_checkpoint, monkeypatch):
+    import kinviz.predict as predict_module
+
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    traj = _traj(60, 2)
+    mask = kinviz.task_mask("random", 60, seed=3)
+    whole = p.predict(traj, mask, seed=1)
+    monkeypatch.setattr(predict_module, "BATCH_ROWS", 1)  # one window-sample per forward pass
+    chunked = p.predict(traj, mask, seed=1)
+    assert np.all(np.isfinite(chunked.positions)) and chunked.positions.shape == whole.positions.shape
+    n = len(p.draw(traj, mask, seed=1).windows)
+    monkeypatch.setattr(predict_module, "MAX_WINDOWS", n - 1)
+    with pytest.raises(kinviz.MaskError, match=f"{n} model windows.*hide fewer frames or split the file"):
+        p.predict(traj, mask, seed=1)
