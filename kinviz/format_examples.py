@@ -122,11 +122,11 @@ def write_format(fmt: str, positions: np.ndarray, names: list[str], lost: np.nda
 
 
 def _lost(T: int, K: int, rng: np.random.Generator, runs: int = 4) -> np.ndarray:
-    """(T, K) bool: a few runs of 1-8 lost frames per object, never the first or last two frames."""
+    """(T, K) bool: a few runs of 1-8 lost frames per object, never in the first two frames."""
     lost = np.zeros((T, K), dtype=bool)
     for k in range(K):
         for _ in range(runs):
-            start = int(rng.integers(2, T - 10))
+            start = int(rng.integers(2, max(3, T - 10)))
             lost[start:start + int(rng.integers(1, 9)), k] = True
     return lost
 

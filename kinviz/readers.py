@@ -192,8 +192,9 @@ def read_trackmate(rows: list[Row]) -> Table:
         if need not in names:
             raise CSVError(f"{label}: no {need} column (found {shown}); export the spots table with it")
     col = {n: names.index(n) for n in TRACKMATE_NEEDS + ("POSITION_T", "PREDICTED") if n in names}
-    n_head = 1  # then the label, short-label and unit lines: no number under FRAME
-    while n_head < min(4, len(rows)) and not _is_number(_cell(rows[n_head][1], col["FRAME"])):
+    n_head = 1  # then the label, short-label and unit lines: as wide, with no number under FRAME
+    while (n_head < min(4, len(rows)) and len(rows[n_head][1]) == len(names)
+           and not _is_number(_cell(rows[n_head][1], col["FRAME"]))):
         n_head += 1
     head, data = [cells for _, cells in rows[:n_head]], rows[n_head:]
     _check_width(label, data, len(names))

@@ -262,3 +262,41 @@ def test_examples_page_shows_each_tracker_file():
     shown = " ".join(m.value for m in at.markdown)
     assert all(e["file"].name in shown for e in kinviz.tracker_examples())
     assert sum(c.value.startswith("scorer,") for c in at.code) == 2
+
+
+# ----------------------------------------------------------------------------- fuzzing
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SMALL = {fmt: make(fmt, T=8, K=2, seed=1) for fmt in LABEL}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fmt=st.sampled_from(list(LABEL)), edits=st.lists(st.tuples(
+    st.sampled_from(["drop line", "cell", "truncate", "field"]), st.integers(0, 10_000),
+    st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=6)), min_size=1, max_size=3))
+def test_a_damaged_tracker_file_gets_a_csv_error_or_reads(fmt, edits):
+    """Whatever is done to a tracker's file, load_track returns a trajectory or raises CSVError."""
+    lines = SMALL[fmt].splitlines()
+    for kind, at, text in edits:
+        if not lines:
+            break
+        i = at % len(lines)
+        fields = lines[i].split(",")
+        if kind == "drop line":
+            del lines[i]
+        elif kind == "cell":
+            fields[at % len(fields)] = text
+            lines[i] = ",".join(fields)
+        elif kind == "truncate":
+            lines[i] = lines[i][: at % (len(lines[i]) + 1)]
+        else:
+            lines[i] = ",".join(fields + [text])
+    try:
+        traj = kinviz.load_track("\n".join(lines) + "\n")
+    except kinviz.CSVError as e:
+        assert "\n" not in str(e) and str(e)
+        return
+    out = kinviz.write_csv(traj, fill(traj), traj.missing)
+    assert not kinviz.load_track(out).missing.any()
