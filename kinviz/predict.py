@@ -4,11 +4,12 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
 
 1. Objects are cut into groups of three (one colour channel each). Within a group, a frame is
    *model-hidden* when the user hid it or any of the group's objects is missing there.
-2. Each run of consecutive model-hidden frames (a gap) gets its own window of up to 16 frames
-   centred on it, with a temporal stride ``s`` chosen so that the window spans the gap plus about
-   four observed frames on each side (``s = 1`` for gaps up to 8 frames; long gaps are seen at a
-   coarser frame rate). Gaps at the ends take their context from one side. Other gaps that fall
-   inside a window are hidden there too; each window answers only for its own gap.
+2. Each run of consecutive model-hidden frames (a gap) is covered by a window of up to 16 frames,
+   with a temporal stride ``s`` chosen so that the window spans the gap plus about four observed
+   frames on each side (``s = 1`` for gaps up to 8 frames; long gaps are seen at a coarser frame
+   rate, in a window centred on them). Gaps at the ends take their context from one side. Short
+   inner gaps share a window with the inner gaps that follow them within its 16 frames, so many
+   scattered dropouts cost about one window per 16 frames, not one per gap (``plan_windows``).
 3. Each window is drawn in the model's view of its gap (``render.Camera.for_gap``). For a gap with
    observed frames on both sides, every object's camera follows the straight line the linear
    baseline would draw across the gap, zoomed so the observed frames' deviation from that line
@@ -74,8 +75,8 @@ class Window:
     group: list[int]  # object indices (<= 3)
     frames: np.ndarray  # (n,) frame indices on the grid
     hidden: np.ndarray  # (n,) bool model-hidden
-    targets: np.ndarray  # (m,) frame indices this window is responsible for (its gap)
-    run: tuple[int, int]  # the gap as inclusive positions in ``frames``
+    targets: np.ndarray  # (m,) frame indices this window is responsible for (its gaps)
+    run: tuple[int, int]  # the gap whose view it is drawn in, as inclusive positions in ``frames``
 
 
 @dataclass
@@ -197,10 +198,19 @@ def colorize(maps: np.ndarray) -> np.ndarray:
 
 
 def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int) -> list[Window]:
-    """One window per run of model-hidden frames (see the module docstring)."""
+    """Windows that cover every run of model-hidden frames (see the module docstring).
+
+    A short inner gap shares its window with the inner gaps that follow it inside the same
+    ``max_frames`` frames (with two frames to spare after them), so the cost grows with the frames
+    to fill, not with the number of gaps; the window is drawn in the view of its first gap. Long
+    gaps (seen at a stride) and gaps at either end get a window of their own, centred on them.
+    """
     N = len(model_hidden)
+    runs = hidden_runs(model_hidden)
     windows = []
-    for a, b in hidden_runs(model_hidden):
+    i = 0
+    while i < len(runs):
+        a, b = runs[i]
         span = b - a + 1 + 2 * CONTEXT
         stride = max(1, math.ceil((span - 1) / (max_frames - 1)))
         length = (max_frames - 1) * stride + 1
@@ -212,11 +222,21 @@ def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int) ->
             n = max_frames
             start = int(round((a + b) / 2 - (length - 1) / 2))
             start = min(max(start, 0), N - length)
+        gaps = [(a, b)]
+        inner = lambda r: r[0] > 0 and r[1] < N - 1  # noqa: E731
+        if stride == 1 and inner((a, b)):
+            start = min(max(a - CONTEXT, 0), N - n)
+            last = start + n - 1
+            while i + 1 < len(runs) and inner(runs[i + 1]) and runs[i + 1][1] <= last - 2:
+                i += 1
+                gaps.append(runs[i])
         frames = start + stride * np.arange(n)
         inside = np.flatnonzero((frames >= a) & (frames <= b))
         assert len(inside), f"window of stride {stride} misses the gap {a}-{b}"
         run = (int(inside[0]), int(inside[-1]))
-        windows.append(Window(group, frames, model_hidden[frames], np.arange(a, b + 1), run))
+        targets = np.concatenate([np.arange(g0, g1 + 1) for g0, g1 in gaps])
+        windows.append(Window(group, frames, model_hidden[frames], targets, run))
+        i += 1
     return windows
 
 

@@ -96,6 +96,21 @@ def test_windows_cover_every_gap_frame_with_context(n, gap):
         assert (~w.hidden).sum() >= 2, "every window has observed context"
 
 
+@pytest.mark.parametrize("n,seed", [(48, 0), (2000, 1), (300, 2)])
+def test_many_scattered_gaps_share_windows(n, seed):
+    hidden = kinviz.task_mask("random", n, seed=seed)
+    hidden[-3:] = True  # and a forecast at the end
+    windows = plan_windows(hidden, [0], 16)
+    targets = np.concatenate([w.targets for w in windows])
+    assert sorted(targets) == list(np.flatnonzero(hidden))  # every hidden frame, once
+    for w in windows:
+        assert set(w.targets) <= set(w.frames[w.hidden]), "a window answers only for frames it sees hidden"
+        assert (~w.hidden).sum() >= 2
+    from kinviz.data import hidden_runs
+
+    assert len(windows) <= n / 8 + 2 < len(hidden_runs(hidden)) or n < 100  # about a window per 16 frames, not per gap
+
+
 def test_prediction_is_finite_keeps_observed_cells_and_is_reproducible(tiny_checkpoint):
     p = Predictor.load(tiny_checkpoint, device="cpu")
     traj = _traj(40, 2)
