@@ -14,6 +14,6 @@ PAGES = [
     st.Page("pages/model.py", title="Model", icon=":material/memory:", url_path="model"),
 ]
 
-nav = st.navigation(PAGES)
-guard.route(PAGES)
+nav = st.navigation(PAGES, position="top")  # the top bar: config hides Streamlit's pages/ listing
+guard.route()
 nav.run()

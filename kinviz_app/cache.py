@@ -52,3 +52,21 @@ def upload(name: str, data: bytes, min_confidence: float = kinviz.DEFAULT_MIN_CO
 def thumbnail(name: str) -> bytes:
     """A small PNG of an example's paths."""
     return views.thumbnail_png(example(name))
+
+
+DEMO = ("pendulum-01", "interpolate")  # the landing page's recording and task: a swing with its middle third hidden
+
+
+@st.cache_resource(show_spinner="Filling a recording for the overview…", max_entries=1)
+def _demo(path: str, mtime_ns: int) -> results.Demo:  # mtime_ns: a rewritten checkpoint redraws it
+    name, task = DEMO
+    traj = example(name)
+    mask = kinviz.task_mask(task, traj.n_frames)
+    pred = predictor().predict(traj, mask, seed=0)
+    return results.demo(pred, name)
+
+
+def demo() -> results.Demo:
+    """The landing page's real fill: a bundled recording, frames hidden, truth beside the model's fill."""
+    path = checkpoint_path()
+    return _demo(str(path), path.stat().st_mtime_ns if path.exists() else 0)

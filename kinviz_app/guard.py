@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import logging
+import runpy
 from pathlib import Path
 from typing import Callable
 
@@ -22,7 +23,8 @@ def one_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-ROUTED, PENDING = "_kinviz_routed", "_kinviz_deep_link"
+ROUTED = "_kinviz_routed"
+
 
 try:  # glibc keeps freed arenas; giving them back keeps a long-running server's memory flat
     _LIBC = ctypes.CDLL("libc.so.6")
@@ -37,16 +39,9 @@ def release_memory() -> None:
         _LIBC.malloc_trim(0)
 
 
-def route(pages: list) -> None:
-    """Called by app.py after st.navigation: marks the session routed and finishes a deep link
-    that Streamlit's legacy pages/ runner caught before app.py had ever run (see ``page``)."""
+def route() -> None:
+    """Called by app.py after st.navigation: pages run from here on are the router's."""
     st.session_state[ROUTED] = True
-    pending = st.session_state.pop(PENDING, None)
-    if pending:
-        stem, params = pending
-        target = next((p for p in pages if p.url_path == stem or (p.url_path == "" and stem == "home")), None)
-        if target is not None:
-            st.switch_page(target, query_params=params)
 
 
 def _run_without_router(body: Callable[[], None]) -> bool:
@@ -62,10 +57,12 @@ def page(body: Callable[[], None]) -> None:
     else is logged with its traceback on the server and shown as one line. Streamlit's rerun and
     stop signals are BaseExceptions and pass through untouched."""
     if not st.session_state.get(ROUTED) and _run_without_router(body):
-        # A shared link opened on a fresh server: Streamlit ran this file through its legacy
-        # pages/ runner, without app.py. Hand over to the router, remembering page and parameters.
-        st.session_state[PENDING] = (Path(body.__code__.co_filename).stem, st.query_params.to_dict())
-        st.switch_page("app.py")
+        # A shared link opened on a server no session has used yet: Streamlit's legacy pages/ runner
+        # (on until the first st.navigation call) ran this file without app.py. Run the router in this
+        # same run: its st.navigation replaces the legacy listing and runs the page the link names,
+        # with its query parameters, at once.
+        runpy.run_path(str(get_script_run_ctx().main_script_path), run_name="__main__")
+        st.stop()
     try:
         body()
     except kinviz.KinvizError as e:

@@ -14,11 +14,11 @@ import pandas as pd
 
 import kinviz
 from kinviz import MAX_BYTES
-from kinviz_app import views
+from kinviz_app import style, views
 
 PLAYBACK_FRAMES = 240  # frames in the playback and the downloadable video (a window around the gaps)
 METRIC_COLUMNS = {"ade": "ADE", "ade_pct": "ADE %", "fde": "FDE", "fde_pct": "FDE %", "psnr": "PSNR (dB)", "ssim": "SSIM"}
-MODEL_LABEL = "MAGVIT (model)"
+MODEL_LABEL = style.name(style.MODEL)
 
 
 def check_size(n_bytes: int) -> None:
@@ -33,6 +33,13 @@ def read_upload(name: str, data: bytes, min_confidence: float = kinviz.DEFAULT_M
     """An uploaded file's bytes (a CSV or a tracker's own file) -> Trajectory, or CSVError with one line for people."""
     check_size(len(data))
     return kinviz.load_track(data, name=name, min_confidence=min_confidence)
+
+
+def objects_words(names: list[str]) -> str:
+    """'1 object' for a file with one unnamed object, else '2 objects: ball, cart'."""
+    if names == [kinviz.trajectory.DEFAULT_NAME]:
+        return "1 object"
+    return f"{len(names)} object{'s' * (len(names) != 1)}: {', '.join(names)}"
 
 
 def model_version(meta: dict) -> str:
@@ -62,7 +69,7 @@ def metrics_table(result) -> pd.DataFrame | None:
         return None
     table = result.table()
     table = table[[c for c in METRIC_COLUMNS if c in table.columns]].rename(columns=METRIC_COLUMNS)
-    return table.rename(index={"magvit": MODEL_LABEL})
+    return table.rename(index=style.name)
 
 
 def _finite(v):
@@ -122,28 +129,67 @@ def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: di
     )
 
 
+@dataclass
+class Demo:
+    """The landing page's fill: its playback GIF and a caption with its measured errors."""
+
+    playback: bytes
+    caption: str
+
+
+def demo(prediction: kinviz.Prediction, name: str) -> Demo:
+    """Truth beside the model's fill over the whole recording, and what the fill scored against the best baseline."""
+    result = kinviz.score(prediction, with_video=False)
+    ade = {m: v.get("ade_pct") for m, v in result.metrics.items()}
+    best = min((m for m in ade if m != style.MODEL), key=lambda m: ade[m])
+    hidden = kinviz.format_mask(prediction.hidden)
+    caption = (f"{name}: frames {hidden} hidden (amber); the recording on the left, the model's fill on the right. "
+               f"Error over the hidden frames: model {ade[style.MODEL]:.2f} %, best baseline ({style.name(best)}) "
+               f"{ade[best]:.2f} % of the scene's size.")
+    return Demo(views.playback_gif(prediction, 0, prediction.trajectory.n_frames), caption)
+
+
 # ----------------------------------------------------------------------------- evaluation and the record
 
 
 def per_example(report) -> pd.DataFrame:
-    """One row per recording: the model's and each baseline's ADE % and FDE %, the best baseline,
-    and how far the model is from it (negative = the model is better). Worst model error first."""
+    """One row per recording, the comparison first: the model's ADE %, the best baseline, its ADE %,
+    and how far the model is from it (negative = the model is better); then every baseline's ADE %.
+    Worst model error first. Methods by their human names."""
     rows = report.rows
     ade = rows.pivot(index="example", columns="method", values="ade_pct")
-    baselines = [m for m in ade.columns if m != "magvit"]
-    model = rows[rows.method == "magvit"].set_index("example")
+    baselines = [m for m in kinviz.METHODS if m != style.MODEL and m in ade.columns]
+    model = rows[rows.method == style.MODEL].set_index("example")
     best = ade[baselines].idxmin(axis=1)
     out = pd.DataFrame({
         "example": ade.index,
+        "model ADE %": ade[style.MODEL].to_numpy(),
+        "best baseline": best.map(style.name).to_numpy(),
+        "best baseline ADE %": ade[baselines].min(axis=1).to_numpy(),
+        "model − best (pp)": (ade[style.MODEL] - ade[baselines].min(axis=1)).to_numpy(),
         "hidden frames": [int(r.mask.sum()) for r in _by_name(report, ade.index)],
-        "model ADE %": ade["magvit"].to_numpy(),
         "model FDE %": model.loc[ade.index, "fde_pct"].to_numpy(),
-        **{f"{m} ADE %": ade[m].to_numpy() for m in baselines},
-        "best baseline": best.to_numpy(),
-        "model − best (pp)": (ade["magvit"] - ade[baselines].min(axis=1)).to_numpy(),
-        "model PSNR (dB)": model.loc[ade.index].get("psnr", pd.Series(np.nan, index=ade.index)).to_numpy(),
+        **{f"{style.name(m)} ADE %": ade[m].to_numpy() for m in baselines},
     })
     return out.sort_values("model ADE %", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def coinciding(report, task: str) -> list[str]:
+    """A sentence for each pair of baselines that gave the same fills on every recording, saying why
+    where that holds by definition (linear and constant velocity both extend the last two seen frames
+    into a forecast)."""
+    ade = report.rows.pivot(index="example", columns="method", values="ade_pct")
+    baselines = [m for m in kinviz.BASELINES if m in ade.columns]
+    why = {("linear", "constant_velocity"): "both extend the line through the last two seen frames"}
+    notes = []
+    for i, a in enumerate(baselines):
+        for b in baselines[i + 1 :]:
+            if np.allclose(ade[a], ade[b], rtol=1e-9, atol=1e-12, equal_nan=True):
+                reason = why.get((a, b)) if task == "forecast" else None
+                notes.append(f"{style.name(a).capitalize()} and {style.name(b)} score the same here: "
+                             + (f"on a forecast they are the same fill by definition ({reason})." if reason
+                                else "they gave the same fills on these recordings."))
+    return notes
 
 
 def _by_name(report, names) -> list:
@@ -154,39 +200,57 @@ def _by_name(report, names) -> list:
 def summary_table(report) -> pd.DataFrame:
     """Methods as rows, the mean of each headline metric over the recordings as columns."""
     summary = report.summary()
-    keys = ["ade_pct", "fde_pct", "ade", "fde", "psnr", "ssim"]
-    labels = {"ade_pct": "ADE %", "fde_pct": "FDE %", "ade": "ADE", "fde": "FDE", "psnr": "PSNR (dB)", "ssim": "SSIM"}
+    keys = ["ade_pct", "fde_pct", "psnr", "ssim"]  # % of each scene's size: comparable across files (CSV units are not)
+    labels = {"ade_pct": "ADE %", "fde_pct": "FDE %", "psnr": "PSNR (dB)", "ssim": "SSIM"}
     table = pd.DataFrame({m: {labels[k]: summary[m].get(k, np.nan) for k in keys} for m in summary}).T
-    return table.rename(index={"magvit": MODEL_LABEL})
+    return table.rename(index=style.name)
 
 
-def headline(meta: dict) -> dict | None:
-    """The benchmark the checkpoint's record carries, if any: {task, examples, model, best, best_value}.
+TASK_WORDS = {"interpolate": "Filling a gap in the middle", "forecast": "Continuing past the end",
+              "random": "Filling scattered frames"}
 
-    Reads ``meta["metrics"]`` in ``Report.to_json`` form, alone or keyed by task (interpolation first).
-    Never invents a number: returns None when the record has none.
-    """
+
+def headlines(meta: dict) -> list[dict]:
+    """Per task in the checkpoint's record: {task, examples, split, model, best, best_value} (ADE %,
+    best = the best baseline's key). Never invents a number: tasks without both are left out."""
     record = meta.get("metrics")
     if not isinstance(record, dict):
-        return None
-    candidates = [record] if "methods" in record else [record[k] for k in ("interpolate", *record) if isinstance(record.get(k), dict)]
-    for entry in candidates:
+        return []
+    entries = [record] if "methods" in record else [v for v in record.values() if isinstance(v, dict)]
+    out = []
+    for entry in entries:
         methods = entry.get("methods", {})
-        model = (methods.get("magvit") or {}).get("ade_pct")
-        others = {m: v.get("ade_pct") for m, v in methods.items() if m != "magvit" and isinstance(v, dict)}
+        model = (methods.get(style.MODEL) or {}).get("ade_pct")
+        others = {m: v.get("ade_pct") for m, v in methods.items() if m != style.MODEL and isinstance(v, dict)}
         others = {m: v for m, v in others.items() if v is not None and math.isfinite(v)}
         if model is not None and math.isfinite(model) and others:
             best = min(others, key=others.get)
-            return {"task": entry.get("task", "?"), "examples": entry.get("examples"), "model": model,
-                    "best": best, "best_value": others[best]}
-    return None
+            out.append({"task": entry.get("task", "?"), "examples": entry.get("examples"), "split": entry.get("split"),
+                        "model": model, "best": best, "best_value": others[best]})
+    return out
+
+
+def headline_words(head: dict) -> str:
+    """One plain sentence: the model's error against the best classical fill's, in % of the scene's size."""
+    task = TASK_WORDS.get(head["task"], head["task"])
+    model, best, name = head["model"], head["best_value"], style.name(head["best"])
+    if model < best:
+        verdict = f"the model's error is **{1 - model / best:.0%} smaller**"
+    elif model > best:
+        verdict = f"**{name} is better here** (the model's error is {model / best - 1:.0%} larger)"
+    else:
+        verdict = "a tie"
+    return (f"**{task}**: the model is off by {model:.1f} % of the scene's size on average, the best classical "
+            f"fill ({name}) by {best:.1f} %: {verdict}.")
 
 
 def highlight_best(table: pd.DataFrame):
     """A Styler: numbers to 4 significant digits, the best method per column in bold on green."""
     higher_is_better = [c for c in table.columns if c.startswith(("PSNR", "SSIM"))]
     lower = [c for c in table.columns if c not in higher_is_better]
-    style = "font-weight: bold; background-color: #dff3e4"
+    best = "font-weight: bold; background-color: #dff3e4"
+    by_name = {style.name(m): m for m in style.METHODS}
     return (table.style.format("{:.4g}")
-            .highlight_min(subset=lower, props=style)
-            .highlight_max(subset=higher_is_better, props=style))
+            .highlight_min(subset=lower, props=best)
+            .highlight_max(subset=higher_is_better, props=best)
+            .map_index(lambda n: f"color: {style.colour(by_name.get(n, n))}; font-weight: bold"))

@@ -1,7 +1,9 @@
 """Figures and images for the pages: plotly charts, frame strips, GIFs and thumbnails. No Streamlit.
 
-Frames are ``(n, S, S, 3)`` uint8 as ``Prediction.video`` gives them; an object has the same colour
-in every chart and video (kinviz's display palette).
+Charts colour *methods* (ground truth, the model, each baseline) as ``style`` says, the same in
+every chart; frames colour *objects* with kinviz's display palette, as the model draws them.
+Frames for people are drawn as pictures, not as the model's 32-pixel blobs: white ground, the
+object's path so far in grey, the object as a disc in its colour, cropped to where the objects are.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from plotly.subplots import make_subplots
 from PIL import Image, ImageDraw, ImageFont
 
 import kinviz
-from kinviz import PALETTE  # the videos' object colours, so charts match them
+from kinviz import PALETTE  # the videos' object colours, so frames match the model's own
+from kinviz_app import style
+from kinviz_app.style import HIDDEN_FILL, HIDDEN_RGB, MISSING_RGB
 
-HIDDEN_RGB = (255, 176, 0)  # amber: frames the user hid, in strips, GIFs and shaded spans
-HIDDEN_FILL = "rgba(255, 176, 0, 0.15)"
-MISSING_RGB = "#d62728"
-BASELINE_DASH = {"linear": "dot", "cubic": "dash", "constant_velocity": "dashdot", "constant_acceleration": "longdash"}
-GAP = 2  # pixels between tiles
-FPS = 10  # playback speed
+GAP = 4  # pixels between tiles
+FPS = 8  # playback speed
+TILE = 128  # pixels per side of a frame in the strip
+MIN_SPAN = 0.1  # an axis spans at least this share of the scene: a tiny wobble must not look huge
 
 
 def _font(size: int = 12):
@@ -34,8 +36,8 @@ def _font(size: int = 12):
 def colour(k: int) -> str:
     """Object k's colour as hex; very light palette entries are darkened to show on white."""
     rgb = PALETTE[k % len(PALETTE)].astype(float)
-    if rgb @ [0.299, 0.587, 0.114] > 0.75:
-        rgb = rgb * 0.6
+    if rgb @ [0.299, 0.587, 0.114] > 0.5:
+        rgb = rgb * 0.7
     return "#" + "".join(f"{int(round(c * 255)):02x}" for c in rgb)
 
 
@@ -51,9 +53,29 @@ def _shade(fig: go.Figure, hidden: np.ndarray, **where) -> None:
 
 
 def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
-    kw.setdefault("legend", dict(orientation="h", y=-0.15))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), **kw)
+    kw.setdefault("legend", dict(orientation="h", y=1.02, yanchor="bottom", x=0))  # above: never on an axis title
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), **kw)
     return fig
+
+
+def scene_size(traj: kinviz.Trajectory) -> float:
+    """The larger side of the bounding box of every known position (1 when there is no extent)."""
+    pts = traj.positions[~traj.missing]
+    size = float((pts.max(axis=0) - pts.min(axis=0)).max()) if len(pts) else 0.0
+    return size if size > 0 else 1.0
+
+
+def axis_range(values, min_span: float, pad: float = 0.06) -> list[float]:
+    """[lo, hi] holding every finite value with a margin, at least ``min_span`` wide (centred)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return [-min_span / 2, min_span / 2]
+    lo, hi = float(v.min()), float(v.max())
+    span = max(hi - lo, min_span)
+    mid = (lo + hi) / 2
+    half = span * (1 + 2 * pad) / 2
+    return [mid - half, mid + half]
 
 
 # ----------------------------------------------------------------------------- charts
@@ -92,54 +114,111 @@ def _near(filled_k: np.ndarray) -> np.ndarray:
     return near
 
 
-def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray]) -> go.Figure:
-    """x and y over the frames: ground truth solid, the model's filled cells dashed with markers,
-    the chosen baselines dotted; hidden frames shaded."""
+def spread(pred: kinviz.Prediction) -> np.ndarray | None:
+    """(T, K, 2) the standard deviation of each filled value (``Prediction.spread``), NaN where the
+    model gave none; None for a prediction that carries no spread (an older kinviz)."""
+    sd = getattr(pred, "spread", None)
+    if sd is None:
+        return None
+    sd = np.asarray(sd, dtype=float)
+    return np.where(pred.filled[..., None] & np.isfinite(sd), sd, np.nan)
+
+
+def _line(method: str, **kw) -> dict:
+    """A method's trace style: ground truth solid, the model solid and thick, baselines dashed on top."""
+    if method == style.TRUTH:
+        return dict(line=dict(color=style.colour(method), width=2), **kw)
+    if method == style.MODEL:
+        return dict(line=dict(color=style.colour(method), width=3), marker=dict(size=6), **kw)
+    return dict(line=dict(color=style.colour(method), width=2, dash="dash"), **kw)
+
+
+def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, band: bool = True) -> go.Figure:
+    """x and y over the frames: ground truth where there is truth, the model's fill with its uncertainty
+    band (± ``style.BAND_SD`` standard deviations), the chosen baselines; hidden frames shaded. Each
+    method has one colour and one legend entry; several objects share them (hover names the object)."""
     traj = pred.trajectory
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
     frames = np.arange(traj.n_frames)
-    for k, name in enumerate(traj.names):
-        c = colour(k)
+    sd = spread(pred) if band else None
+    shown: set[str] = set()
+    min_span = MIN_SPAN * scene_size(traj)
+
+    def add(method: str, k: int, axis: int, y, mode: str = "lines", **kw) -> None:
+        label = style.name(method)
+        fig.add_trace(go.Scatter(x=frames, y=y, mode=mode, name=label, legendgroup=label,
+                                 showlegend=label not in shown, connectgaps=False,
+                                 hovertemplate=f"{traj.names[k]} · {label}<br>frame %{{x}}: %{{y:.4g}}<extra></extra>",
+                                 **kw), row=axis + 1, col=1)
+        shown.add(label)
+
+    for k in range(traj.n_objects):
         near = _near(pred.filled[:, k])
         for axis in range(2):
-            first = axis == 0
-            fig.add_trace(go.Scatter(x=frames, y=traj.positions[:, k, axis], mode="lines", line=dict(color=c, width=1.5),
-                                     name=f"{name} truth", legendgroup=f"{name} truth", showlegend=first), row=axis + 1, col=1)
-            fig.add_trace(go.Scatter(x=frames, y=np.where(near, pred.positions[:, k, axis], np.nan), mode="lines+markers",
-                                     line=dict(color=c, dash="dash", width=2), marker=dict(size=5, symbol="diamond"),
-                                     name=f"{name} model", legendgroup=f"{name} model", showlegend=first), row=axis + 1, col=1)
+            if sd is not None and np.isfinite(sd[:, k, axis]).any():
+                centre, half = pred.positions[:, k, axis], style.BAND_SD * np.nan_to_num(sd[:, k, axis])
+                lo, hi = np.where(near, centre - half, np.nan), np.where(near, centre + half, np.nan)
+                label = f"model ± {style.BAND_SD} s.d."
+                fig.add_trace(go.Scatter(x=frames, y=lo, mode="lines", line=dict(width=0), hoverinfo="skip",
+                                         legendgroup=label, showlegend=False), row=axis + 1, col=1)
+                fig.add_trace(go.Scatter(x=frames, y=hi, mode="lines", line=dict(width=0), fill="tonexty",
+                                         fillcolor=style.MODEL_BAND, name=label, legendgroup=label,
+                                         showlegend=label not in shown, hoverinfo="skip"), row=axis + 1, col=1)
+                shown.add(label)
+            add(style.TRUTH, k, axis, traj.positions[:, k, axis], **_line(style.TRUTH))  # NaN (no truth) breaks it
+            add(style.MODEL, k, axis, np.where(near, pred.positions[:, k, axis], np.nan), mode="lines+markers",
+                **_line(style.MODEL))
             for method, pos in baselines.items():
-                fig.add_trace(go.Scatter(x=frames, y=np.where(near, pos[:, k, axis], np.nan), mode="lines",
-                                         line=dict(color=c, dash=BASELINE_DASH.get(method, "dot"), width=1), opacity=0.7,
-                                         name=f"{name} {method}", legendgroup=f"{name} {method}", showlegend=first),
-                              row=axis + 1, col=1)
+                add(method, k, axis, np.where(near, pos[:, k, axis], np.nan), **_line(method))
     for row in (1, 2):
         _shade(fig, pred.hidden, row=row, col=1)
-    fig.update_yaxes(title_text="x", row=1, col=1)
-    fig.update_yaxes(title_text="y", row=2, col=1)
+    for axis, title in enumerate("xy"):
+        values = [t.y for t in fig.data if t.yaxis == ("y" if axis == 0 else "y2") and t.y is not None]
+        fig.update_yaxes(title_text=title, range=axis_range(np.concatenate(values), min_span), row=axis + 1, col=1)
     fig.update_xaxes(title_text="frame", row=2, col=1)
-    return _layout(fig, 460)
+    return _layout(fig, 480)
 
 
-def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray]) -> go.Figure:
-    """The paths in the plane: ground truth, the model's filled points, the chosen baselines."""
+def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, band: bool = True) -> go.Figure:
+    """The paths in the plane at equal scale: ground truth where there is truth, the model's filled
+    points (with ± ``style.BAND_SD`` s.d. error bars), the chosen baselines over the filled frames."""
     traj = pred.trajectory
     fig = go.Figure()
-    for k, name in enumerate(traj.names):
-        c = colour(k)
+    sd = spread(pred) if band else None
+    shown: set[str] = set()
+
+    def add(method: str, k: int, x, y, mode: str = "lines", **kw) -> None:
+        label = style.name(method)
+        fig.add_trace(go.Scatter(x=x, y=y, mode=mode, name=label, legendgroup=label, showlegend=label not in shown,
+                                 connectgaps=False, text=[f"{traj.names[k]} · frame {t}" for t in range(len(x))],
+                                 hovertemplate=f"%{{text}} · {label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>", **kw))
+        shown.add(label)
+
+    for k in range(traj.n_objects):
         filled = pred.filled[:, k]
         near = _near(filled)
-        fig.add_trace(go.Scatter(x=traj.positions[:, k, 0], y=traj.positions[:, k, 1], mode="lines",
-                                 line=dict(color=c, width=1.5), name=f"{name} truth"))
-        fig.add_trace(go.Scatter(x=pred.positions[filled, k, 0], y=pred.positions[filled, k, 1], mode="markers",
-                                 marker=dict(color=c, size=7, symbol="diamond", line=dict(color="black", width=0.5)),
-                                 name=f"{name} model", text=np.flatnonzero(filled), hovertemplate="frame %{text}"))
+        add(style.TRUTH, k, traj.positions[:, k, 0], traj.positions[:, k, 1], **_line(style.TRUTH))
         for method, pos in baselines.items():
-            fig.add_trace(go.Scatter(x=np.where(near, pos[:, k, 0], np.nan), y=np.where(near, pos[:, k, 1], np.nan),
-                                     mode="lines", line=dict(color=c, dash=BASELINE_DASH.get(method, "dot"), width=1),
-                                     opacity=0.7, name=f"{name} {method}"))
-    fig.update_yaxes(scaleanchor="x", scaleratio=1)
-    return _layout(fig, 460, xaxis_title="x", yaxis_title="y")
+            add(method, k, np.where(near, pos[:, k, 0], np.nan), np.where(near, pos[:, k, 1], np.nan), **_line(method))
+        errors = {}
+        if sd is not None and np.isfinite(sd[:, k]).any():
+            errors = dict(error_x=dict(type="data", array=style.BAND_SD * np.where(filled, sd[:, k, 0], np.nan),
+                                       color=style.rgba(style.colour(style.MODEL), 0.45), thickness=1.5, width=0),
+                          error_y=dict(type="data", array=style.BAND_SD * np.where(filled, sd[:, k, 1], np.nan),
+                                       color=style.rgba(style.colour(style.MODEL), 0.45), thickness=1.5, width=0))
+        add(style.MODEL, k, np.where(near, pred.positions[:, k, 0], np.nan), np.where(near, pred.positions[:, k, 1], np.nan),
+            mode="lines+markers", **_line(style.MODEL), **errors)
+        if traj.n_objects > 1:  # name each object where its path starts
+            first = np.flatnonzero(~traj.missing[:, k])[0]
+            fig.add_annotation(x=traj.positions[first, k, 0], y=traj.positions[first, k, 1], text=traj.names[k],
+                               showarrow=False, yshift=12, font=dict(color=colour(k)))
+    # Equal scale on both axes, every point inside, a sensible least span.
+    xs = np.concatenate([np.asarray(t.x, float) for t in fig.data])
+    ys = np.concatenate([np.asarray(t.y, float) for t in fig.data])
+    min_span = MIN_SPAN * scene_size(traj)
+    fig.update_xaxes(range=axis_range(xs, min_span), constrain="range")
+    fig.update_yaxes(range=axis_range(ys, min_span), scaleanchor="x", scaleratio=1, constrain="range")
+    return _layout(fig, 480, xaxis_title="x", yaxis_title="y")
 
 
 def frame_errors(truth: np.ndarray, positions: np.ndarray, cells: np.ndarray) -> np.ndarray:
@@ -156,13 +235,28 @@ def error_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray]) -> g
     cells = pred.filled & ~traj.missing
     fig = go.Figure()
     frames = np.arange(traj.n_frames)
-    fig.add_trace(go.Scatter(x=frames, y=frame_errors(traj.positions, pred.positions, cells), mode="lines+markers",
-                             name="model", line=dict(color="#1f4e8c", width=2.5)))
-    for method, pos in baselines.items():
+    for method, pos in {style.MODEL: pred.positions, **baselines}.items():
         fig.add_trace(go.Scatter(x=frames, y=frame_errors(traj.positions, pos, cells), mode="lines+markers",
-                                 name=method, line=dict(dash=BASELINE_DASH.get(method, "dot"), width=1.5), marker=dict(size=4)))
+                                 name=style.name(method), **_line(method)))
+    top = max([np.nanmax(np.asarray(t.y, float)) for t in fig.data if np.isfinite(np.asarray(t.y, float)).any()],
+              default=0.0)
     _shade(fig, pred.hidden)
+    fig.update_yaxes(range=[0, max(top * 1.08, 0.01 * scene_size(traj))])
     return _layout(fig, 300, xaxis_title="frame", yaxis_title="error (CSV units)")
+
+
+def method_bars(values, *, title: str = "Mean ADE, % of scene diagonal (lower is better)") -> go.Figure:
+    """One bar per method (indexed by human name) in its colour; a log scale once one method's error is
+    more than ten times another's, so the rest stay readable when one explodes."""
+    by_name = {style.name(m): m for m in style.METHODS}
+    v = values.astype(float)
+    finite = v[np.isfinite(v) & (v > 0)]
+    log = len(finite) > 1 and finite.max() > 10 * finite.min()
+    fig = go.Figure(go.Bar(x=list(v.index), y=v.to_numpy(), marker_color=[style.colour(by_name.get(n, n)) for n in v.index],
+                           text=[f"{x:.3g}" for x in v.to_numpy()], textposition="outside", cliponaxis=False))
+    fig.update_yaxes(type="log" if log else "linear", title_text="ADE %" + (" (log scale)" if log else ""),
+                     dtick=1 if log else None)  # log: one tick per decade
+    return _layout(fig, 320, title=title, showlegend=False)
 
 
 def curve_figure(curve: list[dict], levels: int | None = None) -> go.Figure:
@@ -191,42 +285,119 @@ def _border(tile: np.ndarray, rgb, width: int = 2) -> np.ndarray:
     return tile
 
 
-def strip_image(pred: kinviz.Prediction, start: int, stop: int) -> np.ndarray:
-    """(H, W, 3) uint8: rows ground truth, masked input, prediction, error over frames start..stop;
-    hidden frames outlined in amber, frame numbers on top."""
-    kinds = [("truth", "ground truth"), ("input", "masked input"), ("pred", "prediction"), ("error", "error")]
-    videos = [pred.video(kind, start, stop) for kind, _ in kinds]
-    n, S = videos[0].shape[:2]
-    label_w, top = 96, 18
-    out = np.full((top + len(kinds) * (S + GAP), label_w + n * (S + GAP), 3), 255, np.uint8)
-    hidden = pred.hidden[start:stop]
-    for r, video in enumerate(videos):
+def view_framing(pred: kinviz.Prediction, start: int, stop: int, size: int) -> kinviz.Framing:
+    """A view of frames start..stop cropped to where the objects are (truth and prediction), at least
+    ``MIN_SPAN`` of the scene wide so that a still object is not blown up."""
+    pts = np.concatenate([pred.trajectory.positions[start:stop].reshape(-1, 2), pred.positions[start:stop].reshape(-1, 2)])
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    span = max(float((hi - lo).max()), MIN_SPAN * scene_size(pred.trajectory))
+    centre = (lo + hi) / 2
+    return kinviz.Framing(float(centre[0]), float(centre[1]), 0.78 * size / span, size)
+
+
+def _tile(pred: kinviz.Prediction, t: int, kind: str, framing: kinviz.Framing, trail: np.ndarray) -> Image.Image:
+    """One frame as people see it: the objects' seen paths in grey, each object a disc in its colour.
+
+    kind 'truth': the file's positions; 'input': what the model is given (nothing on hidden frames);
+    'pred': the filled positions, with the uncertainty ring (± ``style.BAND_SD`` s.d.) and the truth as
+    a black ring where the file has one, so the distance between them is the error.
+    """
+    ss = 2  # drawn at twice the size, then reduced: smooth edges
+    size = framing.size
+    big = kinviz.Framing(framing.cx, framing.cy, framing.scale * ss, size * ss)
+    hidden = bool(pred.hidden[t])
+    img = Image.new("RGB", (size * ss, size * ss), (255, 250, 235) if hidden and kind == "input" else (255, 255, 255))
+    draw = ImageDraw.Draw(img, "RGBA")
+    traj = pred.trajectory
+    radius = 0.055 * size * ss
+    for k in range(traj.n_objects):  # the path where it was seen, for context
+        px = big.to_pixels(trail[:, k])
+        for a, b in runs(np.isfinite(px).all(axis=1)):
+            if b > a:
+                draw.line([tuple(q) for q in px[a : b + 1]], fill=(200, 205, 212), width=max(2, ss * 2))
+    sd = spread(pred)
+    for k in range(traj.n_objects):
+        c = colour(k)
+        truth = traj.positions[t, k]
+        if kind == "truth" or (kind == "input" and not hidden):
+            where = truth
+        elif kind == "pred":
+            where = pred.positions[t, k]
+        else:
+            where = np.full(2, np.nan)
+        if kind == "pred" and pred.filled[t, k]:
+            if sd is not None and np.isfinite(sd[t, k]).all():
+                ring = big.to_pixels(where)
+                rx, ry = style.BAND_SD * sd[t, k] * big.scale
+                rx, ry = max(rx, radius), max(ry, radius)
+                draw.ellipse([ring[0] - rx, ring[1] - ry, ring[0] + rx, ring[1] + ry], fill=c + "30", outline=c + "90")
+            if np.isfinite(truth).all():
+                q = big.to_pixels(truth)
+                draw.ellipse([q[0] - radius, q[1] - radius, q[0] + radius, q[1] + radius], outline=(27, 31, 36),
+                             width=max(2, ss * 2))
+        if np.isfinite(where).all():
+            q = big.to_pixels(where)
+            draw.ellipse([q[0] - radius, q[1] - radius, q[0] + radius, q[1] + radius], fill=c, outline=(255, 255, 255),
+                         width=ss)
+    if kind == "input" and hidden:
+        draw.text((size * ss / 2, size * ss / 2), "?", fill=(180, 120, 0), font=_font(28 * ss), anchor="mm")
+    return img.resize((size, size), Image.LANCZOS)
+
+
+def _trail(pred: kinviz.Prediction) -> np.ndarray:
+    """(T, K, 2) the positions the model was given (observed and not hidden), NaN elsewhere."""
+    seen = ~pred.trajectory.missing & ~pred.hidden[:, None]
+    return np.where(seen[..., None], pred.trajectory.positions, np.nan)
+
+
+def strip_image(pred: kinviz.Prediction, start: int, stop: int, tile: int = TILE) -> np.ndarray:
+    """(H, W, 3) uint8: rows ground truth, what the model is given, the prediction over frames
+    start..stop, cropped to where the objects are; hidden frames framed in amber, frame numbers on top."""
+    kinds = [("truth", "ground truth"), ("input", "model is given"), ("pred", "prediction")]
+    framing = view_framing(pred, start, stop, tile)
+    trail = _trail(pred)
+    n = stop - start
+    label_w, top = 120, 24
+    out = Image.new("RGB", (label_w + n * (tile + GAP), top + len(kinds) * (tile + GAP)), (255, 255, 255))
+    draw = ImageDraw.Draw(out)
+    font = _font(15)
+    for r, (kind, label) in enumerate(kinds):
+        y = top + r * (tile + GAP)
+        draw.text((4, y + tile // 2), label, fill=(40, 40, 40), font=font, anchor="lm")
         for i in range(n):
-            tile = _border(video[i], HIDDEN_RGB) if hidden[i] else video[i]
-            y, x = top + r * (S + GAP), label_w + i * (S + GAP)
-            out[y : y + S, x : x + S] = tile
-    img = Image.fromarray(out)
-    draw = ImageDraw.Draw(img)
-    font = _font(12)
-    for r, (_, label) in enumerate(kinds):
-        draw.text((4, top + r * (S + GAP) + S // 2 - 7), label, fill=(40, 40, 40), font=font)
+            t = start + i
+            x = label_w + i * (tile + GAP)
+            img = np.asarray(_tile(pred, t, kind, framing, trail))
+            edge = HIDDEN_RGB if pred.hidden[t] else (210, 214, 220)
+            out.paste(Image.fromarray(_border(img, edge, 4 if pred.hidden[t] else 1)), (x, y))
     for i in range(n):
-        draw.text((label_w + i * (S + GAP) + 2, 2), str(start + i), fill=(180, 120, 0) if hidden[i] else (90, 90, 90), font=font)
-    return np.asarray(img)
+        t = start + i
+        draw.text((label_w + i * (tile + GAP) + tile // 2, top // 2), f"frame {t}" + (" · hidden" if pred.hidden[t] else ""),
+                  fill=(170, 110, 0) if pred.hidden[t] else (90, 90, 90), font=_font(13), anchor="mm")
+    return np.asarray(out)
 
 
-def step_strip(frame_indices: np.ndarray, frames: np.ndarray, limit: int = 16) -> np.ndarray:
-    """(H, W, 3) uint8: the frames being decoded (first ``limit`` distinct frames), frame numbers below."""
+def step_strip(frame_indices: np.ndarray, frames: np.ndarray, n_objects: int, limit: int = 8,
+               scale: int = 4) -> np.ndarray:
+    """(H, W, 3) uint8: the model's own frames while it decodes (first ``limit`` distinct frames), on
+    white, each object in its own colour. The model draws object c of a group in colour channel c;
+    channels without an object are dropped (early steps leave noise there)."""
     order = np.unique(frame_indices, return_index=True)[1][:limit]
-    tiles = _upscale(frames[order], 2)
+    maps = frames[order].astype(np.float32) / 255  # (n, S, S, 3) one channel per object of the group
+    used = min(n_objects, 3)
+    paint = np.array([[int(colour(c)[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in range(used)], np.float32)
+    ink = np.einsum("nhwc,cd->nhwd", maps[..., :used], 1 - paint)  # white minus each object's ink
+    tiles = _upscale(np.clip(255 * (1 - ink), 0, 255).astype(np.uint8), scale)
     n, S = tiles.shape[:2]
-    out = np.full((S + 18, n * (S + GAP), 3), 255, np.uint8)
+    out = np.full((S + 22, n * (S + GAP), 3), 255, np.uint8)
     for i in range(n):
-        out[:S, i * (S + GAP) : i * (S + GAP) + S] = _border(tiles[i], HIDDEN_RGB)
+        out[:S, i * (S + GAP) : i * (S + GAP) + S] = _border(tiles[i], HIDDEN_RGB, 3)
     img = Image.fromarray(out)
     draw = ImageDraw.Draw(img)
     for i, j in enumerate(order):
-        draw.text((i * (S + GAP) + 2, S + 2), f"frame {frame_indices[j]}", fill=(90, 90, 90), font=_font(11))
+        draw.text((i * (S + GAP) + S // 2, S + 11), f"frame {frame_indices[j]}", fill=(90, 90, 90), font=_font(13),
+                  anchor="mm")
     return np.asarray(img)
 
 
@@ -236,25 +407,26 @@ def _gif(frames: list[Image.Image]) -> bytes:
     return buf.getvalue()
 
 
-def playback_gif(pred: kinviz.Prediction, start: int, stop: int, scale: int = 3) -> bytes:
-    """Animated GIF of ground truth beside the prediction for frames start..stop (hidden frames outlined)."""
-    truth = _upscale(pred.video("truth", start, stop), scale)
-    guess = _upscale(pred.video("pred", start, stop), scale)
-    n, S = truth.shape[:2]
-    top = 20
-    font = _font(13)
+def playback_gif(pred: kinviz.Prediction, start: int, stop: int, size: int = 240) -> bytes:
+    """Animated GIF of ground truth beside the prediction for frames start..stop, cropped to where the
+    objects are; hidden frames framed in amber."""
+    framing = view_framing(pred, start, stop, size)
+    trail = _trail(pred)
+    top = 26
     images = []
-    for i in range(n):
-        hidden = pred.hidden[start + i]
-        canvas = np.full((S + top, 2 * S + 3 * GAP, 3), 255, np.uint8)
-        canvas[top:, GAP : GAP + S] = truth[i]
-        canvas[top:, 2 * GAP + S : 2 * GAP + 2 * S] = _border(guess[i], HIDDEN_RGB, 3) if hidden else guess[i]
-        img = Image.fromarray(canvas)
-        draw = ImageDraw.Draw(img)
-        draw.text((GAP + 2, 3), "ground truth", fill=(40, 40, 40), font=font)
-        draw.text((2 * GAP + S + 2, 3), f"prediction · frame {start + i}" + (" (hidden)" if hidden else ""),
-                  fill=(180, 120, 0) if hidden else (40, 40, 40), font=font)
-        images.append(img)
+    for t in range(start, stop):
+        hidden = bool(pred.hidden[t])
+        canvas = Image.new("RGB", (2 * size + 3 * GAP, size + top + GAP), (255, 255, 255))
+        for j, kind in enumerate(("truth", "pred")):
+            tile = np.asarray(_tile(pred, t, kind, framing, trail))
+            tile = _border(tile, HIDDEN_RGB if hidden else (210, 214, 220), 5 if hidden else 1)
+            canvas.paste(Image.fromarray(tile), (GAP + j * (size + GAP), top))
+        draw = ImageDraw.Draw(canvas)
+        font = _font(15)
+        draw.text((GAP + 2, top // 2), "ground truth", fill=(40, 40, 40), font=font, anchor="lm")
+        draw.text((2 * GAP + size + 2, top // 2), f"prediction · frame {t}" + (" · hidden" if hidden else ""),
+                  fill=(170, 110, 0) if hidden else (40, 40, 40), font=font, anchor="lm")
+        images.append(canvas)
     return _gif(images)
 
 

@@ -1,11 +1,10 @@
 """Evaluate: the model against the classical baselines over many recordings, worst first;
 selecting a row opens that recording in Predict with the same hidden frames."""
 
-import plotly.express as px
 import streamlit as st
 
 import kinviz
-from kinviz_app import cache, guard, results
+from kinviz_app import cache, guard, results, style, views
 
 ss = st.session_state
 BUNDLED, UPLOADED = "Bundled examples", "My CSV files"
@@ -15,11 +14,12 @@ TASK_HELP = {"interpolate": "hide the middle third", "forecast": "hide the last 
 
 def pick_recordings() -> tuple[list[kinviz.Trajectory], bool]:
     """The trajectories to score and whether they are bundled (so a row can open by link)."""
-    source = st.radio("Recordings", [BUNDLED, UPLOADED], key="eval_source", horizontal=True)
+    source = st.radio("Recordings", [BUNDLED, UPLOADED], key="eval_source", horizontal=True, persist_state="session")
     if source == BUNDLED:
         index = cache.examples_index()
         one_each = index.groupby("family", sort=False).name.first().tolist()
         names = st.multiselect("Examples", index.name.tolist(), default=one_each, key="eval_examples",
+                               persist_state="session",
                                help="One per kind of motion by default; add more, or all 45 (slower on a CPU).")
         return [cache.example(n) for n in names], True
     files = st.file_uploader("CSV files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="eval_upload")
@@ -43,16 +43,28 @@ def show(report, bundled: bool) -> None:
     n = len(report.results)
     st.subheader(f"Task '{report.task}' over {n} recording{'s' * (n != 1)}")
     summary = results.summary_table(report)
-    left, right = st.columns([3, 2])
-    left.dataframe(results.highlight_best(summary), key="eval_summary")
-    left.caption("Means over the recordings of the hidden cells that have ground truth. ADE/FDE in % of each "
-                 "scene's diagonal (comparable across files) and in CSV units.")
-    bars = summary["ADE %"].reset_index().rename(columns={"index": "method"})
-    right.plotly_chart(px.bar(bars, x="method", y="ADE %", title="Mean ADE, % of scene diagonal (lower is better)",
-                              height=300), key="eval_bars")
-
     table = results.per_example(report)
     wins = int((table["model − best (pp)"] < 0).sum())
+
+    # The headline: ADE %, the model against the best baseline, before anything else.
+    model = summary.loc[results.MODEL_LABEL, "ADE %"]
+    others = summary.drop(index=results.MODEL_LABEL)["ADE %"]
+    best = others.idxmin()
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Model error (ADE %)", f"{model:.2f} %", delta=f"{model - others[best]:+.2f} pp vs {best}",
+              delta_color="inverse", help="Mean position error over the hidden cells, in % of each recording's "
+                                          "scene diagonal, averaged over the recordings. Lower is better.")
+    c2.metric(f"Best baseline: {best}", f"{others[best]:.2f} %")
+    c3.metric("Model beats the best baseline on", f"{wins} of {len(table)}")
+    for note in results.coinciding(report, report.task):
+        st.caption(note)
+
+    left, right = st.columns([3, 2])
+    left.dataframe(results.highlight_best(summary), key="eval_summary")
+    left.caption("Means over the recordings of the hidden cells that have ground truth, in % of each scene's "
+                 "diagonal, so files of any scale compare. PSNR and SSIM compare the drawn hidden frames.")
+    right.plotly_chart(views.method_bars(summary["ADE %"]), key="eval_bars")
+
     st.markdown(f"**Per recording**, worst model error first: the model beats the best baseline on **{wins} of "
                 f"{len(table)}**. Sort by any column; select a row to open it in Predict with the same hidden frames.")
     picked = st.dataframe(table, key="eval_table", on_select="rerun", selection_mode="single-row", hide_index=True,
@@ -72,12 +84,13 @@ def show(report, bundled: bool) -> None:
 def main() -> None:
     st.title("Evaluate")
     predictor = cache.predictor()
-    st.caption(f"Model {results.model_version(predictor.meta)} on **{predictor.device.upper()}** against the "
-               f"baselines {', '.join(kinviz.BASELINES)}.")
+    st.caption(f"The MAGVIT model against the classical fills ({', '.join(style.name(m) for m in kinviz.BASELINES)}) "
+               f"on the same hidden frames, on **{predictor.device.upper()}**.")
     left, right = st.columns([1, 2])
     with left:
-        task = st.radio("Task", kinviz.TASKS, key="task", format_func=lambda t: f"{t} ({TASK_HELP.get(t, '')})")
-        seed = st.number_input("Seed", 0, 2**31 - 1, step=1, key="eval_seed")
+        task = st.radio("Task", kinviz.TASKS, key="task", format_func=lambda t: f"{t} ({TASK_HELP.get(t, '')})",
+                        persist_state="session")
+        seed = st.number_input("Seed", 0, 2**31 - 1, step=1, key="eval_seed", persist_state="session")
     with right:
         trajectories, bundled = pick_recordings()
     if st.button(f"Evaluate {len(trajectories)} recording(s)", key="eval_run", type="primary",

@@ -14,9 +14,9 @@ def main() -> None:
     st.caption(f"{len(index)} lab-style recordings of {index.family.nunique()} kinds of motion, bundled with kinviz. "
                "Some have tracker dropouts (missing cells), some several objects, some other CSV layouts.")
     tracker_files()
-    families = st.multiselect("Kinds of motion", sorted(index.family.unique()), key="families",
+    families = st.multiselect("Kinds of motion", sorted(index.family.unique()), key="families", persist_state="session",
                               placeholder="All kinds")
-    gaps_only = st.toggle("Only recordings with missing cells", key="gaps_only")
+    gaps_only = st.toggle("Only recordings with missing cells", key="gaps_only", persist_state="session")
     shown = index[index.family.isin(families or index.family.unique())]
     if gaps_only:
         shown = shown[shown.missing_cells > 0]

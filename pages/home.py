@@ -1,8 +1,9 @@
-"""Overview: the story on one screen for someone who has five minutes."""
+"""Overview: the story on one screen for someone who has five minutes: the model at work on a real
+recording, what it measured against the classical fixes, and how it learnt."""
 
 import streamlit as st
 
-from kinviz_app import cache, guard, results
+from kinviz_app import cache, guard, results, views
 
 
 def main() -> None:
@@ -12,36 +13,44 @@ def main() -> None:
         "trajectory as a short video, lets a MAGVIT-style masked video model paint in the missing frames, "
         "and reads the positions back, then shows how that compares with the classical fixes."
     )
+
+    # The model at work: a bundled recording with frames hidden, truth beside the fill.
+    left, right = st.columns([3, 2])
+    with left:
+        demo = cache.demo()
+        st.image(demo.playback, caption=demo.caption, width="stretch")
+    with right:
+        st.markdown("**Measured against the classical fixes**")
+        heads = results.headlines(cache.predictor().meta)
+        if heads:
+            for head in heads:
+                st.markdown("- " + results.headline_words(head))
+            split = heads[0].get("split") or "held-out recordings"
+            st.caption(f"Average position error over the hidden frames of {heads[0]['examples']} recordings "
+                       f"({split}) that the model never trained on, from the model's own record. Measure your "
+                       "own files on the Evaluate page.")
+        else:
+            st.info("This model's record carries no benchmark yet: measure one on the Evaluate page.")
+        st.page_link("pages/predict.py", label="Try it on your own file", icon=":material/movie:")
+
     cols = st.columns(3)
     steps = [
         ("1 · Bring a CSV", "Time and x, y per object, in the layout you have. Or pick one of the bundled recordings."),
         ("2 · Hide frames", "Drag a slider or draw on a timeline. Gaps already in the file are filled too."),
-        ("3 · Compare and take it home", "Ground truth beside the prediction, against linear, cubic and "
-                                         "constant-velocity fills. Download the filled CSV, the video, a report."),
+        ("3 · Compare and take it home", "Ground truth beside the prediction, against the Kalman smoother, linear, "
+                                         "cubic and constant-velocity fills. Download the filled CSV, the video, a report."),
     ]
     for col, (title, text) in zip(cols, steps):
         with col.container(border=True):
             st.markdown(f"**{title}**")
             st.caption(text)
 
-    predictor = cache.predictor()
-    meta = predictor.meta
-    head = results.headline(meta)
-    cols = st.columns(4)
-    if head:
-        cols[0].metric(f"Model error, {head['task']}", f"{head['model']:.2f} %",
-                       delta=f"{head['model'] - head['best_value']:+.2f} pp vs {head['best']}", delta_color="inverse",
-                       help="Mean position error over the hidden frames, in % of the scene's diagonal, "
-                            f"over {head['examples']} recordings (from the checkpoint's record).")
-    else:
-        cols[0].metric("Benchmark", "—",
-                       help="The checkpoint's record carries no benchmark yet; measure one on the Evaluate page.")
-        cols[0].caption("Not in this checkpoint's record yet: see Evaluate.")
+    meta = cache.predictor().meta
     curve = meta.get("training", {}).get("curve", [])
-    cols[1].metric("Token accuracy (validation)", f"{curve[-1]['val_token_acc']:.1%}" if curve else "—")
-    cols[2].metric("Parameters", f"{sum(predictor.model.n_params().values()) / 1e6:.2f} M")
-    cols[3].metric("Runs on", predictor.device.upper())
-    st.caption(f"Model {results.model_version(meta)}. Numbers come from the checkpoint's own record.")
+    if curve:
+        st.markdown("**How it learnt**: the error on clips it never trained on (validation loss) fell as training "
+                    "went on; the dotted line is a blind guess.")
+        st.plotly_chart(views.curve_figure(curve, meta.get("transformer", {}).get("levels")), key="home_curve")
 
     cols = st.columns(4)
     cols[0].page_link("pages/predict.py", label="Try it: Predict", icon=":material/movie:")

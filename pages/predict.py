@@ -12,10 +12,10 @@ import numpy as np
 import streamlit as st
 
 import kinviz
-from kinviz_app import cache, guard, results, views
+from kinviz_app import cache, guard, results, style, views
 
 ss = st.session_state
-STRIP_FRAMES = 20  # frames in the frame strip at once (scrub with the slider beyond that)
+STRIP_FRAMES = 10  # frames in the frame strip at once, large enough to see (scrub with the slider beyond that)
 MIN_STEP_SECONDS = 0.08  # a GPU decodes faster than the eye: keep each step on screen this long
 PRESETS = {"interpolate": "Interpolate (middle third)", "forecast": "Forecast (last quarter)",
            "random": "Random frames", "none": "Only missing cells"}
@@ -42,7 +42,7 @@ def pick_source():
 
     left, right = st.columns(2)
     upload = right.file_uploader("…or upload a CSV or your tracker's file (it replaces the example)",
-                                 type=["csv", "tsv", "txt"], key="upload",
+                                 type=None, key="upload",  # any file: the reader says why one is refused
                                  help="Columns time, x, y (one object), time, a_x, a_y, b_x, … (several) or "
                                       "time, object, x, y (long); or a DeepLabCut, SLEAP, TrackMate, Tracker or "
                                       "MOTChallenge file, filled and downloaded in its own format. "
@@ -129,8 +129,7 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
 
     # Widgets show the current mask; their callbacks change it.
     hidden = np.flatnonzero(mask)
-    lo, hi = ss.get("mask", (T // 3, 2 * T // 3 - 1))
-    ss["mask"] = (int(hidden[0]), int(hidden[-1])) if len(hidden) else (min(lo, T - 1), min(hi, T - 1))
+    ss["mask"] = (int(hidden[0]), int(hidden[-1])) if len(hidden) else (0, 0)  # nothing hidden: no range lit
     ss["spec"] = spec
     left, right = st.columns([3, 2])
     left.slider("Hide a range of frames", 0, T - 1, key="mask", on_change=on_slider, args=(T,))
@@ -165,7 +164,8 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
 
     def on_step(step, total, frame_indices, frames):
         bar.progress((step + 1) / total, text=f"MaskGIT decoding: step {step + 1} of {total}")
-        anim.image(views.step_strip(frame_indices, frames), caption="hidden frames as the model fills them in")
+        anim.image(views.step_strip(frame_indices, frames, traj.n_objects),
+                   caption="The hidden frames as the model draws them, step by step (its own view of each gap)")
         time.sleep(max(0.0, MIN_STEP_SECONDS - (time.monotonic() - last[0])))
         last[0] = time.monotonic()
 
@@ -190,6 +190,9 @@ def show_results(run: results.Run) -> None:
     )
 
     table = results.metrics_table(result)
+    band_note = ""
+    if views.spread(pred) is None:
+        band_note = " This kinviz gives no sample spread, so no uncertainty band is drawn."
     if table is None:
         st.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
                 "score and no numbers are shown. The prediction is below and in the downloads.")
@@ -198,6 +201,8 @@ def show_results(run: results.Run) -> None:
         st.caption(f"Scored on the {result.metrics['magvit']['n_cells']} filled cells that have ground truth. "
                    "ADE: mean position error; FDE: error at each gap's last frame; in CSV units and in % of the "
                    "scene's diagonal. PSNR and SSIM compare the rendered hidden frames with the ground truth's.")
+    st.caption("The download keeps every measurement as it was: empty cells are filled in place, and the model's "
+               "values for hidden measurements go into added `_pred` columns beside them; `predicted` flags the rows.")
 
     c1, c2, c3 = st.columns(3)
     c1.download_button("Download filled CSV", pred.to_csv(), file_name=run.csv_name, mime="text/csv",
@@ -207,39 +212,46 @@ def show_results(run: results.Run) -> None:
     c3.download_button("Download report (JSON)", run.report_json(), file_name=f"{run.stem}-report.json",
                        mime="application/json", key="download_report", on_click="ignore", width="stretch")
 
-    left, right = st.columns([3, 1])
-    with left:
-        T = traj.n_frames
-        start = results.focus_window(pred.hidden | pred.filled.any(axis=1), STRIP_FRAMES)[0]
-        if T > STRIP_FRAMES:
-            start = st.slider("Frame strip starts at frame", 0, T - STRIP_FRAMES, start, key="strip")
-        st.image(views.strip_image(pred, start, min(T, start + STRIP_FRAMES)),
-                 caption="Rows: ground truth, what the model saw, its prediction, the error. Hidden frames in amber.")
+    T = traj.n_frames
+    start = results.focus_window(pred.hidden | pred.filled.any(axis=1), STRIP_FRAMES)[0]
+    if T > STRIP_FRAMES:
+        start = st.slider("Frame strip starts at frame", 0, T - STRIP_FRAMES, start, key="strip")
+    st.image(views.strip_image(pred, start, min(T, start + STRIP_FRAMES)), width="stretch",
+             caption="Rows: the recording, what the model is given, its prediction (black ring: the recording, "
+                     "where it has a value). Hidden frames framed in amber; grey: the path where it was seen.")
+
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    shown = c1.multiselect("Baselines to draw", list(kinviz.BASELINES), style.default_baselines(), key="baselines",
+                           format_func=style.name, persist_state="session")
+    band = c2.toggle(f"Model's uncertainty (± {style.BAND_SD} s.d.)", True, key="band",
+                     disabled=views.spread(pred) is None, persist_state="session",
+                     help="The spread of the model's samples around its fill, fused with the Kalman smoother's.")
+    if band_note:
+        c2.caption(band_note)
+    baselines = {m: result.baselines[m] for m in shown if m in result.baselines}
+    left, right = st.columns([3, 2])
+    left.plotly_chart(views.coords_figure(pred, baselines, band=band), key="coords")
     with right:
         a, b = run.window
-        st.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: ground truth beside the prediction")
-
-    shown = st.multiselect("Baselines to draw", list(kinviz.BASELINES), default=["linear"], key="baselines")
-    baselines = {m: result.baselines[m] for m in shown}
+        st.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: the recording beside the prediction",
+                 width="stretch")
     left, right = st.columns([3, 2])
-    left.plotly_chart(views.coords_figure(pred, baselines), key="coords")
-    right.plotly_chart(views.path_figure(pred, baselines), key="path")
     if table is not None:
-        st.plotly_chart(views.error_figure(pred, baselines), key="errors")
+        left.plotly_chart(views.error_figure(pred, baselines), key="errors")
+    right.plotly_chart(views.path_figure(pred, baselines, band=band), key="path")
 
 
 def main() -> None:
     st.title("Predict")
     predictor = cache.predictor()
-    st.caption(f"Model {results.model_version(predictor.meta)} on **{predictor.device.upper()}**")
 
     st.subheader("1 · Choose a trajectory")
     picked = pick_source()
     if picked is None:
         return
     source_key, traj = picked
-    st.caption(f"**{traj.source_name}**: {traj.n_frames} frames, {traj.n_objects} object(s) "
-               f"({', '.join(traj.names)}), {int(traj.missing.sum())} missing cells.")
+    st.caption(f"**{traj.source_name}**: {traj.n_frames} frames, {results.objects_words(traj.names)}, "
+               f"{int(traj.missing.sum())} missing cells.")
     for note in traj.warnings:
         st.info(note, icon=":material/info:")
 
@@ -247,10 +259,12 @@ def main() -> None:
     spec, mask = choose_mask(source_key, traj)
 
     st.subheader("3 · Fill them in")
-    ss.setdefault("steps", int(predictor.meta.get("decoding", {}).get("steps", 12)))
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
-    c1.number_input("Seed", 0, 2**31 - 1, step=1, key="seed", help="Same seed, same prediction.")
-    c2.number_input("Decoding steps", 1, 64, step=1, key="steps", help="MaskGIT steps; MAGVIT uses 12.")
+    # persist_state: a refused upload (which ends the page early) or a visit to another page keeps them.
+    c1.number_input("Seed", 0, 2**31 - 1, step=1, key="seed", help="Same seed, same prediction.",
+                    persist_state="session")
+    c2.number_input("Decoding steps", 1, 64, int(predictor.meta.get("decoding", {}).get("steps", 12)), step=1,
+                    key="steps", help="MaskGIT steps; MAGVIT uses 12.", persist_state="session")
     if not mask.any() and not traj.missing.any():
         c3.button("Run", key="run", type="primary", disabled=True, help="Hide some frames first.")
         st.info("Nothing to fill: hide some frames first.")

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))  # the pages import kinviz and kinviz_app as `stre
 
 import kinviz  # noqa: E402
 from kinviz.trajectory import MAX_BYTES  # noqa: E402
-from kinviz_app import results  # noqa: E402
+from kinviz_app import results, style, views  # noqa: E402
 
 TIMEOUT = 300  # seconds for one script run: the first loads the model on a busy CPU
 PAGES = ["pages/home.py", "pages/predict.py", "pages/examples.py", "pages/evaluate.py", "pages/model.py"]
@@ -80,7 +80,7 @@ def test_predict_example_mask_run_shows_metrics_and_downloads():
     at.button(key="run").click().run()
     assert_clean(at)
     [table] = metrics_tables(at)
-    assert list(table.index) == [results.MODEL_LABEL, *kinviz.BASELINES]
+    assert list(table.index) == [style.name(m) for m in kinviz.METHODS]  # human names, the model first
     assert {"ADE", "ADE %", "FDE", "FDE %", "PSNR (dB)", "SSIM"} <= set(table.columns)
     assert np.isfinite(table.to_numpy(float)).all()
 
@@ -91,6 +91,10 @@ def test_predict_example_mask_run_shows_metrics_and_downloads():
     assert run.csv_name == "collision-01-filled.csv"
     back = kinviz.load_csv(run.prediction.to_csv())  # the download reads back: complete, same frames
     assert back.n_frames == 90 and np.isfinite(back.positions).all()
+    source = kinviz.load_csv(kinviz.EXAMPLES_DIR / "collision-01.csv")
+    np.testing.assert_array_equal(back.positions, source.positions)  # hidden measurements kept; fills in _pred
+    assert at.multiselect(key="baselines").value == style.default_baselines()
+    assert "kalman" not in kinviz.BASELINES or "kalman" in at.multiselect(key="baselines").value
     report = json.loads(run.report_json())
     assert report["settings"]["mask"] == "5-9" and report["settings"]["seed"] == 0
     assert report["model"]["version"] == results.model_version(kinviz.read_meta())
@@ -191,11 +195,19 @@ def test_evaluate_runs_on_a_few_examples():
     at.button(key="eval_run").click().run()
     assert_clean(at)
     [summary] = metrics_tables(at)
-    assert list(summary.index) == [results.MODEL_LABEL, *kinviz.BASELINES]
+    assert list(summary.index) == [style.name(m) for m in kinviz.METHODS]
+    assert list(summary.columns) == ["ADE %", "FDE %", "PSNR (dB)", "SSIM"], "% of the scene only: files of any scale"
     per_example = at.dataframe(key="eval_table").value
     assert sorted(per_example.example) == ["collision-01.csv", "pendulum-01.csv", "projectile-01.csv"]
     ade = per_example["model ADE %"].to_numpy()
     assert (np.diff(ade) <= 0).all(), "worst model error first"
+    assert list(per_example.columns[:5]) == ["example", "model ADE %", "best baseline", "best baseline ADE %",
+                                             "model − best (pp)"], "the comparison is visible without scrolling"
+    assert at.metric[0].label == "Model error (ADE %)" and "vs" in at.metric[0].delta
+    # Linear and constant velocity are the same fill on a forecast: the page says why.
+    assert any("by definition" in c.value and "constant velocity" in c.value for c in at.caption)
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert bars["layout"]["yaxis"]["type"] == "log", "cubic's forecast explodes: a log scale keeps the rest readable"
 
 
 def test_model_card_shows_the_training_curve():
@@ -208,14 +220,18 @@ def test_model_card_shows_the_training_curve():
     assert any("6.57" in m.value and "5.85" in m.value for m in at.markdown)
 
 
-def test_headline_reads_the_record_and_never_invents():
-    assert results.headline({}) is None
-    assert results.headline({"metrics": {"methods": {"magvit": {"ade_pct": float("nan")}}}}) is None
+def test_headlines_read_the_record_and_never_invent():
+    assert results.headlines({}) == []
+    assert results.headlines({"metrics": {"methods": {"magvit": {"ade_pct": float("nan")}}}}) == []
     record = {"task": "interpolate", "examples": 45,
               "methods": {"magvit": {"ade_pct": 1.5}, "linear": {"ade_pct": 2.0}, "cubic": {"ade_pct": 1.8}}}
-    for metrics in (record, {"forecast": record | {"task": "forecast"}, "interpolate": record}):
-        assert results.headline({"metrics": metrics}) == {
-            "task": "interpolate", "examples": 45, "model": 1.5, "best": "cubic", "best_value": 1.8}
+    one = {"task": "interpolate", "examples": 45, "split": None, "model": 1.5, "best": "cubic", "best_value": 1.8}
+    assert results.headlines({"metrics": record}) == [one]
+    both = results.headlines({"metrics": {"forecast": record | {"task": "forecast"}, "interpolate": record}})
+    assert both == [one | {"task": "forecast"}, one]
+    words = results.headline_words(one)
+    assert "cubic spline" in words and "17% smaller" in words and "1.5 %" in words
+    assert "better here" in results.headline_words(one | {"model": 3.6})
 
 
 def test_a_linked_mask_survives_an_upload():
@@ -224,3 +240,171 @@ def test_a_linked_mask_survives_an_upload():
     assert_clean(at)
     assert at.slider(key="mask").value == (5, 9)
     assert "example" not in at.query_params, "an upload replaces the example"
+
+
+# ----------------------------------------------------------------------------- issue 14: rough edges
+
+
+def test_seed_and_steps_survive_a_bad_upload_and_another_page():
+    """Decoding steps fell to 1 after a bad upload then a good one; seed and steps reset after another page."""
+    at = open_app("pages/predict.py")
+    at.number_input(key="seed").set_value(5).run()
+    at.number_input(key="steps").set_value(20).run()
+    at.file_uploader(key="upload").upload("bad.csv", b"time,x,y\n0,1,2\n", "text/csv").run()
+    assert at.error
+    at.file_uploader(key="upload").upload("good.csv", csv_text(24).encode(), "text/csv").run()
+    assert_clean(at)
+    assert (at.number_input(key="seed").value, at.number_input(key="steps").value) == (5, 20)
+    at.switch_page("pages/model.py").run()
+    at.switch_page("pages/predict.py").run()
+    assert (at.number_input(key="seed").value, at.number_input(key="steps").value) == (5, 20)
+
+
+def test_only_missing_cells_lights_no_range():
+    at = open_predict(example="projectile-01")
+    at.button(key="preset_interpolate").click().run()
+    assert at.slider(key="mask").value == (58 // 3, 2 * 58 // 3 - 1)
+    at.button(key="preset_none").click().run()
+    assert at.slider(key="mask").value == (0, 0), "nothing hidden: the slider must not light a range"
+    assert any("Hidden: **none**" in c.value for c in at.caption)
+
+
+def test_any_file_reaches_the_reader_and_replaces_the_last_message():
+    """A PNG was refused by the uploader's type filter with a red chip only, and the previous error stayed."""
+    at = open_predict()
+    at.file_uploader(key="upload").upload("words.csv", b"time,x,y\n0,1,2\n1,abc,2\n2,1,2\n3,1,2\n", "text/csv").run()
+    assert len(at.error) == 1 and "words.csv" in at.error[0].value
+    at.file_uploader(key="upload").upload("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png").run()
+    assert not at.exception
+    assert len(at.error) == 1 and "photo.png" in at.error[0].value and "binary" in at.error[0].value
+
+
+def test_landing_page_speaks_plainly_and_shows_the_model_at_work():
+    at = open_app()
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    meta = kinviz.read_meta()
+    assert "Token accuracy" not in text and str(meta["sha256"])[:12] not in text and "@" not in text
+    for head in results.headlines(meta):  # the measured headline per task, in words, against the best baseline
+        assert results.headline_words(head) in text
+    assert at.get("image"), "a real fill playing"
+    curve = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [p["step"] for p in meta["training"]["curve"]] == [
+        s for t in curve["data"] if t.get("name") == "validation loss" for s in t["x"]]
+
+
+def test_objects_in_words():
+    assert results.objects_words(["object"]) == "1 object"
+    assert results.objects_words(["ball"]) == "1 object: ball"
+    assert results.objects_words(["ball", "cart"]) == "2 objects: ball, cart"
+
+
+def test_a_link_on_a_fresh_server_gets_the_router_at_once():
+    """Before any session ran app.py, Streamlit's legacy runner runs pages/<name>.py itself; the page
+    must come up in the router's navigation (no pages/ listing) in that same run, with its parameters."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.switch_page("pages/predict.py")
+    at.query_params["mask"] = "5-9"
+    at.run()
+    assert_clean(at)
+    assert [t.value for t in at.title] == ["Predict"]
+    assert at.slider(key="mask").value == (5, 9)
+
+
+# ----------------------------------------------------------------------------- issue 14: one look for methods
+
+
+@pytest.fixture(scope="module")
+def upload_with_gaps():
+    """A prediction for a file with empty cells (frames 7-9) and frames 14-16 hidden on purpose."""
+    traj = kinviz.load_csv(csv_text(24, gaps=(7, 8, 9)))
+    mask = np.zeros(24, bool)
+    mask[14:17] = True
+    pred = kinviz.Predictor.load().predict(traj, mask, seed=0)
+    return pred, kinviz.score(pred, with_video=False)
+
+
+def test_every_method_has_one_name_and_one_colour_in_every_chart(upload_with_gaps):
+    pred, result = upload_with_gaps
+    baselines = {m: result.baselines[m] for m in kinviz.BASELINES}
+    names = {style.name(m): style.colour(m) for m in style.METHODS}
+    for fig in (views.coords_figure(pred, baselines), views.path_figure(pred, baselines), views.error_figure(pred, baselines)):
+        for trace in fig.data:
+            if trace.name in names:
+                assert trace.line.color == names[trace.name], (trace.name, trace.line.color)
+        legend = [t.name for t in fig.data if t.showlegend is not False]
+        assert len(legend) == len(set(legend)), "one legend entry per method"
+    coords = views.coords_figure(pred, baselines)
+    truth = [t for t in coords.data if t.name == "ground truth"][0]
+    assert np.isnan(np.asarray(truth.y, float)[[7, 8, 9]]).all(), "no truth line where the file has no truth"
+    assert truth.connectgaps is False
+
+
+def test_xy_plot_is_to_scale_and_holds_every_point(upload_with_gaps):
+    pred, result = upload_with_gaps
+    fig = views.path_figure(pred, {"linear": result.baselines["linear"]})
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    for t in fig.data:
+        x, y = np.asarray(t.x, float), np.asarray(t.y, float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        assert (x[ok] > x0).all() and (x[ok] < x1).all() and (y[ok] > y0).all() and (y[ok] < y1).all()
+
+
+def test_a_tiny_wobble_does_not_fill_the_axis():
+    """A forecast of flat motion autoscaled y to -0.495..-0.505: an axis spans a share of the scene."""
+    t = np.arange(20) * 0.1
+    traj = kinviz.from_arrays(t, np.stack([t * 5, -0.5 + 1e-4 * np.sin(t)], -1)[:, None])
+    mask = np.zeros(20, bool)
+    mask[15:] = True
+    pred = kinviz.Predictor.load().predict(traj, mask, seed=0)
+    fig = views.coords_figure(pred, {})
+    y0, y1 = fig.layout.yaxis2.range
+    assert y1 - y0 >= views.MIN_SPAN * views.scene_size(traj)
+
+
+def test_the_band_is_drawn_from_the_models_spread(upload_with_gaps):
+    pred, result = upload_with_gaps
+    fig = views.coords_figure(pred, {})
+    band = [t for t in fig.data if t.fill == "tonexty"]
+    if views.spread(pred) is None:
+        pytest.skip("this kinviz's Prediction has no spread yet")
+    assert band, "the model's samples give a spread: the band shows it"
+    assert not views.coords_figure(pred, {}, band=False).data[0].fill
+
+
+def test_bars_stay_readable_when_one_method_explodes():
+    import pandas as pd
+
+    fig = views.method_bars(pd.Series({"MAGVIT model": 1.2, "linear": 1.4, "cubic spline": 658.0}))
+    assert fig.layout.yaxis.type == "log"
+    assert [b for b in fig.data[0].marker.color] == [style.colour("magvit"), style.colour("linear"), style.colour("cubic")]
+    assert views.method_bars(pd.Series({"MAGVIT model": 1.2, "linear": 1.4})).layout.yaxis.type == "linear"
+
+
+# ----------------------------------------------------------------------------- issue 14: frames people can see
+
+
+def test_frames_are_large_cropped_and_mark_hidden_frames(upload_with_gaps):
+    pred, _ = upload_with_gaps
+    strip = views.strip_image(pred, 5, 15)
+    assert strip.shape[0] >= 3 * views.TILE and strip.shape[1] >= 10 * views.TILE
+    amber = (np.abs(strip.astype(int) - style.HIDDEN_RGB).sum(-1) < 30)
+    assert amber[:, : 120 + 2 * (views.TILE + views.GAP)].sum() == 0, "frames 5-6 are neither hidden nor empty"
+    assert amber.sum() > 0, "the filled frames 7-9 (empty in the file) are not hidden; 14 is: amber"
+    # The object fills a fair share of its tile (cropped to where it moves), and is drawn in its own colour.
+    tile = np.asarray(views._tile(pred, 8, "pred", views.view_framing(pred, 5, 15, 128), views._trail(pred)))
+    red = (tile[..., 0] > 200) & (tile[..., 1] < 80) & (tile[..., 2] < 80)
+    assert red.sum() > 50, "the prediction at an empty frame is drawn, in the object's own red"
+
+
+def test_decoding_preview_shows_each_object_in_its_own_colour():
+    """A single red object was previewed as green and blue blobs: channels without an object are noise."""
+    frames = np.zeros((2, 32, 32, 3), np.uint8)
+    frames[:, 10:14, 10:14, 0] = 255  # the object
+    frames[:, 20:24, 20:24, 1:] = 200  # noise in the unused channels
+    strip = views.step_strip(np.array([3, 4]), frames, n_objects=1)
+    tiles = strip[: 32 * 4].astype(int)
+    green_or_blue = (tiles[..., 1] > tiles[..., 0] + 40) | (tiles[..., 2] > tiles[..., 0] + 40)
+    assert not green_or_blue.any()
+    assert ((tiles[..., 0] > 150) & (tiles[..., 1] < 60)).any(), "the object in red"

@@ -1,0 +1,49 @@
+"""One human name and one colour per method, used by every plot, table and legend in the app.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision deficiencies); ground truth is
+near-black so that the methods stand out against it. Objects keep their own colours in the frames
+(kinviz's display palette); in the charts the colour says *which method*, never which object.
+"""
+
+from __future__ import annotations
+
+import kinviz
+
+TRUTH = "truth"
+MODEL = "magvit"
+METHODS = {  # key as kinviz names it -> (what people read, colour)
+    TRUTH: ("ground truth", "#1b1f24"),
+    MODEL: ("MAGVIT model", "#d55e00"),
+    "kalman": ("Kalman smoother", "#0072b2"),
+    "linear": ("linear", "#009e73"),
+    "cubic": ("cubic spline", "#cc79a7"),
+    "constant_velocity": ("constant velocity", "#56b4e9"),
+    "constant_acceleration": ("constant acceleration", "#8c6d31"),
+    "fitted_cv": ("constant velocity, fitted", "#999999"),
+}
+OTHER_COLOUR = "#7f7f7f"
+DEFAULT_BASELINES = ("kalman", "linear")  # drawn until the user picks others (those kinviz has)
+BAND_SD = 2  # the model's uncertainty band: fill ± this many standard deviations (about 95 % if Gaussian)
+MODEL_BAND = "rgba(213, 94, 0, 0.18)"  # the model's colour, translucent
+HIDDEN_RGB = (255, 176, 0)  # amber: frames the user hid, in strips, GIFs, the timeline and shaded spans
+HIDDEN_FILL = "rgba(255, 176, 0, 0.15)"
+MISSING_RGB = "#d62728"
+
+
+def name(method: str) -> str:
+    """'constant_velocity' -> 'constant velocity'; unknown keys lose their underscores."""
+    return METHODS.get(method, (method.replace("_", " "), ""))[0]
+
+
+def colour(method: str) -> str:
+    return METHODS.get(method, ("", OTHER_COLOUR))[1]
+
+
+def default_baselines() -> list[str]:
+    """The baselines drawn by default: the Kalman smoother (once kinviz has it) and linear."""
+    return [m for m in DEFAULT_BASELINES if m in kinviz.BASELINES]
+
+
+def rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
