@@ -27,6 +27,7 @@ from . import generate
 from .baselines import BASELINES, fill_all, fill_baseline
 from .checkpoint import default_path, resolve_device
 from .evaluate import load_many, score
+from .format_examples import time_roundtrip
 from .masks import TASKS, task_mask
 from .metrics import mean_over_examples, trajectory_metrics
 from .predict import Prediction, Predictor
@@ -231,6 +232,14 @@ def speed_table(sp: dict) -> str:
     return "\n".join(lines)
 
 
+def formats_table(rows: list[dict]) -> str:
+    """Markdown: time to read and write each tracker format (``format_examples.time_roundtrip``)."""
+    lines = ["| format | frames x objects | file | read (s) | write (s) |", "|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['format']} | {r['frames']} x {r['objects']} | {r['bytes'] / 1e6:.1f} MB | {r['read_s']:.2f} | {r['write_s']:.2f} |")
+    return "\n".join(lines)
+
+
 def training_table(meta: dict) -> str:
     tr = meta.get("training", {})
     curve = tr.get("curve") or [{}]
@@ -341,7 +350,8 @@ def run_bench(args) -> dict:
         meta["metrics"] = record_metrics(gen_rows)
         write_json(json_path(path), meta)
     out["speed"] = speed(path, device, args.quick)
-    md += ["", speed_table(out["speed"]), "", training_table(predictor.meta)]
+    out["formats"] = time_roundtrip(2_000 if args.quick else 20_000)
+    md += ["", speed_table(out["speed"]), "", formats_table(out["formats"]), "", training_table(predictor.meta)]
     text = "\n".join(md)
     print(text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

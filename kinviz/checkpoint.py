@@ -39,7 +39,8 @@ class Decoding:
 
     The fusion (``predict.fuse``) weighs the model's sampled fill against the Kalman smoother's by
     their variances; the model's variance is ``model_scale`` times its samples' spread plus
-    ``pixel_floor`` squared pixels of the view it drew in (``kinviz.tune`` picks both)."""
+    ``pixel_floor`` squared pixels of the view it drew in, one pair for inner gaps and one for gaps
+    at either end, where the smoother only extrapolates (``kinviz.tune`` picks all four)."""
 
     steps: int = 12  # MAGVIT and MaskGIT decode in 12 steps
     samples: int = 8  # sampled fills per window; their mean and spread feed the fusion
@@ -47,8 +48,14 @@ class Decoding:
     choice_temperature: float = 4.5  # MaskGIT's Gumbel noise on the confidence, annealed to 0
     fit: int = 2  # visible frames a nearly straight forecast's camera line is fitted to
     straight: float = 0.0  # the 'hybrid' view's gate on ``render.bend`` (0: none)
-    model_scale: float = 1.0  # calibration of the samples' variance against the smoother's
-    pixel_floor: float = 0.5  # the model's least uncertainty, in pixels of its view
+    model_scale: float = 1.0  # calibration of the samples' variance against the smoother's, inner gaps
+    pixel_floor: float = 0.5  # the model's least uncertainty, in pixels of its view, inner gaps
+    model_scale_end: float = 1.0  # the same for gaps at either end (forecasts, backcasts)
+    pixel_floor_end: float = 0.5
+
+    def calibration(self, inner: bool) -> tuple[float, float]:
+        """(model_scale, pixel_floor) for an inner gap or a gap at either end."""
+        return (self.model_scale, self.pixel_floor) if inner else (self.model_scale_end, self.pixel_floor_end)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Decoding":

@@ -25,8 +25,8 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
 4. Positions are read back from the decoded frames (``Predictor.assemble``) and fused with the
    Kalman smoother's (``kinviz.kalman``), one rule for every cell (``fuse``): the smoother gives a
    mean and variance, the model's samples a mean and a spread; the answer is their
-   inverse-variance weighted mean, the model's variance calibrated on a tuning split
-   (``Decoding.model_scale``, ``pixel_floor``). Where the model's blob cannot be read with
+   inverse-variance weighted mean, the model's variance calibrated on a tuning split, one
+   calibration for inner gaps and one for gaps at either end (``Decoding.calibration``). Where the model's blob cannot be read with
    confidence (it left the frame, or came out faint) the smoother stands in, flagged in
    ``fallback``. A gap frame between two grid frames (stride > 1) gets the smoother's path plus
    the model's correction interpolated between the grid frames, so a fill is as smooth as the
@@ -52,7 +52,8 @@ from .checkpoint import Decoding, Model, default_path, load_checkpoint, resolve_
 from .data import hidden_runs, task_of
 from .errors import MaskError
 from .maskgit import maskgit_decode
-from .render import MAX_GROUP, Camera, Framing, is_straight, object_groups, readout, render, render_float, to_uint8, warp
+from .render import (MAX_GROUP, Camera, Framing, is_inner, is_straight, object_groups, readout, render, render_float,
+                     to_uint8, warp)
 from .trajectory import Trajectory, write_csv
 from .transformer import TASK_IDS
 
@@ -342,6 +343,7 @@ class Predictor:
             pos, conf = draw.read(i)  # (S, n, C, 2), (S, n, C)
             frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
             targets = np.isin(w.frames, w.targets) & w.hidden
+            calibration = dec.calibration(is_inner(~w.hidden, w.run))
             for c, k in enumerate(w.group):
                 rows = np.flatnonzero(targets & ~observed[w.frames, k])
                 if not len(rows):
@@ -349,7 +351,7 @@ class Predictor:
                 t = w.frames[rows]
                 px = 1.0 / camera.scale[c]  # world units per pixel of this object's view
                 fused, var, wt, ok = fuse(pos[:, rows, c], conf[:, rows, c], draw.smooth[t, k], draw.smooth_var[t, k],
-                                          px, dec, weight)
+                                          px, calibration, weight)
                 correction[t[ok], k] = fused[ok] - draw.smooth[t[ok], k]
                 spread[t[ok], k] = np.sqrt(var[ok])
                 share[t[ok], k] = wt[ok]
@@ -460,7 +462,7 @@ def fuse(
     smooth: np.ndarray,  # (m, 2) the smoother's mean on those cells
     smooth_var: np.ndarray,  # (m, 2) its variance
     px: float,  # world units per pixel of the view the samples were drawn in
-    dec: Decoding,
+    calibration: tuple[float, float],  # (model_scale, pixel_floor): ``Decoding.calibration``
     weight: float | None = None,  # a fixed model share instead of the variances' (ablation)
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fused (m, 2), variance (m, 2), model share (m,), usable (m,)
     """The model's answer and the smoother's, weighed by how sure each is (inverse-variance weighting).
@@ -475,7 +477,8 @@ def fuse(
     mean = np.where(ok[..., None], pos, 0.0).sum(axis=0) / np.maximum(n_ok, 1)[:, None]
     spread = np.where(ok[..., None], pos - mean, 0.0)
     sample_var = (spread**2).sum(axis=0) / np.maximum(n_ok - 1, 1)[:, None]  # (m, 2)
-    model_var = dec.model_scale * sample_var + (dec.pixel_floor * px) ** 2
+    model_scale, pixel_floor = calibration
+    model_var = model_scale * sample_var + (pixel_floor * px) ** 2
     known = np.isfinite(smooth_var)
     k_var = np.where(known, smooth_var, 0.0)
     both = np.maximum(k_var + model_var, 1e-300)

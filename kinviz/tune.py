@@ -4,12 +4,14 @@ The predictor weighs the model's sampled fill against the smoother's by their va
 (``predict.fuse``). The smoother's variance comes from its own likelihood fit; the model's is its
 samples' spread, which says how much the samples disagree but not how far their mean is from the
 truth. Two numbers put it on the smoother's scale: ``model_scale`` multiplies the spread and
-``pixel_floor`` adds the least error of a blob read back from the model's 32-pixel view.
+``pixel_floor`` adds the least error of a blob read back from the model's 32-pixel view. Inner
+gaps and gaps at either end get a pair each (``_end``): between two observed stretches the
+smoother interpolates well and the model should add little; past the last one the smoother only
+extrapolates its motion model, and the model, which has seen motion turn back, should count more.
 
-Both are picked here on generated trajectories drawn from a seed that neither training nor the
-benchmark uses, each twice: as simulated, and with tracker noise (``splits.tuning_split``). The
-score is the model's mean ADE on the interpolate and the forecast task, each relative to the
-smoother's on the same cells, so that neither task outweighs the other. Every trajectory is
+All four are picked here on generated trajectories drawn from a seed that neither training nor
+the benchmark uses, each twice: as simulated, and with tracker noise (``splits.tuning_split``).
+Inner gaps are scored on the interpolate task, end gaps on the forecast task. Every trajectory is
 decoded once per task (``Predictor.draw``) and read back under every setting
 (``Predictor.assemble``): the grid costs read-backs, not decodes, and every setting sees the
 same samples. Training runs this as its last stage; the command re-runs it on any checkpoint.
@@ -32,9 +34,10 @@ from .predict import Predictor
 from .splits import TUNING_SEED, tuning_split
 
 SCALES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # model_scale
-FLOORS = (0.25, 0.5, 1.0, 2.0, 4.0)  # pixel_floor, pixels
-TUNED_TASKS = ("interpolate", "forecast")
-SETTINGS = ("model_scale", "pixel_floor")
+FLOORS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # pixel_floor, pixels
+# Each kind of gap is calibrated on the task made of it: inner gaps on interpolation, end gaps on forecasts.
+KINDS = {"interpolate": ("model_scale", "pixel_floor"), "forecast": ("model_scale_end", "pixel_floor_end")}
+SETTINGS = tuple(k for pair in KINDS.values() for k in pair)
 
 
 def _ade(prediction) -> float:
@@ -43,26 +46,25 @@ def _ade(prediction) -> float:
 
 
 def tune_decoding(predictor: Predictor, *, per_family: int = 4, scales=SCALES, floors=FLOORS, log=print) -> dict:
-    """Score every (model_scale, pixel_floor); returns the best, the grid and the smoother's scores."""
+    """Score every (model_scale, pixel_floor) per kind of gap; returns the best, the grids and the smoother's scores."""
     items = tuning_split(per_family)
-    draws = {task: [predictor.draw(traj, task_mask(task, traj.n_frames), seed=0)
-                    for _, traj in tqdm(items, desc=f"tune: decode {task}", unit="trajectory", disable=None)]
-             for task in TUNED_TASKS}
-    smoother = {task: float(np.mean([_ade(predictor.assemble(d, weight=0.0)) for d in ds])) for task, ds in draws.items()}
-    rows = []
-    for scale in scales:
-        for floor in floors:
-            dec = replace(predictor.decoding, model_scale=float(scale), pixel_floor=float(floor))
-            ade = {task: float(np.mean([_ade(predictor.assemble(d, dec)) for d in ds])) for task, ds in draws.items()}
-            rel = float(np.mean([ade[t] / smoother[t] for t in TUNED_TASKS]))
-            rows.append({"model_scale": float(scale), "pixel_floor": float(floor), "relative": round(rel, 4)}
-                        | {t: round(ade[t], 4) for t in TUNED_TASKS})
-            log(f"model_scale {scale:g}, pixel_floor {floor:g}: " + ", ".join(f"{t} {ade[t]:.3f}" for t in TUNED_TASKS)
-                + f" (smoother {', '.join(f'{smoother[t]:.3f}' for t in TUNED_TASKS)}; relative {rel:.3f})")
-    best = min(rows, key=lambda r: r["relative"])
-    return {k: best[k] for k in SETTINGS} | {
-        "scores": {t: best[t] for t in TUNED_TASKS}, "kalman": {t: round(smoother[t], 4) for t in TUNED_TASKS},
-        "grid": rows,
+    result, grids, smoother = {}, {}, {}
+    for task, (scale_key, floor_key) in KINDS.items():
+        draws = [predictor.draw(traj, task_mask(task, traj.n_frames), seed=0)
+                 for _, traj in tqdm(items, desc=f"tune: decode {task}", unit="trajectory", disable=None)]
+        smoother[task] = round(float(np.mean([_ade(predictor.assemble(d, weight=0.0)) for d in draws])), 4)
+        rows = []
+        for scale in scales:
+            for floor in floors:
+                dec = replace(predictor.decoding, **{scale_key: float(scale), floor_key: float(floor)})
+                ade = float(np.mean([_ade(predictor.assemble(d, dec)) for d in draws]))
+                rows.append({scale_key: float(scale), floor_key: float(floor), "magvit": round(ade, 4)})
+                log(f"{task}: {scale_key} {scale:g}, {floor_key} {floor:g}: {ade:.3f} (Kalman smoother {smoother[task]:.3f})")
+        best = min(rows, key=lambda r: r["magvit"])
+        result |= {scale_key: best[scale_key], floor_key: best[floor_key]}
+        grids[task] = rows
+    return result | {
+        "scores": {t: min(r["magvit"] for r in rows) for t, rows in grids.items()}, "kalman": smoother, "grid": grids,
         "split": f"generated, seed {TUNING_SEED}, {per_family} per family, each as simulated and with tracker "
                  f"noise ({len(items)} trajectories), 48 frames",
     }

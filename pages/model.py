@@ -103,8 +103,8 @@ def main() -> None:
 
     st.subheader("Known limits")
     view = VIEWS[predictor.view].format(size=tok.get("size", "?"))
-    if predictor.view == "hybrid" and predictor.straight > 0:
-        view += GATE.format(straight=predictor.straight, fit=predictor.fit)
+    if predictor.view == "hybrid" and predictor.decoding.straight > 0:
+        view += GATE.format(straight=predictor.decoding.straight, fit=predictor.decoding.fit)
     families = len(meta.get("data", {}).get("families", [])) or "several"
     for line in LIMITS:
         st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view, families=families))

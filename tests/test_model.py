@@ -231,15 +231,14 @@ def _samples(values):  # (S,) y-values of one cell's samples -> (S, 1, 2) positi
 
 
 def test_fusion_weighs_the_model_and_the_smoother_by_their_variances():
-    from kinviz.checkpoint import Decoding
     from kinviz.predict import fuse
 
-    dec = Decoding(model_scale=1.0, pixel_floor=0.0)
+    dec = (1.0, 0.0)  # (model_scale, pixel_floor)
     smooth, conf = np.zeros((1, 2)), np.ones((4, 1))
     agree = _samples([1.0, 1.0, 1.0, 1.0])
     wide = _samples([-1.0, 3.0, -1.0, 3.0])  # mean 1, variance 16/3 per axis on y
     # The smoother unsure (variance 100), the samples agreeing: the model's answer stands.
-    fused, var, share, ok = fuse(agree, conf, smooth, np.full((1, 2), 100.0), 1.0, replace(dec, pixel_floor=0.1))
+    fused, var, share, ok = fuse(agree, conf, smooth, np.full((1, 2), 100.0), 1.0, (1.0, 0.1))
     assert ok.all() and fused[0, 1] == pytest.approx(1.0, abs=1e-3) and var[0, 1] == pytest.approx(0.01, rel=1e-3)
     # Equal variances: halfway. The samples' spread is the model's variance.
     v = 16 / 3
@@ -252,7 +251,7 @@ def test_fusion_weighs_the_model_and_the_smoother_by_their_variances():
     fused, *_ = fuse(agree, conf, smooth, np.full((1, 2), np.nan), 1.0, dec)
     assert fused[0, 1] == pytest.approx(1.0)
     # The calibration scales the model's variance: a larger scale trusts the model less.
-    hi, *_ = fuse(wide, conf, smooth, np.full((1, 2), v), 1.0, replace(dec, model_scale=4.0))
+    hi, *_ = fuse(wide, conf, smooth, np.full((1, 2), v), 1.0, (4.0, 0.0))
     assert hi[0, 1] == pytest.approx(0.2)
     # A fixed share overrides the variances (the benchmark's ablation).
     fixed, *_ = fuse(wide, conf, smooth, np.full((1, 2), v), 1.0, dec, weight=1.0)
@@ -287,9 +286,10 @@ def test_training_ends_by_calibrating_the_fusion_on_its_own_split(tiny_checkpoin
     meta = kinviz.read_meta(tiny_checkpoint)
     tuning = meta["decoding_tuning"]
     assert meta["view"] == "hybrid" and Predictor.load(tiny_checkpoint, device="cpu").view == "hybrid"
-    best = min(tuning["grid"], key=lambda row: row["relative"])
-    for key in ("model_scale", "pixel_floor"):
-        assert meta["decoding"][key] == tuning[key] == best[key]
+    for task, keys in (("interpolate", ("model_scale", "pixel_floor")), ("forecast", ("model_scale_end", "pixel_floor_end"))):
+        best = min(tuning["grid"][task], key=lambda row: row["magvit"])
+        for key in keys:
+            assert meta["decoding"][key] == tuning[key] == best[key]
     assert "seed 555" in tuning["split"] and "shrink" not in meta["decoding"]
 
 
@@ -318,21 +318,22 @@ def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpo
     before = p.decoding
     result = tune_decoding(p, per_family=1, scales=(0.5, 4.0), floors=(0.5, 2.0), log=lambda line: None)
     assert p.decoding == before
-    assert [(r["model_scale"], r["pixel_floor"]) for r in result["grid"]] == [(s, f) for s in (0.5, 4.0) for f in (0.5, 2.0)]
+    assert [(r["model_scale_end"], r["pixel_floor_end"]) for r in result["grid"]["forecast"]] == [
+        (s, f) for s in (0.5, 4.0) for f in (0.5, 2.0)]
     # A grid value's score is what predict gives with that value set: the paired read-back is exact.
-    best = min(result["grid"], key=lambda r: r["relative"])
-    p.decoding = replace(p.decoding, model_scale=best["model_scale"], pixel_floor=best["pixel_floor"])
+    best = min(result["grid"]["forecast"], key=lambda r: r["magvit"])
+    p.decoding = replace(p.decoding, model_scale_end=best["model_scale_end"], pixel_floor_end=best["pixel_floor_end"])
     errors = []
     for _, traj in tuning_split(1):
         pred = p.predict(traj, task_mask("forecast", traj.n_frames), seed=0)
         errors.append(trajectory_metrics(traj.positions, pred.positions, pred.filled & ~traj.missing)["ade_pct"])
-    assert float(np.mean(errors)) == pytest.approx(best["forecast"], abs=1e-3)
+    assert float(np.mean(errors)) == pytest.approx(best["magvit"], abs=1e-3)
     copy = tmp_path / "c.safetensors"
     copy.write_bytes(tiny_checkpoint.read_bytes())
     copy.with_suffix(".json").write_text(tiny_checkpoint.with_suffix(".json").read_text())
-    write_decoding(copy, result | {"model_scale": 3.0, "pixel_floor": 0.7})
-    loaded = Predictor.load(copy, device="cpu")
-    assert (loaded.decoding.model_scale, loaded.decoding.pixel_floor) == (3.0, 0.7)
+    write_decoding(copy, result | {"model_scale": 3.0, "pixel_floor": 0.7, "model_scale_end": 5.0, "pixel_floor_end": 0.2})
+    loaded = Predictor.load(copy, device="cpu").decoding
+    assert (loaded.calibration(True), loaded.calibration(False)) == ((3.0, 0.7), (5.0, 0.2))
 
 
 def test_training_clips_draw_the_forecast_lines_fit_and_are_rendered_on_that_line():
