@@ -13,7 +13,7 @@ from .evaluate import METHODS, Report, evaluate, load_many, score
 from .format_examples import FORMATS_DIR, tracker_examples
 from .formats import DEFAULT_MIN_CONFIDENCE, load_track
 from .generate import EXAMPLES_DIR, FAMILIES, load_index
-from .masks import TASKS, format_mask, parse_mask, task_mask
+from .masks import TASKS, format_mask, mask_runs, parse_mask, task_mask
 from .metrics import scene_diagonal, trajectory_metrics, video_metrics
 from .predict import PALETTE, Prediction, Predictor
 from .render import Framing, readout, render
@@ -24,7 +24,7 @@ __all__ = [
     "METHODS", "PALETTE", "TASKS",
     "CheckpointError", "CSVError", "Framing", "KinvizError", "MaskError", "Prediction", "Predictor",
     "Report", "Trajectory", "default_path", "evaluate", "fill_all", "fill_baseline", "format_mask", "from_arrays",
-    "load_checkpoint", "load_csv", "load_index", "load_many", "load_track", "parse_mask", "read_meta", "readout",
+    "load_checkpoint", "load_csv", "load_index", "load_many", "load_track", "mask_runs", "parse_mask", "read_meta", "readout",
     "render", "scene_diagonal", "score", "task_mask", "tracker_examples", "trajectory_metrics", "video_metrics",
     "write_csv",
 ]

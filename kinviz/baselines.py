@@ -10,7 +10,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from kinviz import kalman
-from kinviz.masks import cell_mask
+from kinviz.masks import cell_mask, mask_runs
 
 BASELINES = ("kalman", "linear", "cubic", "constant_velocity", "constant_acceleration")
 
@@ -113,17 +113,18 @@ def _fill_object(
 
     # The motion models extrapolate each run of consecutive filled frames from its neighbours.
     out = np.empty((targets.size, 2))
-    runs = np.split(np.arange(targets.size), np.flatnonzero(np.diff(targets) > 1) + 1)
-    for run in runs:
-        before = observed[observed < targets[run[0]]]
-        after = observed[observed > targets[run[-1]]]
+    filled = np.zeros(len(times), bool)
+    filled[targets] = True
+    for a, b in mask_runs(filled):
+        run = slice(np.searchsorted(targets, a), np.searchsorted(targets, b) + 1)
+        before, after = observed[observed < a], observed[observed > b]
         if method == "constant_acceleration" and max(before.size, after.size) >= 3:
             anchor = before[-CA_WINDOW:] if before.size >= 3 else after[:CA_WINDOW]
             degree = 2
         else:
             anchor = before[-fit:] if before.size >= 2 else after[:fit] if after.size >= 2 else observed
             degree = 1
-        out[run] = poly_extrapolate(times[anchor], track[anchor], times[targets[run]], degree)
+        out[run] = poly_extrapolate(times[anchor], track[anchor], times[a : b + 1], degree)
     return out
 
 

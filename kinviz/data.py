@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from . import generate
+from .masks import mask_runs
 from .render import MAX_GROUP, MODEL_SIZE, Camera, render
 from .transformer import TASK_IDS
 
@@ -44,22 +45,11 @@ def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generato
     gate: None (gaps at either end are drawn by the still camera) or (lo, hi), the range of the
     per-clip straightness threshold below which they keep the tracking camera. fits: the frame
     counts the tracking line of an end gap may be fitted to, one drawn per clip."""
-    runs = hidden_runs(hidden)
+    runs = mask_runs(hidden)
     run = runs[int(rng.integers(len(runs)))]
     straight = float(np.exp(rng.uniform(*np.log(gate)))) if gate else 0.0
     fit = int(rng.choice(fits)) if len(fits) > 1 else int(fits[0])  # one value draws nothing: same pool as before
     return Clip(to_channels(positions, rng), hidden, task_of(hidden), run, straight, fit)
-
-
-def hidden_runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """Maximal runs of True as inclusive (start, end) pairs."""
-    idx = np.flatnonzero(mask)
-    if len(idx) == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(idx) > 1)
-    starts = np.r_[idx[0], idx[breaks + 1]]
-    ends = np.r_[idx[breaks], idx[-1]]
-    return list(zip(starts.tolist(), ends.tolist()))
 
 
 def task_of(hidden: np.ndarray) -> str:

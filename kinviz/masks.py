@@ -117,13 +117,18 @@ def format_mask(mask: np.ndarray) -> str:  # mask (T,) bool
 
     The inverse of :func:`parse_mask`: ``parse_mask(format_mask(m), len(m))`` equals ``m``.
     """
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in mask_runs(mask))
+
+
+def mask_runs(mask: np.ndarray) -> list[tuple[int, int]]:  # mask (T,) bool
+    """Maximal runs of True as inclusive (start, end) index pairs: ``[0, 1, 1, 0, 1] -> [(1, 2), (4, 4)]``.
+
+    The one helper for gaps, shaded spans and drawn segments alike."""
     mask = np.asarray(mask, dtype=bool)
     assert mask.ndim == 1, f"a frame mask is (T,), got shape {mask.shape}"
-    # Runs of hidden frames start where the padded mask steps up and end where it steps down.
+    # Runs start where the padded mask steps up and end where it steps down.
     steps = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    starts = np.flatnonzero(steps == 1)
-    stops = np.flatnonzero(steps == -1) - 1
-    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in zip(starts, stops))
+    return list(zip(np.flatnonzero(steps == 1).tolist(), (np.flatnonzero(steps == -1) - 1).tolist()))
 
 
 def cell_mask(mask, n_frames: int, n_objects: int) -> np.ndarray:  # (T, K) bool

@@ -49,9 +49,10 @@ import torch
 
 from . import kalman
 from .checkpoint import Decoding, Model, default_path, load_checkpoint, resolve_device
-from .data import hidden_runs, task_of
+from .data import task_of
 from .errors import MaskError
 from .maskgit import maskgit_decode
+from .masks import mask_runs
 from .render import (MAX_GROUP, Camera, Framing, is_inner, is_straight, object_groups, readout, render, render_float,
                      to_uint8, warp)
 from .trajectory import Trajectory, write_csv
@@ -207,7 +208,7 @@ def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int) ->
     gaps (seen at a stride) and gaps at either end get a window of their own, centred on them.
     """
     N = len(model_hidden)
-    runs = hidden_runs(model_hidden)
+    runs = mask_runs(model_hidden)
     windows = []
     i = 0
     while i < len(runs):

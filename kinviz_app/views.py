@@ -41,14 +41,8 @@ def colour(k: int) -> str:
     return "#" + "".join(f"{int(round(c * 255)):02x}" for c in rgb)
 
 
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:  # mask (T,) bool
-    """Runs of True as inclusive (start, end) frame pairs."""
-    steps = np.diff(np.concatenate([[0], np.asarray(mask, np.int8), [0]]))
-    return list(zip(np.flatnonzero(steps == 1).tolist(), (np.flatnonzero(steps == -1) - 1).tolist()))
-
-
 def _shade(fig: go.Figure, hidden: np.ndarray, **where) -> None:
-    for a, b in runs(hidden):
+    for a, b in kinviz.mask_runs(hidden):
         fig.add_vrect(x0=a - 0.5, x1=b + 0.5, fillcolor=HIDDEN_FILL, line_width=0, layer="below", **where)
 
 
@@ -313,7 +307,7 @@ def _tile(pred: kinviz.Prediction, t: int, kind: str, framing: kinviz.Framing, t
     radius = 0.055 * size * ss
     for k in range(traj.n_objects):  # the path where it was seen, for context
         px = big.to_pixels(trail[:, k])
-        for a, b in runs(np.isfinite(px).all(axis=1)):
+        for a, b in kinviz.mask_runs(np.isfinite(px).all(axis=1)):
             if b > a:
                 draw.line([tuple(q) for q in px[a : b + 1]], fill=(200, 205, 212), width=max(2, ss * 2))
     sd = spread(pred)
@@ -451,7 +445,7 @@ def thumbnail_png(traj: kinviz.Trajectory, size: tuple[int, int] = (240, 140)) -
         centre = (lo + hi) / 2
         for k in range(traj.n_objects):
             px = (pos[:, k] - centre) * scale * [1, -1] + [w / 2, h / 2]  # y up
-            for a, b in runs(finite[:, k]):
+            for a, b in kinviz.mask_runs(finite[:, k]):
                 pts = [tuple(p) for p in px[a : b + 1]]
                 if len(pts) > 1:
                     draw.line(pts, fill=colour(k), width=2)

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kinviz.errors import MaskError
-from kinviz.masks import TASKS, format_mask, parse_mask, task_mask
+from kinviz.masks import TASKS, format_mask, mask_runs, parse_mask, task_mask
 
 SIZES = [4, 5, 6, 7, 11, 12, 31, 48, 100, 199, 200]
 
@@ -107,3 +107,17 @@ def test_format_examples():
 def test_format_parse_round_trip(bits):
     mask = np.array(bits)
     np.testing.assert_array_equal(parse_mask(format_mask(mask), len(mask)), mask)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), max_size=60))
+def test_mask_runs_are_maximal_and_rebuild_the_mask(bits):
+    mask = np.array(bits, dtype=bool)
+    runs = mask_runs(mask)
+    rebuilt = np.zeros(len(mask), dtype=bool)
+    for a, b in runs:
+        assert a <= b and not rebuilt[a : b + 1].any()
+        rebuilt[a : b + 1] = True
+    np.testing.assert_array_equal(rebuilt, mask)
+    assert all(b + 1 < a for (_, b), (a, _) in zip(runs, runs[1:])), "runs are maximal: a gap between each"
+    assert mask_runs([False, True, True, False, True]) == [(1, 2), (4, 4)]
