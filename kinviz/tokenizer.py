@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import math
+
 import torch
 import torch.nn.functional as F
+from einops import rearrange
 from torch import nn
 from vector_quantize_pytorch import FSQ
 
@@ -78,6 +81,10 @@ class Tokenizer(nn.Module):
         # return_indices=False: FSQ would otherwise materialise its implicit codebook, 8**8 codes
         # x 8 floats (537 MB, 2 s at load); the digits are all the transformer needs.
         self.fsq = FSQ(levels=list(cfg.levels), return_indices=False)
+        # A token's code index from its digits, digit 0 varying fastest (FSQ's own order).
+        assert math.prod(cfg.levels) < 2**31, f"FSQ code indices are int32: levels {cfg.levels} have too many codes"
+        self.register_buffer("basis", torch.tensor([math.prod(cfg.levels[:i]) for i in range(len(cfg.levels))]),
+                             persistent=False)
 
     # -- continuous path (training) ---------------------------------------------------------------
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
@@ -99,10 +106,20 @@ class Tokenizer(nn.Module):
     def encode(self, frames: torch.Tensor) -> torch.Tensor:
         """frames (B, 3, H, W) in [0, 1] -> digits (B, h, w, D) int64."""
         q, _ = self.fsq(self.encoder(frames))  # (B, D, h, w), each digit on FSQ's grid in [-1, 1]
-        return torch.round(self.fsq._scale_and_shift(q.permute(0, 2, 3, 1))).long()
+        return self.digits(q)
 
     @torch.no_grad()
     def decode(self, digits: torch.Tensor) -> torch.Tensor:
         """digits (B, h, w, D) -> frames (B, 3, H, W) in [0, 1]."""
-        q = self.fsq._scale_and_shift_inverse(digits.float()).permute(0, 3, 1, 2)  # (B, D, h, w)
-        return torch.sigmoid(self.decoder(q))
+        return torch.sigmoid(self.decoder(self.codes(digits)))
+
+    def digits(self, codes: torch.Tensor) -> torch.Tensor:
+        """FSQ codes (B, D, h, w) on its grid in [-1, 1] -> digits (B, h, w, D) int64 in [0, level).
+
+        FSQ's public path goes through one code index per token; float64 keeps the index exact."""
+        index = self.fsq.codes_to_indices(rearrange(codes, "b d h w -> b h w d").double())  # (B, h, w)
+        return self.fsq.indices_to_level_indices(index).long()
+
+    def codes(self, digits: torch.Tensor) -> torch.Tensor:
+        """digits (B, h, w, D) -> FSQ codes (B, D, h, w), the inverse of ``digits``."""
+        return self.fsq.indices_to_codes((digits * self.basis).sum(-1))  # via code indices (B, h, w)

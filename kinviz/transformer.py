@@ -17,6 +17,7 @@ from einops import rearrange
 from torch import nn
 
 TASK_IDS = {"interpolate": 0, "forecast": 1, "arbitrary": 2}
+RETIRED = ("dropout",)  # settings older checkpoints record that no model used: ignored when loading
 
 
 @dataclass
@@ -28,14 +29,14 @@ class TransformerConfig:
     dim: int = 192
     depth: int = 6
     heads: int = 6
-    dropout: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "TransformerConfig":
-        return cls(**d)
+        """A checkpoint's record; retired settings are dropped, any other unknown one is a TypeError."""
+        return cls(**{k: v for k, v in d.items() if k not in RETIRED})
 
 
 class Block(nn.Module):

@@ -73,6 +73,29 @@ def test_decoding_fills_every_hidden_token(steps):
     assert calls == list(range(steps))
 
 
+def test_digits_and_codes_round_trip_through_fsq():
+    tok = Tokenizer(model_configs(tiny=True)[0]).eval()
+    levels = torch.tensor(tok.cfg.levels)
+    g = torch.Generator().manual_seed(0)
+    digits = (torch.rand(5, 4, 4, len(levels), generator=g) * levels).long()
+    digits[0, 0, 0], digits[0, 0, 1] = 0, levels - 1  # the grid's corners
+    codes = tok.codes(digits)
+    assert codes.shape == (5, len(levels), 4, 4) and codes.abs().max() <= 1
+    assert torch.equal(tok.digits(codes), digits)
+    frames = torch.rand(3, 3, 32, 32, generator=g)
+    q, _ = tok.fsq(tok.encoder(frames))  # the continuous path's quantised codes
+    assert torch.equal(tok.codes(tok.encode(frames)), q), "the digits are exactly the quantiser's codes"
+
+
+def test_transformer_config_drops_retired_settings_only():
+    from kinviz.transformer import TransformerConfig
+
+    recorded = TransformerConfig().to_dict()
+    assert TransformerConfig.from_dict(recorded | {"dropout": 0.0}) == TransformerConfig()  # older checkpoints
+    with pytest.raises(TypeError):
+        TransformerConfig.from_dict(recorded | {"wings": 2})
+
+
 def test_task_token_follows_the_gap_shape():
     h = np.zeros(16, bool)
     h[5:9] = True
