@@ -14,11 +14,14 @@ by two finer local grids: no constant is tuned on any data set. Uneven time step
 the transition and noise matrices; missing and hidden cells are skipped by the filter and
 estimated by the smoother, and gaps at either end get the filter's prediction.
 
-Why a vectorised numpy RTS instead of a library (measured on this 2-core CPU, README): pykalman's
-EM and filterpy run one series and one parameter setting per Python call, and statsmodels'
-state-space MLE fits one series per model object, while the likelihood grid here runs every series
-and every candidate in one batched pass (a 48-frame 2-object file in a few ms); simdkalman
-vectorises but assumes one transition matrix for every step, so uneven time stamps do not fit it.
+Why a vectorised numpy RTS instead of a library: ``scripts/kalman_libraries.py`` runs pykalman's
+EM-fitted smoother beside this one on ``../shared/real-dev`` (13 files, this 2-core CPU): the same
+accuracy after 50 EM iterations (interpolate 1.19 % against 1.20 %, forecast 2.85 % against 2.84 %,
+random 0.60 % against 0.58 % ADE), but 1.1-1.3 s per file against 0.04 s, since pykalman runs one
+series and one parameter setting per Python call, while the likelihood grid here runs every series
+and candidate in one batched pass (20,000 frames x 4 objects in about 2 s). filterpy and
+statsmodels' state-space models are likewise one series at a time; simdkalman vectorises but takes
+one transition matrix for every step, so uneven time stamps do not fit it.
 """
 
 from __future__ import annotations
