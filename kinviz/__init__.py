@@ -4,10 +4,12 @@
     traj = kinviz.load_track("track.csv")  # or a DeepLabCut, SLEAP, TrackMate, Tracker, MOT file
     pred = kinviz.Predictor.load().predict(traj, kinviz.parse_mask("6-9", traj.n_frames))
     open("filled.csv", "w").write(pred.to_csv())
+    frames = kinviz.video(pred, "pred")  # (T, 64, 64, 3) uint8: what the model drew, for people
 """
 
 from .baselines import BASELINES, fill_all, fill_baseline
-from .checkpoint import DEFAULT_PATH, default_path, load_checkpoint, read_meta
+from .checkpoint import DEFAULT_PATH, Decoding, default_path, load_checkpoint, read_meta
+from .display import PALETTE, video
 from .errors import CheckpointError, CSVError, KinvizError, MaskError
 from .evaluate import METHODS, Report, evaluate, load_many, score
 from .format_examples import FORMATS_DIR, tracker_examples
@@ -15,16 +17,16 @@ from .formats import DEFAULT_MIN_CONFIDENCE, load_track
 from .generate import EXAMPLES_DIR, FAMILIES, load_index
 from .masks import TASKS, format_mask, mask_runs, parse_mask, task_mask
 from .metrics import scene_diagonal, trajectory_metrics, video_metrics
-from .predict import PALETTE, Prediction, Predictor
+from .predict import Prediction, Predictor
 from .render import Framing, readout, render
 from .trajectory import MAX_BYTES, Trajectory, from_arrays, load_csv, write_csv
 
 __all__ = [
     "BASELINES", "DEFAULT_MIN_CONFIDENCE", "DEFAULT_PATH", "EXAMPLES_DIR", "FAMILIES", "FORMATS_DIR", "MAX_BYTES",
     "METHODS", "PALETTE", "TASKS",
-    "CheckpointError", "CSVError", "Framing", "KinvizError", "MaskError", "Prediction", "Predictor",
+    "CheckpointError", "CSVError", "Decoding", "Framing", "KinvizError", "MaskError", "Prediction", "Predictor",
     "Report", "Trajectory", "default_path", "evaluate", "fill_all", "fill_baseline", "format_mask", "from_arrays",
-    "load_checkpoint", "load_csv", "load_index", "load_many", "load_track", "mask_runs", "parse_mask", "read_meta", "readout",
-    "render", "scene_diagonal", "score", "task_mask", "tracker_examples", "trajectory_metrics", "video_metrics",
-    "write_csv",
+    "load_checkpoint", "load_csv", "load_index", "load_many", "load_track", "mask_runs", "parse_mask", "read_meta",
+    "readout", "render", "scene_diagonal", "score", "task_mask", "tracker_examples", "trajectory_metrics", "video",
+    "video_metrics", "write_csv",
 ]

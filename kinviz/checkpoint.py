@@ -19,7 +19,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .errors import CheckpointError
-from .render import VIEWS
+from .view import VIEWS
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig
 
@@ -47,7 +47,7 @@ class Decoding:
     temperature: float = 1.0
     choice_temperature: float = 4.5  # MaskGIT's Gumbel noise on the confidence, annealed to 0
     fit: int = 2  # visible frames a nearly straight forecast's camera line is fitted to
-    straight: float = 0.0  # the 'hybrid' view's gate on ``render.bend`` (0: none)
+    straight: float = 0.0  # the 'hybrid' view's gate on ``view.bend`` (0: none)
     model_scale: float = 1.0  # calibration of the samples' variance against the smoother's, inner gaps
     pixel_floor: float = 0.5  # the model's least uncertainty, in pixels of its view, inner gaps
     model_scale_end: float = 1.0  # the same for gaps at either end (forecasts, backcasts)
@@ -113,7 +113,7 @@ def save_checkpoint(path: str | Path, tokenizer: Tokenizer, transformer: MaskedT
     meta = dict(meta, format=FORMAT, tokenizer=tokenizer.cfg.to_dict(), sha256=_sha256(path))
     if transformer is not None:
         meta["transformer"] = transformer.cfg.to_dict()
-    json_path(path).write_text(json.dumps(meta, indent=1, default=float))
+    write_json(json_path(path), meta)
     return path
 
 

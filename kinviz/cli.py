@@ -14,7 +14,7 @@ from .errors import KinvizError, MaskError
 from .formats import DEFAULT_MIN_CONFIDENCE
 from .generate import FAMILIES, NOISY, PHYSICS_FAMILIES
 from .masks import TASKS
-from .render import FITS, GATE
+from .view import FITS, GATE
 
 
 class _Parser(argparse.ArgumentParser):

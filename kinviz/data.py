@@ -4,13 +4,13 @@ A clip is what the predictor shows the model at inference (see ``predict``): up 
 most three objects, some frames hidden, framed from the observed frames only. Training draws the
 same thing from the generator (and from the bundled examples with their augmentations), so the
 model never sees a framing that used hidden positions. Each clip is drawn in the model's view of one
-of its gaps (``render.Camera.for_gap``), the one the predictor would be filling: a tracking camera
+of its gaps (``view.Camera.for_gap``), the one the predictor would be filling: a tracking camera
 for an inner gap, a still one for a gap at either end. With a ``gate`` (``train --gate LO HI``),
 an end gap whose visible motion hardly bends keeps the tracking camera, the threshold drawn per
 clip log-uniform in [LO, HI], so the model learns both views across the middle ground and the
 decoding's own threshold (``straight``) can be tuned after training (``kinviz.tune``). Likewise with
 ``fits`` (``train --fits``), the tracking camera of an end gap rides a constant-velocity line fitted
-to a number of visible frames drawn per clip (``render.reference_line``), so the decoding's ``fit``
+to a number of visible frames drawn per clip (``view.reference_line``), so the decoding's ``fit``
 can be tuned too.
 """
 
@@ -23,10 +23,11 @@ import torch
 
 from . import generate
 from .masks import mask_runs
-from .render import MAX_GROUP, MODEL_SIZE, Camera, render
+from .render import MAX_GROUP, MODEL_SIZE, render
 from .transformer import TASK_IDS
+from .view import Camera
 
-VIEW = "hybrid"  # the view training draws clips in (``render.Camera.for_gap``); stored in the checkpoint
+VIEW = "hybrid"  # the view training draws clips in (``view.Camera.for_gap``); stored in the checkpoint
 
 
 @dataclass
@@ -35,8 +36,8 @@ class Clip:
     hidden: np.ndarray  # (n,) bool
     task: str
     run: tuple[int, int]  # the gap (inclusive frames) whose view the clip is drawn in
-    straight: float = 0.0  # the view's gate threshold for this clip (``render.bend``)
-    fit: int = 2  # visible frames an end gap's tracking line is fitted to (``render.reference_line``)
+    straight: float = 0.0  # the view's gate threshold for this clip (``view.bend``)
+    fit: int = 2  # visible frames an end gap's tracking line is fitted to (``view.reference_line``)
 
 
 def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator, gate=None, fits=(2,)) -> Clip:

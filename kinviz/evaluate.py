@@ -19,7 +19,8 @@ from .baselines import BASELINES, fill_all
 from .errors import CSVError
 from .masks import task_mask
 from .metrics import mean_over_examples, trajectory_metrics, video_metrics
-from .predict import Prediction, Predictor, object_maps, colorize
+from .display import colorize, display_framing, object_maps, video
+from .predict import Prediction, Predictor
 from .trajectory import Trajectory, load_csv
 
 METHODS = ("magvit",) + BASELINES
@@ -51,12 +52,12 @@ def score(prediction: Prediction, *, with_video: bool = True) -> ExampleResult:
     metrics = {"magvit": trajectory_metrics(truth, prediction.positions, cells)}
     metrics |= {name: trajectory_metrics(truth, pos, cells) for name, pos in baselines.items()}
     if with_video and prediction.hidden.any():
-        framing = prediction.display_framing()
-        truth_video = prediction.video("truth")
-        metrics["magvit"] |= video_metrics(truth_video, prediction.video("pred"), prediction.hidden)
+        framing = display_framing(prediction)
+        truth_video = video(prediction, "truth")
+        metrics["magvit"] |= video_metrics(truth_video, video(prediction, "pred"), prediction.hidden)
         for name, pos in baselines.items():
-            video = colorize(object_maps(pos, framing))
-            metrics[name] |= video_metrics(truth_video, video, prediction.hidden)
+            drawn = colorize(object_maps(pos, framing))
+            metrics[name] |= video_metrics(truth_video, drawn, prediction.hidden)
     return ExampleResult(traj.source_name, prediction.hidden, prediction, baselines, metrics)
 
 

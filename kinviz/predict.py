@@ -9,16 +9,17 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    frames on each side (``s = 1`` for gaps up to 8 frames; long gaps are seen at a coarser frame
    rate, in a window centred on them). Gaps at the ends take their context from one side. Short
    inner gaps share a window with the inner gaps that follow them within its 16 frames, so many
-   scattered dropouts cost about one window per 16 frames, not one per gap (``plan_windows``).
-3. Each window is drawn in the model's view of its gap (``render.Camera.for_gap``). For a gap with
+   scattered dropouts cost about one window per 16 frames, not one per gap
+   (``windows.plan_windows``).
+3. Each window is drawn in the model's view of its gap (``view.Camera.for_gap``). For a gap with
    observed frames on both sides, every object's camera follows the straight line the linear
    baseline would draw across the gap, zoomed so the observed frames' deviation from that line
    fills the central half of the frame: the model draws the *deviation* from linear interpolation.
    For a gap at either end (a forecast), the 'hybrid' view stands each object's camera still with
    the observed extent filling the central half of the frame, so the model sees where bounded motion
-   turns back, unless the visible motion hardly bends (``render.bend`` at most the checkpoint's
+   turns back, unless the visible motion hardly bends (``view.bend`` at most the checkpoint's
    ``straight``, the gate), which keeps the tracking camera along a constant-velocity line fitted
-   to the last ``fit`` visible frames (``render.reference_line``; 2: the constant-velocity baseline).
+   to the last ``fit`` visible frames (``view.reference_line``; 2: the constant-velocity baseline).
    (Checkpoints trained before the still view use the tracking camera for every gap.) The window
    is rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
    them. All windows decode as one batch (``Predictor.draw``).
@@ -38,9 +39,8 @@ values under hidden frames cannot change the prediction.
 
 from __future__ import annotations
 
-import math
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -52,38 +52,22 @@ from .checkpoint import Decoding, Model, default_path, load_checkpoint, resolve_
 from .data import task_of
 from .errors import MaskError
 from .maskgit import maskgit_decode
-from .masks import mask_runs
-from .render import (MAX_GROUP, Camera, Framing, is_inner, is_straight, object_groups, readout, render, render_float,
-                     to_uint8, warp)
+from .render import MAX_GROUP, object_groups, readout, render, to_uint8
 from .trajectory import Trajectory, write_csv
 from .transformer import TASK_IDS
+from .view import Camera, is_inner
+from .windows import Window, plan_windows
 
-DISPLAY_SIZE = 64  # pixels per side of the videos a Prediction shows people
-CONTEXT = 4  # observed frames wanted on each side of a gap
 MIN_CONFIDENCE = 0.3  # below this a read-back position is not used: the smoother stands in
 SAMPLE_BUDGET = 16  # windows x samples decoded per call at most: many gaps get fewer samples each (speed)
 MAX_WINDOWS = 1024  # windows one request may decode (about 2 minutes on 2 CPU cores): bounded work per request
 BATCH_ROWS = 64  # window-samples per forward pass: bounded memory however many windows a request has
-PALETTE = np.array(  # display colours: the model's own R, G, B first, then more for groups beyond three
-    [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0.6, 0], [0.8, 0, 1], [0, 0.9, 0.9], [1, 1, 0], [1, 0.4, 0.7],
-     [0.5, 0.8, 0.2], [0.6, 0.4, 0.2], [0.4, 0.6, 1], [0.9, 0.9, 0.9], [1, 0.2, 0.2], [0.2, 0.5, 0.2],
-     [0.5, 0.5, 1], [0.7, 0.7, 0.3]], np.float32)
-
 StepCallback = Callable[[int, int, np.ndarray, np.ndarray], None]  # (step, total, frame indices, frames (n, S, S, 3) uint8)
 
 
 @dataclass
-class Window:
-    group: list[int]  # object indices (<= 3)
-    frames: np.ndarray  # (n,) frame indices on the grid
-    hidden: np.ndarray  # (n,) bool model-hidden
-    targets: np.ndarray  # (m,) frame indices this window is responsible for (its gaps)
-    run: tuple[int, int]  # the gap whose view it is drawn in, as inclusive positions in ``frames``
-
-
-@dataclass
 class Prediction:
-    """A filled trajectory and everything needed to show and score it.
+    """A filled trajectory and everything needed to show and score it (``display.video`` draws it).
 
     positions (T, K, 2) finite everywhere, observed cells exactly as given; filled (T, K) the cells
     that were predicted (hidden or missing); confidence (T, K) in [0, 1] (1 for observed cells);
@@ -114,38 +98,6 @@ class Prediction:
         """The filled trajectory in the input's own layout, with the ``predicted`` column."""
         return write_csv(self.trajectory, self.positions, self.filled)
 
-    def display_framing(self) -> Framing:
-        traj = self.trajectory
-        observed = ~traj.missing & ~self.hidden[:, None]
-        return Framing.from_observed(traj.positions, observed, DISPLAY_SIZE)
-
-    def video(self, kind: str, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """(n, S, S, 3) uint8 frames start..stop of one video, all in one framing.
-
-        kind: 'truth' (the CSV's values, hidden frames included where known), 'input' (what the
-        model saw: hidden frames blank), 'pred' (observed frames as given, hidden frames as the model
-        drew them), 'error' (|pred - truth|).
-        """
-        if kind == "error":
-            a, b = self.video("pred", start, stop), self.video("truth", start, stop)
-            return np.abs(a.astype(np.int16) - b.astype(np.int16)).astype(np.uint8)
-        framing = self.display_framing()
-        sl = slice(start, stop)
-        truth = self.trajectory.positions[sl]
-        hidden = self.hidden[sl]
-        if kind == "truth":
-            return colorize(object_maps(truth, framing))
-        if kind == "input":
-            return colorize(object_maps(np.where(hidden[:, None, None], np.nan, truth), framing))
-        assert kind == "pred", f"unknown video kind {kind!r}"
-        maps = object_maps(self.positions[sl], framing)
-        for i, t in enumerate(range(*sl.indices(len(self.hidden)))):
-            for group, views, frame in self.model_frames.get(t, []):
-                for c, k in enumerate(group):
-                    if self.filled[t, k] and not self.fallback[t, k]:
-                        maps[i, k] = warp(frame[None, ..., c : c + 1].repeat(3, -1), views[c], framing)[0, ..., 0]
-        return colorize(maps)
-
 
 @dataclass
 class Draw:
@@ -169,77 +121,6 @@ class Draw:
             self.reads[i] = _read_samples(self.decoded[i], self.cameras[i], len(self.windows[i].group))
         return self.reads[i]
 
-    def gated(self, tracking: "Draw", straight: float) -> "Draw":
-        """This draw (made in the 'hybrid' view without a gate) with every end-gap window whose motion
-        bends no more than ``straight`` taken from ``tracking`` (the same windows, drawn in the
-        'tracking' view): exactly what the 'hybrid' view decodes with that gate, for tuning the
-        threshold without decoding again."""
-        known = np.where(self.observed[..., None], self.trajectory.positions, np.nan)
-        take = [is_straight(known[w.frames][:, w.group], ~w.hidden, straight) for w in self.windows]
-        pick = lambda i: tracking if take[i] else self  # noqa: E731
-        return replace(self, decoded=[pick(i).decoded[i] for i in range(len(take))],
-                       cameras=[pick(i).cameras[i] for i in range(len(take))],
-                       reads={i: pick(i).read(i) for i in range(len(take))})
-
-
-def object_maps(positions: np.ndarray, framing: Framing) -> np.ndarray:
-    """(T, K, 2) -> (T, K, S, S) float intensity map per object (any number of objects)."""
-    T, K, _ = positions.shape
-    out = np.zeros((T, K, framing.size, framing.size), np.float32)
-    for group in object_groups(K):
-        frames = render_float(positions[:, group], framing)
-        for c, k in enumerate(group):
-            out[:, k] = frames[..., c]
-    return out
-
-
-def colorize(maps: np.ndarray) -> np.ndarray:
-    """(T, K, S, S) per-object intensities -> (T, S, S, 3) uint8 with one palette colour each."""
-    colours = PALETTE[np.arange(maps.shape[1]) % len(PALETTE)]
-    return to_uint8(np.einsum("tkhw,kc->thwc", maps, colours))
-
-
-def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int) -> list[Window]:
-    """Windows that cover every run of model-hidden frames (see the module docstring).
-
-    A short inner gap shares its window with the inner gaps that follow it inside the same
-    ``max_frames`` frames (with two frames to spare after them), so the cost grows with the frames
-    to fill, not with the number of gaps; the window is drawn in the view of its first gap. Long
-    gaps (seen at a stride) and gaps at either end get a window of their own, centred on them.
-    """
-    N = len(model_hidden)
-    runs = mask_runs(model_hidden)
-    windows = []
-    i = 0
-    while i < len(runs):
-        a, b = runs[i]
-        span = b - a + 1 + 2 * CONTEXT
-        stride = max(1, math.ceil((span - 1) / (max_frames - 1)))
-        length = (max_frames - 1) * stride + 1
-        if N <= length:  # the whole trajectory fits: take it all at the smallest stride that does
-            stride = max(1, math.ceil((N - 1) / (max_frames - 1)))
-            n = (N - 1) // stride + 1
-            start = 0
-        else:
-            n = max_frames
-            start = int(round((a + b) / 2 - (length - 1) / 2))
-            start = min(max(start, 0), N - length)
-        gaps = [(a, b)]
-        inner = lambda r: r[0] > 0 and r[1] < N - 1  # noqa: E731
-        if stride == 1 and inner((a, b)):
-            start = min(max(a - CONTEXT, 0), N - n)
-            last = start + n - 1
-            while i + 1 < len(runs) and inner(runs[i + 1]) and runs[i + 1][1] <= last - 2:
-                i += 1
-                gaps.append(runs[i])
-        frames = start + stride * np.arange(n)
-        inside = np.flatnonzero((frames >= a) & (frames <= b))
-        assert len(inside), f"window of stride {stride} misses the gap {a}-{b}"
-        run = (int(inside[0]), int(inside[-1]))
-        targets = np.concatenate([np.arange(g0, g1 + 1) for g0, g1 in gaps])
-        windows.append(Window(group, frames, model_hidden[frames], targets, run))
-        i += 1
-    return windows
 
 
 class Predictor:
@@ -260,7 +141,7 @@ class Predictor:
 
     @property
     def view(self) -> str:
-        """How the checkpoint was trained to see a gap (``render.Camera.for_gap``)."""
+        """How the checkpoint was trained to see a gap (``view.Camera.for_gap``)."""
         return self.model.meta.get("view", "tracking")
 
     @property

@@ -29,7 +29,7 @@ from tqdm import tqdm
 from . import generate
 from .checkpoint import load_checkpoint, read_meta, save_checkpoint
 from .data import VIEW, TokenPool, clips_from_trajectory, sample_clip, stack_frames, tokenize_clips
-from .render import FITS, GATE
+from .view import FITS, GATE
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MaskedTransformer, TransformerConfig, cosine_mask_ratio
 

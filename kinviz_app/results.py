@@ -123,7 +123,7 @@ def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: di
     }
     return Run(
         source=source, stem=stem, spec=spec, prediction=prediction, result=result, window=window,
-        playback=views.playback_gif(prediction, *window), video=views.video_gif(prediction.video("pred", *window),
+        playback=views.playback_gif(prediction, *window), video=views.video_gif(kinviz.video(prediction, "pred", *window),
                                                                                   prediction.hidden[slice(*window)]),
         report=report,
     )

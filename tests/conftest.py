@@ -1,15 +1,21 @@
-"""Shared fixtures: a tiny checkpoint trained in seconds, for tests of the model machinery.
+"""Shared fixtures: a tiny checkpoint trained in seconds, and an untrained model, for tests of the model machinery.
 
 Tests of the shipped model (CLI contract, app, browser) use checkpoints/ as users do.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import torch
 
-from kinviz.train import RunConfig, train
+from kinviz.checkpoint import Model
+from kinviz.predict import Predictor
+from kinviz.tokenizer import Tokenizer
+from kinviz.train import RunConfig, model_configs, train
+from kinviz.transformer import MaskedTransformer
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +25,14 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
     run = RunConfig(out=out, clips=120, tokenizer_steps=15, steps=20, batch=8, save_every=10,
                     log=out.with_suffix(".jsonl"), tiny=True, seed=0)
     return train(run)
+
+
+@pytest.fixture(scope="session")
+def untrained_predictor() -> Predictor:
+    """Random weights, no training (tests of properties that hold for any weights): the hybrid view with
+    a gate and fitted forecast lines, so every camera kind is used; few steps and samples for speed."""
+    torch.manual_seed(0)
+    tok_cfg, tr_cfg = model_configs(tiny=True)
+    tok_cfg = replace(tok_cfg, channels=(8, 8, 8))  # smaller still: the time goes to the tokenizer's convolutions
+    meta = {"view": "hybrid", "decoding": {"steps": 2, "samples": 2, "straight": 0.3, "fit": 4}}
+    return Predictor(Model(Tokenizer(tok_cfg).eval(), MaskedTransformer(tr_cfg).eval(), meta), "cpu")

@@ -1,7 +1,7 @@
 """What is hidden never reaches the model: a property of the code, whatever the weights.
 
-A tiny, randomly initialised model stands in for a trained one (no training: the property must hold
-for any weights, including ones that read every input closely). ``record`` wraps the model's three
+A tiny, randomly initialised model (``untrained_predictor``) stands in for a trained one: the
+property must hold for any weights, including ones that read every input closely. ``record`` wraps the model's three
 entry points and keeps a copy of everything they are given: the frames given to the tokenizer, the
 tokens, masks and task given to MaskGIT decoding and to each forward pass of the transformer, and
 the camera each window is drawn in. Changing the values under hidden frames (and the half of a cell
@@ -11,7 +11,6 @@ a tracker lost one coordinate of) must change none of it, nor the prediction.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -21,21 +20,7 @@ from hypothesis import strategies as st
 
 import kinviz
 import kinviz.predict as predict_module
-from kinviz.checkpoint import Model
 from kinviz.predict import Predictor
-from kinviz.tokenizer import Tokenizer
-from kinviz.train import model_configs
-from kinviz.transformer import MaskedTransformer
-
-
-@pytest.fixture(scope="module")
-def predictor() -> Predictor:
-    """Random weights; the hybrid view with a gate and fitted forecast lines, so every camera kind is used."""
-    torch.manual_seed(0)
-    tok_cfg, tr_cfg = model_configs(tiny=True)
-    tok_cfg = replace(tok_cfg, channels=(8, 8, 8))  # smaller still: the test's time is the tokenizer's convolutions
-    meta = {"view": "hybrid", "decoding": {"steps": 2, "samples": 2, "straight": 0.3, "fit": 4}}
-    return Predictor(Model(Tokenizer(tok_cfg).eval(), MaskedTransformer(tr_cfg).eval(), meta), "cpu")
 
 
 @contextmanager
@@ -175,19 +160,19 @@ def cases(draw) -> Case:
 @example(case=make_case(20, 1, [(0, 5)], 0.0, 3))  # backcast
 @example(case=make_case(44, 4, [(6, 35)], 0.0, 4))  # strided: a 30-frame gap seen at stride 3
 @example(case=make_case(30, 7, [(0, 2), (8, 9), (12, 12), (15, 17), (27, 29)], 0.2, 5))  # many gaps, 3 groups, lost cells
-def test_changing_hidden_values_changes_nothing_the_model_is_given(predictor, case):
-    first = seen_by_the_model(predictor, case.traj, case.mask)
-    second = seen_by_the_model(predictor, case.changed, case.mask)
+def test_changing_hidden_values_changes_nothing_the_model_is_given(untrained_predictor, case):
+    first = seen_by_the_model(untrained_predictor, case.traj, case.mask)
+    second = seen_by_the_model(untrained_predictor, case.changed, case.mask)
     assert bool(first["windows"]) == any("tokenizer.encode" in key for key in first), "windows are tokenised"
     assert_same(first, second, "with hidden values changed")
 
 
-def test_the_record_sees_visible_values(predictor):
+def test_the_record_sees_visible_values(untrained_predictor):
     """The other half of the property: a visible value moved reaches the model, from its first entry point on."""
     case = make_case(20, 2, [(6, 10)], 0.0, 1)
     moved = case.traj.positions.copy()
     moved[3, 0] += 5.0
-    first = seen_by_the_model(predictor, case.traj, case.mask)
-    second = seen_by_the_model(predictor, kinviz.from_arrays(case.traj.times, moved), case.mask)
+    first = seen_by_the_model(untrained_predictor, case.traj, case.mask)
+    second = seen_by_the_model(untrained_predictor, kinviz.from_arrays(case.traj.times, moved), case.mask)
     with pytest.raises(AssertionError, match="with a visible value moved, call 0 to tokenizer.encode"):
         assert_same(first, second, "with a visible value moved")

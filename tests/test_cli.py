@@ -98,7 +98,7 @@ def test_evaluate_json_is_exactly_one_object_with_every_method(env):
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     assert report["task"] == "forecast" and report["examples"] == 2
-    assert set(report["methods"]) == {"magvit", "linear", "cubic", "constant_velocity", "constant_acceleration"}
+    assert set(report["methods"]) == set(kinviz.METHODS)  # the model and every baseline
     for m in report["methods"].values():
         assert {"ade", "ade_pct", "fde_pct", "psnr"} <= set(m)
         assert m["ade"] >= 0 and m["ade_pct"] >= 0

@@ -73,7 +73,7 @@ def test_walkers_walk_at_human_speeds_and_companions_keep_close():
 
 
 def test_wander_spans_nearly_straight_to_tortuous():
-    from kinviz.render import bend
+    from kinviz.view import bend
 
     runs = [generate.simulate("wander", np.random.default_rng(s), n_frames=32) for s in range(40)]
     assert all(len(s.names) == 1 for s in runs)

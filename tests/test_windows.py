@@ -1,0 +1,34 @@
+"""Window planning: every hidden frame answered once, with observed context, about a window per 16 frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kinviz
+from kinviz.windows import plan_windows
+
+
+@pytest.mark.parametrize("n,gap", [(10, (3, 5)), (48, (16, 31)), (400, (10, 300)), (48, (40, 47)), (48, (0, 3))])
+def test_windows_cover_every_gap_frame_with_context(n, gap):
+    hidden = np.zeros(n, bool)
+    hidden[gap[0] : gap[1] + 1] = True
+    windows = plan_windows(hidden, [0], 16)
+    targets = np.concatenate([w.targets for w in windows])
+    assert sorted(targets) == list(range(gap[0], gap[1] + 1))
+    for w in windows:
+        assert len(w.frames) <= 16 and (np.diff(w.frames) > 0).all()
+        assert (~w.hidden).sum() >= 2, "every window has observed context"
+
+
+@pytest.mark.parametrize("n,seed", [(48, 0), (2000, 1), (300, 2)])
+def test_many_scattered_gaps_share_windows(n, seed):
+    hidden = kinviz.task_mask("random", n, seed=seed)
+    hidden[-3:] = True  # and a forecast at the end
+    windows = plan_windows(hidden, [0], 16)
+    targets = np.concatenate([w.targets for w in windows])
+    assert sorted(targets) == list(np.flatnonzero(hidden))  # every hidden frame, once
+    for w in windows:
+        assert set(w.targets) <= set(w.frames[w.hidden]), "a window answers only for frames it sees hidden"
+        assert (~w.hidden).sum() >= 2
+    assert len(windows) <= n / 8 + 2 < len(kinviz.mask_runs(hidden)) or n < 100  # about a window per 16 frames, not per gap
