@@ -1,6 +1,9 @@
 """The app's only caches: the model once per server, the examples and parsed uploads per input.
 
-The Predictor guards its own decoding with a lock, so one instance serves every session.
+The Predictor guards its own decoding with a lock, so one instance serves every session. The model
+and the landing page's fill are keyed on both checkpoint files (``checkpoint_stamp``): ``tune
+--write`` and ``bench --record`` rewrite the JSON record alone, and a running app must not keep
+decoding with the settings it replaced.
 """
 
 from __future__ import annotations
@@ -19,16 +22,27 @@ def checkpoint_path() -> Path:
     return default_path()
 
 
+def checkpoint_stamp(path: Path) -> tuple[tuple[int, int], ...]:
+    """(mtime_ns, size) of the tensors and of the JSON record: a rewrite of either changes it."""
+    stamp = []
+    for file in (path, kinviz.checkpoint.json_path(path)):
+        try:
+            stat = file.stat()
+            stamp.append((stat.st_mtime_ns, stat.st_size))
+        except OSError:  # missing: loading it raises CheckpointError with a sentence
+            stamp.append((0, 0))
+    return tuple(stamp)
+
+
 @st.cache_resource(show_spinner="Loading the model…", max_entries=1)
-def _predictor(path: str, mtime_ns: int) -> kinviz.Predictor:  # mtime_ns: a rewritten checkpoint reloads
+def _predictor(path: str, stamp: tuple) -> kinviz.Predictor:  # stamp: a rewritten checkpoint file reloads
     return kinviz.Predictor.load(path)
 
 
 def predictor() -> kinviz.Predictor:
     """The model, loaded once per server (GPU when there is one). Raises CheckpointError."""
     path = checkpoint_path()
-    mtime = path.stat().st_mtime_ns if path.exists() else 0
-    return _predictor(str(path), mtime)
+    return _predictor(str(path), checkpoint_stamp(path))
 
 
 @st.cache_data(show_spinner=False)
@@ -58,7 +72,7 @@ DEMO = ("pendulum-01", "interpolate")  # the landing page's recording and task: 
 
 
 @st.cache_resource(show_spinner="Filling a recording for the overview…", max_entries=1)
-def _demo(path: str, mtime_ns: int) -> results.Demo:  # mtime_ns: a rewritten checkpoint redraws it
+def _demo(path: str, stamp: tuple) -> results.Demo:  # stamp: a rewritten checkpoint file redraws it
     name, task = DEMO
     traj = example(name)
     mask = kinviz.task_mask(task, traj.n_frames)
@@ -69,4 +83,4 @@ def _demo(path: str, mtime_ns: int) -> results.Demo:  # mtime_ns: a rewritten ch
 def demo() -> results.Demo:
     """The landing page's real fill: a bundled recording, frames hidden, truth beside the model's fill."""
     path = checkpoint_path()
-    return _demo(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    return _demo(str(path), checkpoint_stamp(path))

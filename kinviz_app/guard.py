@@ -1,4 +1,5 @@
-"""Every page runs inside :func:`page`: an unexpected exception becomes one line of ``st.error``."""
+"""Every page runs inside :func:`page`: kinviz's own errors are shown as they are; anything else becomes a
+short message with an id, and its traceback goes to the server log under that id."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import ctypes
 import gc
 import logging
 import runpy
+import secrets
 from pathlib import Path
 from typing import Callable
 
@@ -54,8 +56,9 @@ def _run_without_router(body: Callable[[], None]) -> bool:
 
 def page(body: Callable[[], None]) -> None:
     """Run a page's body. kinviz's own errors are meant for people and shown as they are; anything
-    else is logged with its traceback on the server and shown as one line. Streamlit's rerun and
-    stop signals are BaseExceptions and pass through untouched."""
+    else is logged with its traceback on the server under a short id, and the browser sees only that
+    id: an exception's type and message can hold paths and data that are not the visitor's to read.
+    Streamlit's rerun and stop signals are BaseExceptions and pass through untouched."""
     if not st.session_state.get(ROUTED) and _run_without_router(body):
         # A shared link opened on a server no session has used yet: Streamlit's legacy pages/ runner
         # (on until the first st.navigation call) ran this file without app.py. Run the router in this
@@ -67,6 +70,8 @@ def page(body: Callable[[], None]) -> None:
         body()
     except kinviz.KinvizError as e:
         st.error(one_line(e))
-    except Exception as e:  # noqa: BLE001 - the last line of defence between a bug and a traceback
-        log.exception("page failed")
-        st.error(f"Something went wrong ({type(e).__name__}: {one_line(e)}). Reload the page or try other settings.")
+    except Exception:  # noqa: BLE001 - the last line of defence between a bug and a traceback
+        incident = secrets.token_hex(4)  # 8 hex digits: enough to find one traceback in a server's log
+        log.exception("page failed, error id %s", incident)
+        st.error(f"Something went wrong (error id {incident}). Reload the page or try other settings; "
+                 "whoever runs this server can look the id up in its log.")
