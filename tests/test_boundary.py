@@ -78,7 +78,8 @@ def assert_same(a, b, where: str = "") -> None:
         a, b = (x.cpu().numpy() if isinstance(x, torch.Tensor) else x for x in (a, b))
         assert a.shape == b.shape, f"{where}: shape {a.shape}, then {b.shape}"
         differ = ~((a == b) | (np.isnan(a) & np.isnan(b)) if a.dtype.kind == "f" else a == b)
-        assert not differ.any(), f"{where}: other values at {differ.sum()} of {differ.size} places, first {np.argwhere(differ)[0].tolist()}"
+        assert not differ.any(), (f"{where}: other values at {differ.sum()} of {differ.size} places, "
+                                  f"first {np.argwhere(differ)[0].tolist()}")
     else:
         assert a == b, f"{where}: {a!r} then {b!r}"
 
