@@ -69,7 +69,7 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
         "",
         "MaskGIT iterative decoding of the hidden frames' tokens, several samples per window; the samples' read-back "
         "mean and spread are fused with a Kalman smoother's mean and variance by inverse-variance weighting "
-        "(`kinviz.predict.fuse`). Where the model's blob cannot be read, the smoother stands in.",
+        "(`kinviz.fusion.fuse`). Where the model's blob cannot be read, the smoother stands in.",
         "",
         "| setting | value |",
         "|---|---|",

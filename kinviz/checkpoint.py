@@ -37,7 +37,7 @@ def default_path() -> Path:
 class Decoding:
     """Every decoding setting, as the checkpoint records them (``meta["decoding"]``).
 
-    The fusion (``predict.fuse``) weighs the model's sampled fill against the Kalman smoother's by
+    The fusion (``fusion.fuse``) weighs the model's sampled fill against the Kalman smoother's by
     their variances; the model's variance is ``model_scale`` times its samples' spread plus
     ``pixel_floor`` squared pixels of the view it drew in, one pair for inner gaps and one for gaps
     at either end, where the smoother only extrapolates (``kinviz.tune`` picks all four)."""

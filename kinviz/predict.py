@@ -51,6 +51,7 @@ from . import kalman
 from .checkpoint import Decoding, Model, default_path, load_checkpoint, resolve_device
 from .data import task_of
 from .errors import MaskError
+from .fusion import between_grid, fuse
 from .maskgit import maskgit_decode
 from .render import MAX_GROUP, object_groups, readout, render, to_uint8
 from .trajectory import Trajectory, write_csv
@@ -58,7 +59,6 @@ from .transformer import TASK_IDS
 from .view import Camera, is_inner
 from .windows import Window, plan_windows
 
-MIN_CONFIDENCE = 0.3  # below this a read-back position is not used: the smoother stands in
 SAMPLE_BUDGET = 16  # windows x samples decoded per call at most: many gaps get fewer samples each (speed)
 MAX_WINDOWS = 1024  # windows one request may decode (about 2 minutes on 2 CPU cores): bounded work per request
 BATCH_ROWS = 64  # window-samples per forward pass: bounded memory however many windows a request has
@@ -243,7 +243,7 @@ class Predictor:
                 views = [camera.cell(j, c) for c in range(len(w.group))]
                 model_frames.setdefault(int(w.frames[j]), []).append((w.group, views, frames[j]))
         if draw.windows:
-            _between_grid(correction, spread, share, from_model, observed, draw.windows)
+            between_grid(correction, share, from_model, observed, draw.windows)
         filled = ~observed
         positions = np.where(observed[..., None], traj.positions, draw.smooth + correction)
         fallback = filled & ~from_model
@@ -336,53 +336,3 @@ def _read_samples(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np
     """(S, n, H, W, 3) sampled fills -> positions (S, n, K, 2), confidence (S, n, K), per sample."""
     reads = [readout(frames, camera, n_objects) for frames in drawn]
     return np.stack([r[0] for r in reads]), np.stack([r[1] for r in reads])
-
-
-def fuse(
-    pos: np.ndarray,  # (S, m, 2) the samples' read-back positions of one object's cells (world units)
-    conf: np.ndarray,  # (S, m) their read-back confidence
-    smooth: np.ndarray,  # (m, 2) the smoother's mean on those cells
-    smooth_var: np.ndarray,  # (m, 2) its variance
-    px: float,  # world units per pixel of the view the samples were drawn in
-    calibration: tuple[float, float],  # (model_scale, pixel_floor): ``Decoding.calibration``
-    weight: float | None = None,  # a fixed model share instead of the variances' (ablation)
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fused (m, 2), variance (m, 2), model share (m,), usable (m,)
-    """The model's answer and the smoother's, weighed by how sure each is (inverse-variance weighting).
-
-    The model's mean is over the samples whose blob reads with confidence (a cell is usable when at
-    least half of them do); its variance is ``model_scale`` times the samples' spread around that
-    mean plus ``pixel_floor`` pixels squared (a single sample, or samples that agree, are still no
-    better than the view's resolution). A smoother without a variance (too few points to fit) gives
-    the model the whole weight."""
-    ok = conf >= MIN_CONFIDENCE
-    n_ok = ok.sum(axis=0)
-    mean = np.where(ok[..., None], pos, 0.0).sum(axis=0) / np.maximum(n_ok, 1)[:, None]
-    spread = np.where(ok[..., None], pos - mean, 0.0)
-    sample_var = (spread**2).sum(axis=0) / np.maximum(n_ok - 1, 1)[:, None]  # (m, 2)
-    model_scale, pixel_floor = calibration
-    model_var = model_scale * sample_var + (pixel_floor * px) ** 2
-    known = np.isfinite(smooth_var)
-    k_var = np.where(known, smooth_var, 0.0)
-    both = np.maximum(k_var + model_var, 1e-300)
-    share = np.where(known, k_var / both, 1.0) if weight is None else np.full_like(model_var, float(weight))
-    fused = smooth + share * (mean - smooth)
-    var = np.where(known, k_var * model_var / both, model_var)
-    usable = (2 * n_ok >= len(pos)) & (n_ok > 0)
-    return fused, var, share.mean(axis=-1), usable
-
-
-def _between_grid(correction, spread, share, from_model, observed, windows) -> None:
-    """Target frames a strided window skipped: the model's correction to the smoother (and its spread
-    and share) interpolated in frame index between the neighbouring grid or observed frames."""
-    for w in windows:
-        off = np.setdiff1d(w.targets, w.frames)
-        if not len(off):
-            continue
-        for k in w.group:
-            anchors = np.flatnonzero(observed[:, k] | from_model[:, k])
-            if len(anchors) < 2:
-                continue
-            for axis in range(2):
-                correction[off, k, axis] = np.interp(off, anchors, correction[anchors, k, axis])
-            share[off, k] = np.interp(off, anchors, share[anchors, k])
-            from_model[off, k] = True

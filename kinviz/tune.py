@@ -1,7 +1,7 @@
 """``python -m kinviz tune``: calibrate the fusion of the model with the Kalman smoother.
 
 The predictor weighs the model's sampled fill against the smoother's by their variances
-(``predict.fuse``). The smoother's variance comes from its own likelihood fit; the model's is its
+(``fusion.fuse``). The smoother's variance comes from its own likelihood fit; the model's is its
 samples' spread, which says how much the samples disagree but not how far their mean is from the
 truth. Two numbers put it on the smoother's scale: ``model_scale`` multiplies the spread and
 ``pixel_floor`` adds the least error of a blob read back from the model's 32-pixel view. Inner

@@ -212,7 +212,7 @@ def _samples(values):  # (S,) y-values of one cell's samples -> (S, 1, 2) positi
 
 
 def test_fusion_weighs_the_model_and_the_smoother_by_their_variances():
-    from kinviz.predict import fuse
+    from kinviz.fusion import fuse
 
     dec = (1.0, 0.0)  # (model_scale, pixel_floor)
     smooth, conf = np.zeros((1, 2)), np.ones((4, 1))
