@@ -269,7 +269,7 @@ ABLATIONS = (
     ("the model alone (share 1)", {}, {"weight": 1.0}, {}),
     ("the smoother alone (share 0)", {}, {"weight": 0.0}, {}),
     ("one sample per window (no spread)", {}, {}, {"samples": 1}),
-    ("no gate: the still view for every forecast", {"straight": 0.0}, {}, {}),
+    ("with the gate: nearly straight forecasts (bend <= 0.2) along a line fitted to 4 frames", {"straight": 0.2, "fit": 4}, {}, {}),
     ("the tracking view for every forecast", {"view": "tracking"}, {}, {}),
 )
 

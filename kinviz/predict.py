@@ -17,10 +17,9 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    fills the central half of the frame: the model draws the *deviation* from linear interpolation.
    For a gap at either end (a forecast), the 'hybrid' view stands each object's camera still with
    the observed extent filling the central half of the frame, so the model sees where bounded motion
-   turns back, unless the visible motion hardly bends (``view.bend`` at most the checkpoint's
-   ``straight``, the gate), which keeps the tracking camera along a constant-velocity line fitted
-   to the last ``fit`` visible frames (``view.reference_line``; 2: the constant-velocity baseline).
-   (Checkpoints trained before the still view use the tracking camera for every gap.) The window
+   turns back. (``draw(straight=, fit=)`` can still ask for the gate training used, a tracking
+   camera along a fitted line for nearly straight motion; the ablation in ``bench`` shows that the
+   decoding gains nothing from it.) (Checkpoints trained before the still view use the tracking camera for every gap.) The window
    is rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
    them. All windows decode as one batch (``Predictor.draw``).
 4. Positions are read back from the decoded frames (``Predictor.assemble``) and fused with the
@@ -189,7 +188,7 @@ class Predictor:
         observed = ~traj.missing & ~hidden[:, None]  # (T, K)
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
         smooth, smooth_var, _ = kalman.fill(traj.times, known)
-        fit = self.decoding.fit if fit is None else fit
+        fit = 2 if fit is None else fit  # the gate's line: used only where a gate is asked for
 
         windows = []
         for group in object_groups(K):
@@ -205,7 +204,7 @@ class Predictor:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
             samples = 1 if oracle else self.samples_for(len(windows))
             decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples, view or self.view,
-                                            self.decoding.straight if straight is None else straight, fit)
+                                            0.0 if straight is None else straight, fit)
         return Draw(traj, hidden, observed, smooth, smooth_var, windows, decoded, cameras, seed, steps)
 
     def assemble(self, draw: "Draw", decoding: Decoding | None = None, *, weight: float | None = None) -> Prediction:

@@ -38,8 +38,6 @@ VIEWS = {
     "model sees bounded motion turn back, and motion may run on a quarter frame past it; beyond that the Kalman "
     "smoother stands in (flagged).",
 }
-GATE = (" **A gate for forecasts:** motion that hardly bends where it is seen (walkers, drift; `bend` at most the checkpoint's `straight`, "
-        "{straight:g}) keeps the tracking camera along a constant-velocity line instead, fitted to the last {fit} visible frames.")
 
 
 def main() -> None:
@@ -103,8 +101,6 @@ def main() -> None:
 
     st.subheader("Known limits")
     view = VIEWS[predictor.view].format(size=tok.get("size", "?"))
-    if predictor.view == "hybrid" and predictor.decoding.straight > 0:
-        view += GATE.format(straight=predictor.decoding.straight, fit=predictor.decoding.fit)
     families = len(meta.get("data", {}).get("families", [])) or "several"
     for line in LIMITS:
         st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view, families=families))

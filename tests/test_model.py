@@ -342,9 +342,8 @@ def test_the_gate_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpo
     straight = kinviz.from_arrays(t, np.stack([0.5 * t, 0.2 * t], -1)[:, None])
     curved = kinviz.from_arrays(t, np.stack([np.cos(t / 5), np.sin(t / 5)], -1)[:, None])
     mask = np.arange(24) >= 18
-    p.decoding = replace(p.decoding, straight=0.05)
     for traj, kind in ((straight, "tracking"), (curved, "still")):
-        draw = p.draw(traj, mask, seed=0)
+        draw = p.draw(traj, mask, seed=0, straight=0.05)
         (w,), (camera,) = draw.windows, draw.cameras
         pos = np.full((len(w.frames), 3, 2), np.nan)
         pos[:, :1] = np.where(draw.observed[w.frames][..., None], traj.positions[w.frames], np.nan)
