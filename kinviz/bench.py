@@ -322,6 +322,8 @@ def record(path: Path, predictor: Predictor, gen_rows: list[dict], text: str) ->
     meta["metrics"] = record_metrics(gen_rows)
     write_json(json_path(path), meta)
     DOCS.mkdir(exist_ok=True)
+    if meta.get("decoding_ablation"):  # measured by ``bench --ablate``, stored in the record
+        text += "\n\n" + ablation_table(meta["decoding_ablation"], ABLATE_PER_FAMILY)
     (DOCS / "BENCHMARK.md").write_text("# Benchmark\n\nWritten by `python -m kinviz bench --record`; do not edit by hand.\n\n"
                                        + text + "\n")
     (DOCS / "MODEL_CARD.md").write_text(model_card(meta, predictor.model.n_params()))
