@@ -73,7 +73,8 @@ class Prediction:
     fallback (T, K) cells where the model's read-back was unusable and the smoother stands in;
     spread (T, K, 2) the standard deviation of each filled value (CSV units, 0 where observed): the
     fused variance of the model's samples and the smoother's posterior; weight (T, K) the model's
-    share of each filled value (0: the smoother's alone, 1: the model's alone).
+    share of each filled value (0: the smoother's alone, 1: the model's alone); notes say where the
+    smoother could not be fitted (too few points) and linear interpolation stood in for it.
     """
 
     trajectory: Trajectory
@@ -86,6 +87,7 @@ class Prediction:
     steps: int
     spread: np.ndarray | None = None  # (T, K, 2)
     weight: np.ndarray | None = None  # (T, K)
+    notes: list[str] = field(default_factory=list)  # where the smoother could not be fitted, and why
     model_frames: dict = field(default_factory=dict, repr=False)  # frame -> [(group, [Framing per channel], frame (S, S, 3) float)]
 
     @property
@@ -112,6 +114,7 @@ class Draw:
     cameras: list[Camera]  # per window: the view it was drawn in
     seed: int
     steps: int
+    notes: list[str] = field(default_factory=list)  # where the smoother could not be fitted
     reads: dict = field(default_factory=dict, repr=False)  # window index -> ``_read_samples``, read once
 
     def read(self, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,7 +190,8 @@ class Predictor:
         steps = steps or self.decoding.steps
         observed = ~traj.missing & ~hidden[:, None]  # (T, K)
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
-        smooth, smooth_var, _ = kalman.fill(traj.times, known)
+        smooth, smooth_var, smoother = kalman.fill(traj.times, known)
+        notes = [f"{traj.names[s // 2]} {'xy'[s % 2]}: {why}" for s, why in enumerate(smoother.reason) if why]
         fit = 2 if fit is None else fit  # the gate's line: used only where a gate is asked for
 
         windows = []
@@ -205,7 +209,7 @@ class Predictor:
             samples = 1 if oracle else self.samples_for(len(windows))
             decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples, view or self.view,
                                             0.0 if straight is None else straight, fit)
-        return Draw(traj, hidden, observed, smooth, smooth_var, windows, decoded, cameras, seed, steps)
+        return Draw(traj, hidden, observed, smooth, smooth_var, windows, decoded, cameras, seed, steps, notes)
 
     def assemble(self, draw: "Draw", decoding: Decoding | None = None, *, weight: float | None = None) -> Prediction:
         """The read-back half of ``predict``: the sampled fills read back and fused with the smoother
@@ -247,7 +251,7 @@ class Predictor:
         positions = np.where(observed[..., None], traj.positions, draw.smooth + correction)
         fallback = filled & ~from_model
         return Prediction(traj, draw.hidden, positions, filled, confidence, fallback, draw.seed, draw.steps,
-                          np.where(observed[..., None], 0.0, spread), share, model_frames)
+                          np.where(observed[..., None], 0.0, spread), share, draw.notes, model_frames)
 
     def samples_for(self, n_windows: int) -> int:
         """Sampled fills averaged per window: the checkpoint's ``samples``, fewer when there are many gaps."""

@@ -185,9 +185,11 @@ def show_results(run: results.Run) -> None:
     st.subheader("Results")
     st.markdown(
         f"Filled **{int(pred.filled.sum())}** cells on **{int(pred.filled.any(axis=1).sum())}** frames"
-        + (f"; for {n_fallback} of them the model's drawing could not be read with confidence, so the linear "
-           "baseline stands in there." if n_fallback else ".")
+        + (f"; for {n_fallback} of them the model's drawing could not be read with confidence, so the Kalman "
+           "smoother stands in there." if n_fallback else ".")
     )
+    for note in pred.notes:  # where the smoother itself could not be fitted
+        st.caption(f"Kalman smoother, {note}.")
 
     table = results.metrics_table(result)
     band_note = ""

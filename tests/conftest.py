@@ -29,10 +29,10 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def untrained_predictor() -> Predictor:
-    """Random weights, no training (tests of properties that hold for any weights): the hybrid view with
-    a gate and fitted forecast lines, so every camera kind is used; few steps and samples for speed."""
+    """Random weights, no training (tests of properties that hold for any weights): the hybrid view, so
+    the tracking and the still camera are both used; few steps and samples for speed."""
     torch.manual_seed(0)
     tok_cfg, tr_cfg = model_configs(tiny=True)
     tok_cfg = replace(tok_cfg, channels=(8, 8, 8))  # smaller still: the time goes to the tokenizer's convolutions
-    meta = {"view": "hybrid", "decoding": {"steps": 2, "samples": 2, "straight": 0.3, "fit": 4}}
+    meta = {"view": "hybrid", "decoding": {"steps": 2, "samples": 2}}
     return Predictor(Model(Tokenizer(tok_cfg).eval(), MaskedTransformer(tr_cfg).eval(), meta), "cpu")

@@ -365,3 +365,13 @@ def test_work_per_request_is_bounded_with_a_message_and_mini_batches_keep_result
     monkeypatch.setattr(predict_module, "MAX_WINDOWS", n - 1)
     with pytest.raises(kinviz.MaskError, match=f"{n} model windows.*hide fewer frames or split the file"):
         p.predict(traj, mask, seed=1)
+
+
+def test_a_track_the_smoother_cannot_fit_is_filled_and_says_why(untrained_predictor):
+    t = np.arange(12.0)
+    pos = np.stack([t, 0.5 * t], -1)[:, None].repeat(2, axis=1)
+    pos[1:10, 1] = np.nan  # the second object: seen on 3 frames only
+    pred = untrained_predictor.predict(kinviz.from_arrays(t, pos), np.isin(np.arange(12), [4, 5]), seed=0)
+    assert np.isfinite(pred.positions).all()
+    assert len(pred.notes) == 2 and all("too few" in n for n in pred.notes)  # x and y of that object
+    np.testing.assert_array_equal(pred.positions[[0, 10, 11], 1], pos[[0, 10, 11], 1])
