@@ -44,9 +44,9 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
         "(three objects per video; more are cut into groups of three), read back by a thresholded intensity centroid.",
         f"- **View** (`{meta.get('view', 'tracking')}`): inner gaps are drawn by a camera that rides the chord a linear "
         "interpolation would draw across the gap, zoomed on the observed deviation from it; gaps at either end by a "
-        "still camera over the observed extent, so the model sees where bounded motion turns back. (Training also "
-        "drew nearly straight forecasts along a fitted line, a gate; the decoding dropped it when the ablation "
-        "showed it did not pay.)",
+        "still camera over the observed extent, so the model sees where bounded motion turns back, unless the "
+        f"visible motion hardly bends (the gate, `straight` {dec.straight:g}): then a camera riding a line fitted "
+        f"to the last {dec.fit} frames.",
         f"- **Tokenizer**: per-frame conv autoencoder (channels {tok['channels']}), {tok['size']}x{tok['size']} -> "
         f"{tr['grid']}x{tr['grid']} tokens, FSQ with {len(tok['levels'])} digits of {tok['levels'][0]} levels; "
         f"{n_params.get('tokenizer', 0) / 1e6:.2f} M parameters.",

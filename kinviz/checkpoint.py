@@ -46,6 +46,8 @@ class Decoding:
     samples: int = 8  # sampled fills per window; their mean and spread feed the fusion
     temperature: float = 1.0
     choice_temperature: float = 4.5  # MaskGIT's Gumbel noise on the confidence, annealed to 0
+    straight: float = 0.0  # the gate: forecasts whose visible motion bends at most this (``view.bend``) ride a line
+    fit: int = 2  # visible frames the gate's line is fitted to
     model_scale: float = 1.0  # calibration of the samples' variance against the smoother's, inner gaps
     pixel_floor: float = 0.5  # the model's least uncertainty, in pixels of its view, inner gaps
     model_scale_end: float = 1.0  # the same for gaps at either end (forecasts, backcasts)

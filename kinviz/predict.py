@@ -17,9 +17,9 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    fills the central half of the frame: the model draws the *deviation* from linear interpolation.
    For a gap at either end (a forecast), the 'hybrid' view stands each object's camera still with
    the observed extent filling the central half of the frame, so the model sees where bounded motion
-   turns back. (``draw(straight=, fit=)`` can still ask for the gate training used, a tracking
-   camera along a fitted line for nearly straight motion; the ablation in ``bench`` shows that the
-   decoding gains nothing from it.) (Checkpoints trained before the still view use the tracking camera for every gap.) The window
+   turns back, unless the visible motion hardly bends (``view.bend`` at most ``Decoding.straight``,
+   the gate): then a tracking camera rides a line fitted to the last ``fit`` visible frames, so
+   walkers keep walking. (Checkpoints trained before the still view use the tracking camera for every gap.) The window
    is rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
    them. All windows decode as one batch (``Predictor.draw``).
 4. Positions are read back from the decoded frames (``Predictor.assemble``) and fused with the
@@ -192,7 +192,7 @@ class Predictor:
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
         smooth, smooth_var, smoother = kalman.fill(traj.times, known)
         notes = [f"{traj.names[s // 2]} {'xy'[s % 2]}: {why}" for s, why in enumerate(smoother.reason) if why]
-        fit = 2 if fit is None else fit  # the gate's line: used only where a gate is asked for
+        fit = self.decoding.fit if fit is None else fit
 
         windows = []
         for group in object_groups(K):
@@ -208,7 +208,7 @@ class Predictor:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
             samples = 1 if oracle else self.samples_for(len(windows))
             decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples, view or self.view,
-                                            0.0 if straight is None else straight, fit)
+                                            self.decoding.straight if straight is None else straight, fit)
         return Draw(traj, hidden, observed, smooth, smooth_var, windows, decoded, cameras, seed, steps, notes)
 
     def assemble(self, draw: "Draw", decoding: Decoding | None = None, *, weight: float | None = None) -> Prediction:
