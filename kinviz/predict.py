@@ -190,8 +190,6 @@ class Predictor:
         steps = steps or self.decoding.steps
         observed = ~traj.missing & ~hidden[:, None]  # (T, K)
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
-        smooth, smooth_var, smoother = kalman.fill(traj.times, known)
-        notes = [f"{traj.names[s // 2]} {'xy'[s % 2]}: {why}" for s, why in enumerate(smoother.reason) if why]
         fit = self.decoding.fit if fit is None else fit
 
         windows = []
@@ -201,8 +199,11 @@ class Predictor:
                 continue  # no frame shows the whole group: the smoother stands in
             windows += plan_windows(model_hidden, group, self.max_frames)
         if len(windows) > MAX_WINDOWS:
-            raise MaskError(f"this would need {len(windows):,} model windows (one per gap in each group of three objects), "
-                            f"more than the {MAX_WINDOWS:,} one request may use: hide fewer frames or split the file")
+            raise MaskError(f"this would need {len(windows):,} model windows (16-frame clips around the gaps, per group of "
+                            f"three objects), more than the {MAX_WINDOWS:,} one request may use: hide fewer frames or "
+                            "split the file")
+        smooth, smooth_var, smoother = kalman.fill(traj.times, known)
+        notes = [f"{traj.names[s // 2]} {'xy'[s % 2]}: {why}" for s, why in enumerate(smoother.reason) if why]
         decoded, cameras = [], []
         if windows:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
