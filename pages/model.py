@@ -7,7 +7,7 @@ from kinviz_app import cache, guard, results, views
 
 LIMITS = [
     "**Short windows.** The transformer sees clips of at most {max_frames} frames. A longer gap is seen at a "
-    "coarser frame rate, and the frames between are interpolated linearly in time.",
+    "coarser frame rate, and the frames between follow the Kalman smoother's path plus the model's correction.",
     "**Three objects at a time.** Objects are drawn in groups of three (one colour channel each); objects in "
     "different groups do not see each other. A frame where any object of a group is missing is predicted for the "
     "whole group.",
@@ -36,7 +36,8 @@ VIEWS = {
     "gap, zoomed on the observed frames' deviation from it: the model draws the deviation. For a gap at either end "
     "(a forecast), the camera stands still with the observed extent filling the middle half of the frame, so the "
     "model sees bounded motion turn back, and motion may run on a quarter frame past it; beyond that the Kalman "
-    "smoother stands in (flagged).",
+    "smoother stands in (flagged). Forecasts of motion that hardly bends where it is seen (walkers, drift) are "
+    "drawn by a camera riding a line fitted to the last frames instead (the gate: the checkpoint's `straight`, `fit`).",
 }
 
 
