@@ -84,9 +84,12 @@ def fill_all(
     times: np.ndarray,  # (T,)
     positions: np.ndarray,  # (T, K, 2)
     hidden: np.ndarray,  # (T,) or (T, K) bool
+    *,
+    known: dict[str, np.ndarray] | None = None,  # fills already computed for these cells (the predictor's smoother)
 ) -> dict[str, np.ndarray]:  # method -> (T, K, 2)
     """Every baseline in :data:`BASELINES`, keyed by name."""
-    return {method: fill_baseline(method, times, positions, hidden) for method in BASELINES}
+    known = known or {}
+    return {m: known[m] if m in known else fill_baseline(m, times, positions, hidden) for m in BASELINES}
 
 
 def _fill_cells(positions: np.ndarray, hidden: np.ndarray) -> np.ndarray:  # (T, K) bool

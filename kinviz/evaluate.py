@@ -48,7 +48,9 @@ def score(prediction: Prediction, *, with_video: bool = True) -> ExampleResult:
     truth = traj.positions
     cells = prediction.filled & ~traj.missing  # hidden cells that have ground truth
     known = np.where(prediction.filled[..., None], np.nan, truth)
-    baselines = fill_all(traj.times, known, prediction.filled)
+    # The predictor already ran the Kalman smoother on exactly these cells: reuse it, not run it twice.
+    given = {"kalman": prediction.smoother} if prediction.smoother is not None else None
+    baselines = fill_all(traj.times, known, prediction.filled, known=given)
     metrics = {"magvit": trajectory_metrics(truth, prediction.positions, cells)}
     metrics |= {name: trajectory_metrics(truth, pos, cells) for name, pos in baselines.items()}
     if with_video and prediction.hidden.any():

@@ -88,6 +88,7 @@ class Prediction:
     spread: np.ndarray | None = None  # (T, K, 2)
     weight: np.ndarray | None = None  # (T, K)
     notes: list[str] = field(default_factory=list)  # where the smoother could not be fitted, and why
+    smoother: np.ndarray | None = None  # (T, K, 2) the Kalman smoother's fill alone (the ``kalman`` baseline)
     model_frames: dict = field(default_factory=dict, repr=False)  # frame -> [(group, [Framing per channel], frame (S, S, 3) float)]
 
     @property
@@ -252,7 +253,7 @@ class Predictor:
         positions = np.where(observed[..., None], traj.positions, draw.smooth + correction)
         fallback = filled & ~from_model
         return Prediction(traj, draw.hidden, positions, filled, confidence, fallback, draw.seed, draw.steps,
-                          np.where(observed[..., None], 0.0, spread), share, draw.notes, model_frames)
+                          np.where(observed[..., None], 0.0, spread), share, draw.notes, draw.smooth, model_frames)
 
     def samples_for(self, n_windows: int) -> int:
         """Sampled fills averaged per window: the checkpoint's ``samples``, fewer when there are many gaps."""

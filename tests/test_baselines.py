@@ -178,3 +178,12 @@ def test_fill_all_has_every_baseline():
     assert tuple(filled) == BASELINES
     for method, out in filled.items():
         np.testing.assert_array_equal(out, fill_baseline(method, times, positions, hidden))
+
+
+def test_fill_all_takes_a_fill_already_computed():
+    times = np.arange(N) * 0.1
+    pos = motion(times, (0.0, 1.0), (1.0, 0.5))[:, None]
+    hidden = gap_mask("interpolate")
+    sentinel = np.full_like(pos, 7.0)
+    filled = fill_all(times, np.where(hidden[:, None, None], np.nan, pos), hidden, known={"kalman": sentinel})
+    assert filled["kalman"] is sentinel and tuple(filled) == BASELINES
