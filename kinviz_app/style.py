@@ -19,7 +19,6 @@ METHODS = {  # key as kinviz names it -> (what people read, colour)
     "cubic": ("cubic spline", "#cc79a7"),
     "constant_velocity": ("constant velocity", "#56b4e9"),
     "constant_acceleration": ("constant acceleration", "#8c6d31"),
-    "fitted_cv": ("constant velocity, fitted", "#999999"),
 }
 OTHER_COLOUR = "#7f7f7f"
 DEFAULT_BASELINES = ("kalman", "linear")  # drawn until the user picks others (those kinviz has)
