@@ -166,7 +166,8 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
         bar.progress((step + 1) / total, text=f"MaskGIT decoding: step {step + 1} of {total}")
         anim.image(views.step_strip(frame_indices, frames, traj.n_objects),
                    caption="The hidden frames as the model draws them, step by step (its own view of each gap)")
-        time.sleep(max(0.0, MIN_STEP_SECONDS - (time.monotonic() - last[0])))
+        if predictor.device != "cpu":  # the callback runs inside the shared model's lock: on a CPU never wait in it
+            time.sleep(max(0.0, MIN_STEP_SECONDS - (time.monotonic() - last[0])))
         last[0] = time.monotonic()
 
     pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step)
