@@ -11,7 +11,7 @@ from .baselines import BASELINES, fill_all, fill_baseline
 from .checkpoint import DEFAULT_PATH, Decoding, default_path, load_checkpoint, read_meta
 from .display import PALETTE, video
 from .errors import CheckpointError, CSVError, KinvizError, MaskError
-from .evaluate import METHODS, Report, evaluate, load_many, score
+from .evaluate import METHOD_NAMES, METHODS, Report, evaluate, load_many, score
 from .format_examples import FORMATS_DIR, tracker_examples
 from .formats import DEFAULT_MIN_CONFIDENCE, load_track
 from .generate import EXAMPLES_DIR, FAMILIES, load_index
@@ -23,7 +23,7 @@ from .trajectory import MAX_BYTES, Trajectory, from_arrays, load_csv, write_csv
 
 __all__ = [
     "BASELINES", "DEFAULT_MIN_CONFIDENCE", "DEFAULT_PATH", "EXAMPLES_DIR", "FAMILIES", "FORMATS_DIR", "MAX_BYTES",
-    "METHODS", "PALETTE", "TASKS",
+    "METHOD_NAMES", "METHODS", "PALETTE", "TASKS",
     "CheckpointError", "CSVError", "Decoding", "Framing", "KinvizError", "MaskError", "Prediction", "Predictor",
     "Report", "Trajectory", "default_path", "evaluate", "fill_all", "fill_baseline", "format_mask", "from_arrays",
     "load_checkpoint", "load_csv", "load_index", "load_many", "load_track", "mask_runs", "parse_mask", "read_meta",

@@ -10,10 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from .checkpoint import Decoding
-
-METHOD_NAMES = {"magvit": "MAGVIT model (fused with the smoother)", "kalman": "Kalman smoother", "linear": "linear",
-                "cubic": "cubic spline", "constant_velocity": "constant velocity",
-                "constant_acceleration": "constant acceleration"}
+from .evaluate import METHOD_NAMES
 
 
 def headline(metrics: dict) -> list[str]:

@@ -24,6 +24,9 @@ from .predict import Prediction, Predictor
 from .trajectory import Trajectory, load_csv
 
 METHODS = ("magvit",) + BASELINES
+METHOD_NAMES = {"magvit": "MAGVIT model", "kalman": "Kalman smoother", "linear": "linear", "cubic": "cubic spline",
+                "constant_velocity": "constant velocity", "constant_acceleration": "constant acceleration"}  # for people
+assert set(METHOD_NAMES) == set(METHODS), "every method needs a name people read"
 SUMMARY_KEYS = ("ade", "ade_pct", "fde", "fde_pct", "rmse_pct", "psnr", "ssim")
 
 

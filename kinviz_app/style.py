@@ -11,15 +11,11 @@ import kinviz
 
 TRUTH = "truth"
 MODEL = "magvit"
-METHODS = {  # key as kinviz names it -> (what people read, colour)
-    TRUTH: ("ground truth", "#1b1f24"),
-    MODEL: ("MAGVIT model", "#d55e00"),
-    "kalman": ("Kalman smoother", "#0072b2"),
-    "linear": ("linear", "#009e73"),
-    "cubic": ("cubic spline", "#cc79a7"),
-    "constant_velocity": ("constant velocity", "#56b4e9"),
-    "constant_acceleration": ("constant acceleration", "#8c6d31"),
-}
+COLOURS = {TRUTH: "#1b1f24", MODEL: "#d55e00", "kalman": "#0072b2", "linear": "#009e73", "cubic": "#cc79a7",
+           "constant_velocity": "#56b4e9", "constant_acceleration": "#8c6d31"}
+# key as kinviz names it -> (what people read, colour); the names are kinviz's own (kinviz.METHOD_NAMES)
+NAMES = {TRUTH: "ground truth"} | kinviz.METHOD_NAMES
+METHODS = {m: (NAMES[m], c) for m, c in COLOURS.items()}
 OTHER_COLOUR = "#7f7f7f"
 DEFAULT_BASELINES = ("kalman", "linear")  # drawn until the user picks others (those kinviz has)
 BAND_SD = 2  # the model's uncertainty band: fill ± this many standard deviations (about 95 % if Gaussian)
