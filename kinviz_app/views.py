@@ -290,53 +290,70 @@ def view_framing(pred: kinviz.Prediction, start: int, stop: int, size: int) -> k
     return kinviz.Framing(float(centre[0]), float(centre[1]), 0.78 * size / span, size)
 
 
-def _tile(pred: kinviz.Prediction, t: int, kind: str, framing: kinviz.Framing, trail: np.ndarray) -> Image.Image:
-    """One frame as people see it: the objects' seen paths in grey, each object a disc in its colour.
+class _Tiles:
+    """Frames of one prediction as people see them, in one framing: the objects' seen paths in grey,
+    each object a disc in its colour. The paths are the same in every frame, so they are drawn once
+    per background; each frame is drawn at twice its size and box-reduced (smooth edges).
 
     kind 'truth': the file's positions; 'input': what the model is given (nothing on hidden frames);
     'pred': the filled positions, with the uncertainty ring (± ``style.BAND_SD`` s.d.) and the truth as
     a black ring where the file has one, so the distance between them is the error.
     """
-    ss = 2  # drawn at twice the size, then reduced: smooth edges
-    size = framing.size
-    big = kinviz.Framing(framing.cx, framing.cy, framing.scale * ss, size * ss)
-    hidden = bool(pred.hidden[t])
-    img = Image.new("RGB", (size * ss, size * ss), (255, 250, 235) if hidden and kind == "input" else (255, 255, 255))
-    draw = ImageDraw.Draw(img, "RGBA")
-    traj = pred.trajectory
-    radius = 0.055 * size * ss
-    for k in range(traj.n_objects):  # the path where it was seen, for context
-        px = big.to_pixels(trail[:, k])
-        for a, b in kinviz.mask_runs(np.isfinite(px).all(axis=1)):
-            if b > a:
-                draw.line([tuple(q) for q in px[a : b + 1]], fill=(200, 205, 212), width=max(2, ss * 2))
-    sd = spread(pred)
-    for k in range(traj.n_objects):
-        c = colour(k)
-        truth = traj.positions[t, k]
-        if kind == "truth" or (kind == "input" and not hidden):
-            where = truth
-        elif kind == "pred":
-            where = pred.positions[t, k]
-        else:
-            where = np.full(2, np.nan)
-        if kind == "pred" and pred.filled[t, k]:
-            if sd is not None and np.isfinite(sd[t, k]).all():
-                ring = big.to_pixels(where)
-                rx, ry = style.BAND_SD * sd[t, k] * big.scale
-                rx, ry = max(rx, radius), max(ry, radius)
-                draw.ellipse([ring[0] - rx, ring[1] - ry, ring[0] + rx, ring[1] + ry], fill=c + "30", outline=c + "90")
-            if np.isfinite(truth).all():
-                q = big.to_pixels(truth)
-                draw.ellipse([q[0] - radius, q[1] - radius, q[0] + radius, q[1] + radius], outline=(27, 31, 36),
-                             width=max(2, ss * 2))
-        if np.isfinite(where).all():
-            q = big.to_pixels(where)
-            draw.ellipse([q[0] - radius, q[1] - radius, q[0] + radius, q[1] + radius], fill=c, outline=(255, 255, 255),
-                         width=ss)
-    if kind == "input" and hidden:
-        draw.text((size * ss / 2, size * ss / 2), "?", fill=(180, 120, 0), font=_font(28 * ss), anchor="mm")
-    return img.resize((size, size), Image.LANCZOS)
+
+    ss = 2  # supersampling
+
+    def __init__(self, pred: kinviz.Prediction, framing: kinviz.Framing):
+        self.pred, self.size = pred, framing.size
+        self.big = kinviz.Framing(framing.cx, framing.cy, framing.scale * self.ss, framing.size * self.ss)
+        self.trail = _trail(pred)
+        self.sd = spread(pred)
+        self._backdrops: dict[tuple, Image.Image] = {}
+
+    def _backdrop(self, fill: tuple) -> Image.Image:
+        if fill not in self._backdrops:
+            img = Image.new("RGB", (self.big.size, self.big.size), fill)
+            draw = ImageDraw.Draw(img)
+            for k in range(self.pred.trajectory.n_objects):  # the path where it was seen, for context
+                px = self.big.to_pixels(self.trail[:, k])
+                for a, b in kinviz.mask_runs(np.isfinite(px).all(axis=1)):
+                    if b > a:
+                        draw.line([tuple(q) for q in px[a : b + 1]], fill=(200, 205, 212), width=max(2, self.ss * 2))
+            self._backdrops[fill] = img
+        return self._backdrops[fill]
+
+    def __call__(self, t: int, kind: str) -> Image.Image:
+        pred, big, ss = self.pred, self.big, self.ss
+        hidden = bool(pred.hidden[t])
+        img = self._backdrop((255, 250, 235) if hidden and kind == "input" else (255, 255, 255)).copy()
+        draw = ImageDraw.Draw(img, "RGBA")
+        traj = pred.trajectory
+        radius = 0.055 * big.size
+        for k in range(traj.n_objects):
+            c = colour(k)
+            truth = traj.positions[t, k]
+            if kind == "truth" or (kind == "input" and not hidden):
+                where = truth
+            elif kind == "pred":
+                where = pred.positions[t, k]
+            else:
+                where = np.full(2, np.nan)
+            if kind == "pred" and pred.filled[t, k]:
+                if self.sd is not None and np.isfinite(self.sd[t, k]).all():
+                    ring = big.to_pixels(where)
+                    rx, ry = style.BAND_SD * self.sd[t, k] * big.scale
+                    rx, ry = max(rx, radius), max(ry, radius)
+                    draw.ellipse([ring[0] - rx, ring[1] - ry, ring[0] + rx, ring[1] + ry], fill=c + "30", outline=c + "90")
+                if np.isfinite(truth).all():
+                    q = big.to_pixels(truth)
+                    draw.ellipse([q[0] - radius, q[1] - radius, q[0] + radius, q[1] + radius], outline=(27, 31, 36),
+                                 width=max(2, ss * 2))
+            if np.isfinite(where).all():
+                q = big.to_pixels(where)
+                draw.ellipse([q[0] - radius, q[1] - radius, q[0] + radius, q[1] + radius], fill=c,
+                             outline=(255, 255, 255), width=ss)
+        if kind == "input" and hidden:
+            draw.text((big.size / 2, big.size / 2), "?", fill=(180, 120, 0), font=_font(28 * ss), anchor="mm")
+        return img.reduce(ss)
 
 
 def _trail(pred: kinviz.Prediction) -> np.ndarray:
@@ -349,8 +366,7 @@ def strip_image(pred: kinviz.Prediction, start: int, stop: int, tile: int = TILE
     """(H, W, 3) uint8: rows ground truth, what the model is given, the prediction over frames
     start..stop, cropped to where the objects are; hidden frames framed in amber, frame numbers on top."""
     kinds = [("truth", "ground truth"), ("input", "model is given"), ("pred", "prediction")]
-    framing = view_framing(pred, start, stop, tile)
-    trail = _trail(pred)
+    tiles = _Tiles(pred, view_framing(pred, start, stop, tile))
     n = stop - start
     label_w, top = 120, 24
     out = Image.new("RGB", (label_w + n * (tile + GAP), top + len(kinds) * (tile + GAP)), (255, 255, 255))
@@ -362,7 +378,7 @@ def strip_image(pred: kinviz.Prediction, start: int, stop: int, tile: int = TILE
         for i in range(n):
             t = start + i
             x = label_w + i * (tile + GAP)
-            img = np.asarray(_tile(pred, t, kind, framing, trail))
+            img = np.asarray(tiles(t, kind))
             edge = HIDDEN_RGB if pred.hidden[t] else (210, 214, 220)
             out.paste(Image.fromarray(_border(img, edge, 4 if pred.hidden[t] else 1)), (x, y))
     for i in range(n):
@@ -407,15 +423,14 @@ def _gif(frames: list[Image.Image]) -> bytes:
 def playback_gif(pred: kinviz.Prediction, start: int, stop: int, size: int = 240) -> bytes:
     """Animated GIF of ground truth beside the prediction for frames start..stop, cropped to where the
     objects are; hidden frames framed in amber."""
-    framing = view_framing(pred, start, stop, size)
-    trail = _trail(pred)
+    tiles = _Tiles(pred, view_framing(pred, start, stop, size))
     top = 26
     images = []
     for t in range(start, stop):
         hidden = bool(pred.hidden[t])
         canvas = Image.new("RGB", (2 * size + 3 * GAP, size + top + GAP), (255, 255, 255))
         for j, kind in enumerate(("truth", "pred")):
-            tile = np.asarray(_tile(pred, t, kind, framing, trail))
+            tile = np.asarray(tiles(t, kind))
             tile = _border(tile, HIDDEN_RGB if hidden else (210, 214, 220), 5 if hidden else 1)
             canvas.paste(Image.fromarray(tile), (GAP + j * (size + GAP), top))
         draw = ImageDraw.Draw(canvas)

@@ -95,6 +95,23 @@ async def session(browser, url: str, index: int, *, runs: int, n_frames: int, ma
     return out
 
 
+def cpu_seconds(pid: int | None = None) -> float | None:
+    """CPU seconds used so far: by one process (user + system, /proc/PID/stat), or by the whole
+    machine (every core's busy time, /proc/stat) with no pid."""
+    import os
+
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        if pid is None:
+            fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+            busy = sum(int(v) for v in fields) - int(fields[3]) - int(fields[4])  # all but idle and iowait
+            return busy / tick
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class MemorySampler:
     """Samples a process's RSS every `every_s` seconds in the background; keeps the peak."""
 
@@ -152,6 +169,7 @@ async def load(url: str, pid: int | None, args) -> dict:
 
         print(f"{args.sessions} sessions x {args.runs} runs...", flush=True)
         start = time.monotonic()
+        cpu0 = cpu_seconds(pid), cpu_seconds()
         with memory:
             tasks = [asyncio.ensure_future(session(browser, url, i + 1, **common)) for i in range(args.sessions)]
             done, pending = await asyncio.wait(tasks, timeout=args.time_limit)
@@ -161,6 +179,11 @@ async def load(url: str, pid: int | None, args) -> dict:
             results += [{"session": -1, "times_s": [], "errors": ["cut off by --time-limit"]} for _ in pending]
             report["wall_s"] = time.monotonic() - start
             report["rss_peak_mb"] = memory.peak / MB if pid else None
+        cpu1 = cpu_seconds(pid), cpu_seconds()
+        # Where the sessions' CPU went: the server (model, page scripts) against everything else on
+        # the machine (the browsers, this script), which shares the same cores.
+        report["cpu_server_s"] = cpu1[0] - cpu0[0] if pid and None not in (cpu0[0], cpu1[0]) else None
+        report["cpu_machine_s"] = cpu1[1] - cpu0[1] if None not in (cpu0[1], cpu1[1]) else None
         await browser.close()
 
     print(f"sessions closed; waiting {args.settle:.0f} s for the server to clean up...", flush=True)
@@ -194,6 +217,7 @@ def print_table(r: dict) -> None:
         ("time to results, p95", f(t["p95"], "{:.2f} s")),
         ("time to results, min / max", f"{f(t['min'], '{:.2f}')} / {f(t['max'], '{:.2f}')} s"),
         ("wall time", f(r["wall_s"], "{:.1f} s")),
+        ("CPU: server / whole machine", f"{f(r.get('cpu_server_s'), '{:.0f}')} / {f(r.get('cpu_machine_s'), '{:.0f}')} s"),
         ("errors", str(len(r["errors"]))),
         ("server healthy after", str(r["server_healthy_after"])),
         ("RSS at start", f(r["rss_start_mb"], "{:.0f} MB")),
