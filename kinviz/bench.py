@@ -246,7 +246,49 @@ def speed(path: Path, device: str, quick: bool) -> dict:
                 })
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"load_s_median": float(np.median(loads)), "load_s_max": float(max(loads)), "latency": rows,
-            "peak_rss_mb": peak_mb, "checkpoint_mb": path.stat().st_size / 1e6}
+            "peak_rss_mb": peak_mb, "checkpoint_mb": path.stat().st_size / 1e6,
+            "worst_case": None if quick else worst_case(path, device)}
+
+
+WORST_CASE = (20_000, 16, "random")  # frames, objects, mask: the largest request the speed table tries
+
+_WORST_CASE_CODE = """
+import json, resource, sys, time
+import numpy as np
+from kinviz import generate
+from kinviz.errors import KinvizError
+from kinviz.masks import task_mask
+from kinviz.predict import Predictor
+from kinviz.trajectory import from_arrays
+path, device, n, k, task = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+predictor = Predictor.load(path, device=device)
+rng = np.random.default_rng(0)
+parts = [generate.simulate("collision", rng, n_frames=n) for _ in range(-(-k // 2))]
+pos = np.concatenate([s.positions[:, :2] + 10.0 * i for i, s in enumerate(parts)], axis=1)[:, :k]
+traj = from_arrays(parts[0].times, pos)
+t = time.perf_counter()
+try:
+    predictor.predict(traj, task_mask(task, n, seed=0))
+    outcome = "filled"
+except KinvizError as e:
+    outcome = "refused: " + str(e)
+print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def worst_case(path: Path, device: str) -> dict:
+    """The largest request, in a process of its own so that its peak memory is its own: it must
+    finish or be refused with a message, within bounded memory."""
+    import subprocess
+    import sys
+
+    n, k, task = WORST_CASE
+    done = subprocess.run([sys.executable, "-c", _WORST_CASE_CODE, str(path), device, str(n), str(k), task],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0:
+        return {"frames": n, "objects": k, "task": task, "outcome": f"crashed: {done.stderr.strip().splitlines()[-1:]}"}
+    return {"frames": n, "objects": k, "task": task} | json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def speed_table(sp: dict) -> str:
@@ -257,6 +299,10 @@ def speed_table(sp: dict) -> str:
     for r in sp["latency"]:
         lines.append(f"| {r['frames']} | {r['objects']} | {r['task']} | {r['cold_s']:.3f} | {r['warm_median_s']:.3f} | "
                      f"{r['warm_p95_s']:.3f} | {r['kalman_s']:.4f} | {r['baselines_s']:.4f} |")
+    if (w := sp.get("worst_case")) is not None:
+        lines += ["", f"Largest request, {w['frames']:,} frames x {w['objects']} objects, {w['task']} mask, in a process "
+                      f"of its own: {w['outcome']} after {w.get('seconds', float('nan')):.1f} s; peak RSS "
+                      f"{w.get('peak_rss_mb', float('nan')):.0f} MB (model loaded)."]
     return "\n".join(lines)
 
 

@@ -40,10 +40,16 @@ class Decoding:
     The fusion (``fusion.fuse``) weighs the model's sampled fill against the Kalman smoother's by
     their variances; the model's variance is ``model_scale`` times its samples' spread plus
     ``pixel_floor`` squared pixels of the view it drew in, one pair for inner gaps and one for gaps
-    at either end, where the smoother only extrapolates (``kinviz.tune`` picks all four)."""
+    at either end, where the smoother only extrapolates (``kinviz.tune`` picks all four).
 
-    steps: int = 12  # MAGVIT and MaskGIT decode in 12 steps
-    samples: int = 8  # sampled fills per window; their mean and spread feed the fusion
+    The decoding budget is split the same way: an inner gap, where the smoother carries most of
+    the fill, needs fewer MaskGIT steps and samples than a forecast, where the model does the work
+    (``scripts/decoding_cost.py`` measured both)."""
+
+    steps: int = 12  # MaskGIT steps for a window around an inner gap (MAGVIT and MaskGIT use 12)
+    samples: int = 8  # sampled fills per inner-gap window; their mean and spread feed the fusion
+    steps_end: int = 12  # the same for a window at either end
+    samples_end: int = 8
     temperature: float = 1.0
     choice_temperature: float = 4.5  # MaskGIT's Gumbel noise on the confidence, annealed to 0
     straight: float = 0.0  # the gate: forecasts whose visible motion bends at most this (``view.bend``) ride a line
@@ -52,6 +58,10 @@ class Decoding:
     pixel_floor: float = 0.5  # the model's least uncertainty, in pixels of its view, inner gaps
     model_scale_end: float = 1.0  # the same for gaps at either end (forecasts, backcasts)
     pixel_floor_end: float = 0.5
+
+    def budget(self, inner: bool) -> tuple[int, int]:
+        """(steps, samples) for a window around an inner gap or a gap at either end."""
+        return (self.steps, self.samples) if inner else (self.steps_end, self.samples_end)
 
     def calibration(self, inner: bool) -> tuple[float, float]:
         """(model_scale, pixel_floor) for an inner gap or a gap at either end."""

@@ -23,7 +23,7 @@ def _gumbel(shape, generator: torch.Generator, device) -> torch.Tensor:
     return -torch.log(-torch.log(u))
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def maskgit_decode(
     model: MaskedTransformer,
     digits: torch.Tensor,  # (B, T, h, w, D) int64: known tokens; values at unknown positions are ignored
@@ -35,26 +35,33 @@ def maskgit_decode(
     generator: torch.Generator,
     temperature: float = 1.0,  # sampling temperature of the digits
     choice_temperature: float = 4.5,  # MaskGIT's confidence-noise scale, annealed linearly to 0
+    samples: int = 1,  # independent fills per row; sample j of row i is row i + j * B of the result
     on_step: StepCallback | None = None,  # on_step(step, steps, digits) after each step, unknowns filled with the current guess
-) -> torch.Tensor:  # (B, T, h, w, D) with every unknown token filled
-    """Fill ``unknown`` tokens of ``digits`` by iterative confidence-based unmasking."""
+) -> torch.Tensor:  # (samples * B, T, h, w, D) with every unknown token filled
+    """Fill ``unknown`` tokens of ``digits`` by iterative confidence-based unmasking.
+
+    The first step sees every unknown token masked in all of a row's samples alike, so it runs once
+    per row and its prediction is shared; the samples part from its draw on. Only the tokens still
+    masked are sampled and ranked.
+    """
     assert steps >= 1, "decoding needs at least one step"
-    mask_id = model.mask_id
     cur = digits.clone()
-    cur[unknown] = mask_id
+    cur[unknown] = model.mask_id
     masked = unknown.clone()
-    B = digits.shape[0]
-    n_unknown = unknown.reshape(B, -1).sum(1)  # (B,)
     for step in range(steps):
-        logits = model(cur, task, frame_pad).float()  # (B, T, h, w, D, L)
-        logp = torch.log_softmax(logits, dim=-1)
+        logits = model(cur, task, frame_pad)  # (B, T, h, w, D, L)
+        if step == 0 and samples > 1:  # the samples part here: same prediction, their own draws
+            logits, cur, masked, task = (x.repeat(samples, *[1] * (x.dim() - 1)) for x in (logits, cur, masked, task))
+            frame_pad = None if frame_pad is None else frame_pad.repeat(samples, 1)
+        B = cur.shape[0]
+        n_unknown = unknown.reshape(len(unknown), -1).sum(1).repeat(B // len(unknown))  # (B,)
+        chosen = logits[masked].float()  # (M, D, L): the masked tokens only
         if temperature <= 0:
-            sampled = logits.argmax(-1)
+            drawn = chosen.argmax(-1)
         else:
-            probs = torch.softmax(logits / temperature, dim=-1)
-            sampled = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=generator)
-            sampled = sampled.reshape(logits.shape[:-1])
-        token_logp = logp.gather(-1, sampled.unsqueeze(-1)).squeeze(-1).sum(-1)  # (B, T, h, w)
+            probs = torch.softmax(chosen / temperature, dim=-1)
+            drawn = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=generator).reshape(chosen.shape[:-1])
+        drawn_logp = torch.log_softmax(chosen, dim=-1).gather(-1, drawn.unsqueeze(-1)).squeeze(-1).sum(-1)  # (M,)
 
         # How many tokens stay masked after this step: cosine schedule, zero after the last step.
         r = (step + 1) / steps
@@ -64,15 +71,17 @@ def maskgit_decode(
         if step == steps - 1:
             keep = torch.zeros_like(keep)
 
-        noise = _gumbel(token_logp.shape, generator, token_logp.device) * choice_temperature * (1 - r)
-        conf = torch.where(masked, token_logp + noise, torch.full_like(token_logp, math.inf)).reshape(B, -1)
-        rank = conf.argsort(dim=1).argsort(dim=1)  # 0 = least confident
+        noise = _gumbel(drawn_logp.shape, generator, drawn_logp.device) * choice_temperature * (1 - r)
+        conf = torch.full(masked.shape, math.inf, device=cur.device)
+        conf[masked] = drawn_logp + noise
+        rank = conf.reshape(B, -1).argsort(dim=1).argsort(dim=1)  # 0 = least confident
         still = (rank < keep[:, None]).reshape(masked.shape) & masked
+        guess = cur.clone()
+        guess[masked] = drawn
         fix = masked & ~still
-        cur[fix] = sampled[fix]
+        cur[fix] = guess[fix]
         masked = still
         if on_step is not None:
-            preview = torch.where(masked.unsqueeze(-1), sampled, cur)
-            on_step(step, steps, preview)
+            on_step(step, steps, guess)  # fixed tokens, and this step's draw where still masked
     assert not masked.any(), "decoding left masked tokens"
     return cur

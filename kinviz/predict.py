@@ -84,7 +84,7 @@ class Prediction:
     confidence: np.ndarray  # (T, K)
     fallback: np.ndarray  # (T, K) bool
     seed: int
-    steps: int
+    steps: int | None  # MaskGIT steps asked for; None: the checkpoint's per kind of gap (``Decoding.budget``)
     spread: np.ndarray | None = None  # (T, K, 2)
     weight: np.ndarray | None = None  # (T, K)
     notes: list[str] = field(default_factory=list)  # where the smoother could not be fitted, and why
@@ -114,7 +114,7 @@ class Draw:
     decoded: list[np.ndarray]  # per window: (samples, n, S, S, 3) float
     cameras: list[Camera]  # per window: the view it was drawn in
     seed: int
-    steps: int
+    steps: int | None  # as ``Prediction.steps``
     notes: list[str] = field(default_factory=list)  # where the smoother could not be fitted
     reads: dict = field(default_factory=dict, repr=False)  # window index -> ``_read_samples``, read once
 
@@ -151,7 +151,7 @@ class Predictor:
     def meta(self) -> dict:
         return self.model.meta
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def predict(
         self,
         trajectory: Trajectory,
@@ -169,7 +169,7 @@ class Predictor:
         """
         return self.assemble(self.draw(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle))
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def draw(
         self,
         trajectory: Trajectory,
@@ -188,7 +188,6 @@ class Predictor:
         T, K = traj.n_frames, traj.n_objects
         hidden = np.zeros(T, bool) if mask is None else np.asarray(mask, bool)
         assert hidden.shape == (T,), f"mask has shape {hidden.shape}, expected ({T},)"
-        steps = steps or self.decoding.steps
         observed = ~traj.missing & ~hidden[:, None]  # (T, K)
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
         fit = self.decoding.fit if fit is None else fit
@@ -208,8 +207,7 @@ class Predictor:
         decoded, cameras = [], []
         if windows:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
-            samples = 1 if oracle else self.samples_for(len(windows))
-            decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, samples, view or self.view,
+            decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, view or self.view,
                                             self.decoding.straight if straight is None else straight, fit)
         return Draw(traj, hidden, observed, smooth, smooth_var, windows, decoded, cameras, seed, steps, notes)
 
@@ -255,26 +253,37 @@ class Predictor:
         return Prediction(traj, draw.hidden, positions, filled, confidence, fallback, draw.seed, draw.steps,
                           np.where(observed[..., None], 0.0, spread), share, draw.notes, draw.smooth, model_frames)
 
-    def samples_for(self, n_windows: int) -> int:
-        """Sampled fills averaged per window: the checkpoint's ``samples``, fewer when there are many gaps."""
-        wanted = self.decoding.samples
+    def samples_for(self, n_windows: int, inner: bool = True) -> int:
+        """Sampled fills averaged per window: the checkpoint's for the kind of gap, fewer when there are many gaps."""
+        wanted = self.decoding.budget(inner)[1]
         return max(1, min(wanted, SAMPLE_BUDGET // max(1, n_windows)))
 
-    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None, samples: int = 1,
+    def _decode(self, known, windows: list[Window], seed: int, steps: int | None, on_step, truth=None,
                 view: str = "tracking", straight: float = 0.0, fit: int = 2):
-        """Decode the windows in mini-batches of at most ``BATCH_ROWS`` window-samples, one seeded
-        generator running through them. The preview (``on_step``) follows the first mini-batch.
+        """Decode the windows, those around inner gaps and those at either end each with their own
+        budget (``Decoding.budget``; ``steps`` overrides both), in mini-batches of at most
+        ``BATCH_ROWS`` window-samples, one seeded generator running through them. The preview
+        (``on_step``) follows the first mini-batch.
 
         Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
         """
         gen = torch.Generator(device=self.device).manual_seed(int(seed))
-        per = max(1, BATCH_ROWS // samples)
-        decoded, cameras = [], []
-        for i in range(0, len(windows), per):
-            d, c = self._decode_batch(known, windows[i: i + per], gen, steps, on_step if i == 0 else None, truth,
-                                      samples, view, straight, fit)
-            decoded += d
-            cameras += c
+        decoded, cameras = [None] * len(windows), [None] * len(windows)
+        kinds = [is_inner(~w.hidden, w.run) for w in windows]
+        for inner in (True, False):
+            which = [i for i, k in enumerate(kinds) if k == inner]
+            if not which:
+                continue
+            kind_steps = steps or self.decoding.budget(inner)[0]
+            samples = 1 if truth is not None else self.samples_for(len(windows), inner)
+            per = max(1, BATCH_ROWS // samples)
+            for i in range(0, len(which), per):
+                batch = which[i: i + per]
+                d, c = self._decode_batch(known, [windows[j] for j in batch], gen, kind_steps, on_step, truth,
+                                          samples, view, straight, fit)
+                on_step = None  # the preview follows the first mini-batch only
+                for j, dj, cj in zip(batch, d, c):
+                    decoded[j], cameras[j] = dj, cj
         return decoded, cameras
 
     def _decode_batch(self, known, windows: list[Window], gen: torch.Generator, steps: int, on_step, truth, samples: int,
@@ -315,22 +324,24 @@ class Predictor:
                     tok.decode(digits[hid_t.repeat(rows, 1)]).permute(0, 2, 3, 1).float().cpu().numpy())
             return out
 
-        def callback(step, total, digits):  # the first sample's progress
-            frames = frames_of(digits[:W])
-            idx = [int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]]
-            on_step(step, total, np.array(idx), to_uint8(frames[hidden]))
+        def callback(step, total, digits):  # the first sample's progress, shown outside the lock
+            frames = to_uint8(frames_of(digits[:W])[hidden])
+            idx = np.array([int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]])
+            self._lock.release()  # the page draws the preview while other sessions' decodes go on
+            try:
+                on_step(step, total, idx, frames)
+            finally:
+                self._lock.acquire()
 
         with self._lock:
             digits = tok.encode(x)
             digits = digits.reshape(W, n_max, *digits.shape[1:])
             if truth is None:
-                # Sample j of window i sits at row i + j * W: same tokens, other noise from the generator.
-                rep = (samples, 1, 1, 1, 1)
-                unknown = hid_t.repeat(samples, 1)[:, :, None, None].expand(samples * W, *digits.shape[1:4])
+                # Sample j of window i comes back at row i + j * W: same tokens, other noise from the generator.
                 digits = maskgit_decode(
-                    tr, digits.repeat(*rep), unknown, task.repeat(samples), frame_pad=pad_t.repeat(samples, 1),
+                    tr, digits, hid_t[:, :, None, None].expand(*digits.shape[:4]), task, frame_pad=pad_t,
                     steps=steps, generator=gen, temperature=dec.temperature,
-                    choice_temperature=dec.choice_temperature,
+                    choice_temperature=dec.choice_temperature, samples=samples,
                     on_step=callback if on_step is not None else None,
                 )
             frames = frames_of(digits).reshape(-1, W, n_max, size, size, 3)

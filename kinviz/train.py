@@ -203,8 +203,9 @@ def train(run: RunConfig) -> Path:
     meta: dict = {
         "training": {"seed": run.seed, "device": run.device, "world_size": world},
         "prototype": PROTOTYPE,
-        # MAGVIT/MaskGIT's 12 steps and noise; the mean of 8 sampled fills (see ``predict``).
-        "decoding": {"steps": 12, "temperature": 1.0, "choice_temperature": 4.5, "samples": 8},
+        # The decoding budget per kind of gap, as scripts/decoding_cost.py measured it for the shipped model.
+        "decoding": {"steps": 6, "samples": 4, "steps_end": 8, "samples_end": 8, "temperature": 1.0,
+                     "choice_temperature": 4.5},
         "view": VIEW,  # how clips were drawn; the predictor draws windows the same way
     }
     prior = read_meta(run.out) if (run.resume and run.out.exists()) else None

@@ -36,7 +36,7 @@ def record(predictor: Predictor):
         return encode(frames)
 
     def decode_spy(model, digits, unknown, task, **kw):
-        calls.append(("maskgit_decode", copy([digits, unknown, task, kw.get("frame_pad"), kw.get("steps")])))
+        calls.append(("maskgit_decode", copy([digits, unknown, task, kw.get("frame_pad"), kw.get("steps"), kw.get("samples")])))
         return decode(model, digits, unknown, task, **kw)
 
     def forward_spy(module, args, kwargs):  # digits with [MASK], task, frame_pad

@@ -73,6 +73,28 @@ def test_decoding_fills_every_hidden_token(steps):
     assert calls == list(range(steps))
 
 
+def test_samples_share_the_first_step_and_then_part():
+    """samples=S returns S fills per row (sample j of row i at i + j * B): one forward pass for the
+    first step, whose input is the same for every sample, then S rows per pass; each keeps the known
+    tokens, and the samples differ."""
+    torch.manual_seed(0)
+    tr = MaskedTransformer(model_configs(tiny=True)[1]).eval()
+    digits = torch.randint(0, 8, (2, 16, 4, 4, 8))
+    unknown = torch.zeros(2, 16, 4, 4, dtype=torch.bool)
+    unknown[:, 6:11] = True
+    rows = []
+    hook = tr.register_forward_pre_hook(lambda m, args: rows.append(len(args[0])))
+    try:
+        out = maskgit_decode(tr, digits, unknown, torch.tensor([0, 2]), steps=3, samples=4,
+                             generator=torch.Generator().manual_seed(0))
+    finally:
+        hook.remove()
+    assert rows == [2, 8, 8] and out.shape == (8, 16, 4, 4, 8)
+    for j in range(4):
+        torch.testing.assert_close(out[2 * j : 2 * j + 2][~unknown], digits[~unknown])
+    assert not torch.equal(out[0], out[2]), "two samples of one row drew the same fill"
+
+
 def test_digits_and_codes_round_trip_through_fsq():
     tok = Tokenizer(model_configs(tiny=True)[0]).eval()
     levels = torch.tensor(tok.cfg.levels)
@@ -138,7 +160,7 @@ def test_any_length_and_object_count(tiny_checkpoint, n, k):
     steps = []
     pred = p.predict(traj, mask, on_step=lambda s, total, idx, frames: steps.append((s, total, len(idx), frames.shape)))
     assert np.isfinite(pred.positions).all()
-    assert len(steps) == 12 and steps[0][3][1:] == (32, 32, 3)
+    assert len(steps) == p.decoding.steps_end and steps[0][3][1:] == (32, 32, 3)  # a forecast: the end gaps' budget
 
 
 def test_checkpoint_round_trip(tiny_checkpoint, tmp_path):
@@ -375,3 +397,29 @@ def test_a_track_the_smoother_cannot_fit_is_filled_and_says_why(untrained_predic
     assert np.isfinite(pred.positions).all()
     assert len(pred.notes) == 2 and all("too few" in n for n in pred.notes)  # x and y of that object
     np.testing.assert_array_equal(pred.positions[[0, 10, 11], 1], pos[[0, 10, 11], 1])
+
+
+def test_each_kind_of_gap_decodes_with_its_own_budget(untrained_predictor, monkeypatch):
+    """Windows around inner gaps take ``Decoding.steps``/``samples``, windows at either end
+    ``steps_end``/``samples_end``; a ``steps`` asked for applies to both."""
+    import copy
+
+    import kinviz.predict as predict_module
+
+    p = copy.copy(untrained_predictor)
+    p.decoding = replace(p.decoding, steps=2, samples=3, steps_end=4, samples_end=1)
+    calls, decode = [], predict_module.maskgit_decode
+
+    def spy(model, digits, unknown, task, **kw):
+        calls.append((len(digits), kw["steps"], kw["samples"]))
+        return decode(model, digits, unknown, task, **kw)
+
+    monkeypatch.setattr(predict_module, "maskgit_decode", spy)
+    traj = _traj(40, 1)
+    mask = np.zeros(40, bool)
+    mask[[10, 11, 36, 37, 38, 39]] = True  # one inner gap, one at the end
+    p.predict(traj, mask)
+    assert calls == [(1, 2, 3), (1, 4, 1)]
+    calls.clear()
+    p.predict(traj, mask, steps=5)
+    assert calls == [(1, 5, 3), (1, 5, 1)]
