@@ -342,7 +342,7 @@ ABLATIONS = (
     ("shipped: the model fused with the smoother", {}, {}, {}),
     ("the model alone (share 1)", {}, {"weight": 1.0}, {}),
     ("the smoother alone (share 0)", {}, {"weight": 0.0}, {}),
-    ("one sample per window (no spread)", {}, {}, {"samples": 1}),
+    ("one sample per window (no spread)", {}, {}, {"samples": 1, "samples_end": 1}),
     ("no gate: the still view for every forecast", {"straight": 0.0}, {}, {}),
     ("the tracking view for every forecast", {"view": "tracking"}, {}, {}),
 )

@@ -44,12 +44,14 @@ class Decoding:
 
     The decoding budget is split the same way: an inner gap, where the smoother carries most of
     the fill, needs fewer MaskGIT steps and samples than a forecast, where the model does the work
-    (``scripts/decoding_cost.py`` measured both)."""
+    (``scripts/decoding_cost.py`` measured both). Inner gaps shorter than ``min_inner_gap`` frames
+    are not decoded at all: there the model added nothing to the smoother (``scripts/gap_length.py``)."""
 
     steps: int = 12  # MaskGIT steps for a window around an inner gap (MAGVIT and MaskGIT use 12)
     samples: int = 8  # sampled fills per inner-gap window; their mean and spread feed the fusion
     steps_end: int = 12  # the same for a window at either end
     samples_end: int = 8
+    min_inner_gap: int = 1  # inner gaps shorter than this get no window: the smoother fills them alone
     temperature: float = 1.0
     choice_temperature: float = 4.5  # MaskGIT's Gumbel noise on the confidence, annealed to 0
     straight: float = 0.0  # the gate: forecasts whose visible motion bends at most this (``view.bend``) ride a line

@@ -10,7 +10,8 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    rate, in a window centred on them). Gaps at the ends take their context from one side. Short
    inner gaps share a window with the inner gaps that follow them within its 16 frames, so many
    scattered dropouts cost about one window per 16 frames, not one per gap
-   (``windows.plan_windows``).
+   (``windows.plan_windows``). Inner gaps shorter than ``Decoding.min_inner_gap`` frames get no
+   window: the smoother fills them alone (``smoother_only``), where the model measured no gain.
 3. Each window is drawn in the model's view of its gap (``view.Camera.for_gap``). For a gap with
    observed frames on both sides, every object's camera follows the straight line the linear
    baseline would draw across the gap, zoomed so the observed frames' deviation from that line
@@ -21,7 +22,8 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    the gate): then a tracking camera rides a line fitted to the last ``fit`` visible frames, so
    walkers keep walking. (Checkpoints trained before the still view use the tracking camera for every gap.) The window
    is rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
-   them. All windows decode as one batch (``Predictor.draw``).
+   them: windows around inner gaps with one budget of steps and samples, windows at either end
+   with another (``Decoding.budget``), in mini-batches (``Predictor.draw``).
 4. Positions are read back from the decoded frames (``Predictor.assemble``) and fused with the
    Kalman smoother's (``kinviz.kalman``), one rule for every cell (``fuse``): the smoother gives a
    mean and variance, the model's samples a mean and a spread; the answer is their
@@ -70,7 +72,9 @@ class Prediction:
 
     positions (T, K, 2) finite everywhere, observed cells exactly as given; filled (T, K) the cells
     that were predicted (hidden or missing); confidence (T, K) in [0, 1] (1 for observed cells);
-    fallback (T, K) cells where the model's read-back was unusable and the smoother stands in;
+    fallback (T, K) cells the model was asked for but whose read-back was unusable, where the smoother
+    stands in; smoother_only (T, K) cells the model was not asked for (inner gaps shorter than
+    ``Decoding.min_inner_gap``, or a group with no frame that shows all of it), the smoother's alone;
     spread (T, K, 2) the standard deviation of each filled value (CSV units, 0 where observed): the
     fused variance of the model's samples and the smoother's posterior; weight (T, K) the model's
     share of each filled value (0: the smoother's alone, 1: the model's alone); notes say where the
@@ -90,6 +94,7 @@ class Prediction:
     notes: list[str] = field(default_factory=list)  # where the smoother could not be fitted, and why
     smoother: np.ndarray | None = None  # (T, K, 2) the Kalman smoother's fill alone (the ``kalman`` baseline)
     model_frames: dict = field(default_factory=dict, repr=False)  # frame -> [(group, [Framing per channel], frame (S, S, 3) float)]
+    smoother_only: np.ndarray | None = None  # (T, K) bool filled cells no window asked the model for (short inner gaps)
 
     @property
     def frame_confidence(self) -> np.ndarray:
@@ -197,7 +202,7 @@ class Predictor:
             model_hidden = ~observed[:, group].all(axis=1)
             if model_hidden.all():
                 continue  # no frame shows the whole group: the smoother stands in
-            windows += plan_windows(model_hidden, group, self.max_frames)
+            windows += plan_windows(model_hidden, group, self.max_frames, self.decoding.min_inner_gap)
         if len(windows) > MAX_WINDOWS:
             raise MaskError(f"this would need {len(windows):,} model windows (16-frame clips around the gaps, per group of "
                             f"three objects), more than the {MAX_WINDOWS:,} one request may use: hide fewer frames or "
@@ -223,6 +228,7 @@ class Predictor:
         share = np.zeros((T, K))
         confidence = np.where(observed, 1.0, 0.0)
         from_model = np.zeros((T, K), bool)
+        asked = np.zeros((T, K), bool)
         model_frames: dict[int, list] = {}
         for i, (w, drawn, camera) in enumerate(zip(draw.windows, draw.decoded, draw.cameras)):
             pos, conf = draw.read(i)  # (S, n, C, 2), (S, n, C)
@@ -249,9 +255,12 @@ class Predictor:
             between_grid(correction, share, from_model, observed, draw.windows)
         filled = ~observed
         positions = np.where(observed[..., None], traj.positions, draw.smooth + correction)
-        fallback = filled & ~from_model
+        for w in draw.windows:  # the cells each window answers for, its skipped frames included (``between_grid``)
+            asked[np.ix_(w.targets, w.group)] |= filled[np.ix_(w.targets, w.group)]
+        fallback = filled & asked & ~from_model
         return Prediction(traj, draw.hidden, positions, filled, confidence, fallback, draw.seed, draw.steps,
-                          np.where(observed[..., None], 0.0, spread), share, draw.notes, draw.smooth, model_frames)
+                          np.where(observed[..., None], 0.0, spread), share, draw.notes, draw.smooth, model_frames,
+                          filled & ~asked)
 
     def samples_for(self, n_windows: int, inner: bool = True) -> int:
         """Sampled fills averaged per window: the checkpoint's for the kind of gap, fewer when there are many gaps."""

@@ -204,8 +204,9 @@ def train(run: RunConfig) -> Path:
         "training": {"seed": run.seed, "device": run.device, "world_size": world},
         "prototype": PROTOTYPE,
         # The decoding budget per kind of gap, as scripts/decoding_cost.py measured it for the shipped model.
-        "decoding": {"steps": 6, "samples": 4, "steps_end": 8, "samples_end": 8, "temperature": 1.0,
-                     "choice_temperature": 4.5},
+        # Inner gaps under 9 frames go to the smoother alone, as scripts/gap_length.py measured.
+        "decoding": {"steps": 6, "samples": 4, "steps_end": 8, "samples_end": 8, "min_inner_gap": 9,
+                     "temperature": 1.0, "choice_temperature": 4.5},
         "view": VIEW,  # how clips were drawn; the predictor draws windows the same way
     }
     prior = read_meta(run.out) if (run.resume and run.out.exists()) else None

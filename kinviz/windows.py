@@ -5,7 +5,8 @@ frames, with a temporal stride ``s`` chosen so that the window spans the gap plu
 ``CONTEXT`` observed frames on each side (``s = 1`` for gaps up to 8 frames; long gaps are seen at a
 coarser frame rate, in a window centred on them). Gaps at the ends take their context from one
 side. Short inner gaps share a window with the inner gaps that follow them within its frames, so
-many scattered dropouts cost about one window per 16 frames, not one per gap. Only the mask is
+many scattered dropouts cost about one window per 16 frames, not one per gap. Inner gaps shorter
+than ``min_inner`` frames get no window of their own (the smoother fills them). Only the mask is
 read here, never a position.
 """
 
@@ -30,8 +31,10 @@ class Window:
     run: tuple[int, int]  # the gap whose view it is drawn in, as inclusive positions in ``frames``
 
 
-def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int) -> list[Window]:
-    """Windows that cover every run of ``model_hidden`` (T,) for the objects ``group`` (see the module docstring).
+def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int, min_inner: int = 1) -> list[Window]:
+    """Windows that cover every run of ``model_hidden`` (T,) for the objects ``group`` (see the module docstring),
+    but inner runs shorter than ``min_inner`` frames, which are left to the smoother
+    (``Decoding.min_inner_gap``); they stay hidden in any window whose frames they fall in.
 
     A short inner gap shares its window with the inner gaps that follow it inside the same
     ``max_frames`` frames (with two frames to spare after them), so the cost grows with the frames
@@ -39,7 +42,7 @@ def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int) ->
     gaps (seen at a stride) and gaps at either end get a window of their own, centred on them.
     """
     N = len(model_hidden)
-    runs = mask_runs(model_hidden)
+    runs = [(a, b) for a, b in mask_runs(model_hidden) if a == 0 or b == N - 1 or b - a + 1 >= min_inner]
     windows = []
     i = 0
     while i < len(runs):

@@ -116,6 +116,7 @@ def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: di
                   "transformer_steps": meta.get("training", {}).get("transformer_steps_done")},
         "filled_cells": int(prediction.filled.sum()),
         "fallback_cells": int(prediction.fallback.sum()),
+        "smoother_only_cells": int(prediction.smoother_only.sum()),
         "ground_truth": truth_ok,
         "metrics": {m: {k: _finite(v) for k, v in values.items()} for m, values in result.metrics.items()} if truth_ok else None,
         "reader_warnings": traj.warnings,

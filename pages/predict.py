@@ -183,12 +183,15 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
 def show_results(run: results.Run) -> None:
     pred, result = run.prediction, run.result
     traj = pred.trajectory
-    n_fallback = int(pred.fallback.sum())
+    n_fallback, n_alone = int(pred.fallback.sum()), int(pred.smoother_only.sum())
+    min_gap = kinviz.Decoding.from_dict(run.report["settings"]["decoding"]).min_inner_gap
     st.subheader("Results")
     st.markdown(
-        f"Filled **{int(pred.filled.sum())}** cells on **{int(pred.filled.any(axis=1).sum())}** frames"
-        + (f"; for {n_fallback} of them the model's drawing could not be read with confidence, so the Kalman "
-           "smoother stands in there." if n_fallback else ".")
+        f"Filled **{int(pred.filled.sum())}** cells on **{int(pred.filled.any(axis=1).sum())}** frames."
+        + (f" {n_alone} of them lie in gaps between observed frames shorter than {min_gap} frames, where the "
+           "model measured no gain over the Kalman smoother: the smoother fills those alone." if n_alone else "")
+        + (f" For {n_fallback} of them the model's drawing could not be read with confidence, so the Kalman "
+           "smoother stands in there." if n_fallback else "")
     )
     for note in pred.notes:  # where the smoother itself could not be fitted
         st.caption(f"Kalman smoother, {note}.")

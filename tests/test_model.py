@@ -423,3 +423,21 @@ def test_each_kind_of_gap_decodes_with_its_own_budget(untrained_predictor, monke
     calls.clear()
     p.predict(traj, mask, steps=5)
     assert calls == [(1, 5, 3), (1, 5, 1)]
+
+
+def test_short_inner_gaps_are_the_smoothers_and_flagged(untrained_predictor):
+    """Cells of inner gaps shorter than ``min_inner_gap`` are the smoother's alone (share 0,
+    ``smoother_only``, not ``fallback``); a longer gap goes to the model."""
+    import copy
+
+    p = copy.copy(untrained_predictor)
+    p.decoding = replace(p.decoding, min_inner_gap=9)
+    traj = _traj(60, 1)
+    mask = np.zeros(60, bool)
+    mask[10:13] = True  # 3 frames: the smoother's
+    mask[30:40] = True  # 10 frames: the model's
+    pred = p.predict(traj, mask)
+    assert pred.smoother_only[10:13, 0].all() and not pred.smoother_only[30:40].any()
+    assert not pred.fallback[10:13].any() and (pred.weight[10:13] == 0).all()
+    np.testing.assert_allclose(pred.positions[10:13], pred.smoother[10:13])
+    assert pred.smoother_only.sum() == 3

@@ -32,3 +32,16 @@ def test_many_scattered_gaps_share_windows(n, seed):
         assert set(w.targets) <= set(w.frames[w.hidden]), "a window answers only for frames it sees hidden"
         assert (~w.hidden).sum() >= 2
     assert len(windows) <= n / 8 + 2 < len(kinviz.mask_runs(hidden)) or n < 100  # about a window per 16 frames, not per gap
+
+
+def test_short_inner_gaps_are_left_to_the_smoother():
+    """With ``min_inner`` 9, inner gaps of 1-8 frames get no window (they stay hidden in any window
+    whose frames they fall in); a 9-frame inner gap and a short gap at either end still do."""
+    hidden = np.zeros(80, bool)
+    for a, b in [(0, 1), (10, 12), (20, 28), (31, 32), (50, 57), (77, 79)]:
+        hidden[a : b + 1] = True
+    windows = plan_windows(hidden, [0], 16, min_inner=9)
+    targets = sorted(np.concatenate([w.targets for w in windows]))
+    assert targets == [0, 1, *range(20, 29), 77, 78, 79]
+    around = next(w for w in windows if 20 in w.targets)
+    assert around.hidden[np.isin(around.frames, [31, 32])].all(), "a short gap inside a window stays hidden there"
