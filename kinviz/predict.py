@@ -7,11 +7,9 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
 2. Each run of consecutive model-hidden frames (a gap) is covered by a window of up to 16 frames,
    with a temporal stride ``s`` chosen so that the window spans the gap plus about four observed
    frames on each side (``s = 1`` for gaps up to 8 frames; long gaps are seen at a coarser frame
-   rate, in a window centred on them). Gaps at the ends take their context from one side. Short
-   inner gaps share a window with the inner gaps that follow them within its 16 frames, so many
-   scattered dropouts cost about one window per 16 frames, not one per gap
-   (``windows.plan_windows``). Inner gaps shorter than ``Decoding.min_inner_gap`` frames get no
-   window: the smoother fills them alone (``smoother_only``), where the model measured no gain.
+   rate, in a window centred on them). Gaps at the ends take their context from one side. Inner
+   gaps shorter than ``Decoding.min_inner_gap`` frames get no window: the smoother fills them
+   alone (``smoother_only``), where the model measured no gain (``windows.plan_windows``).
 3. Each window is drawn in the model's view of its gap (``view.Camera.for_gap``). For a gap with
    observed frames on both sides, every object's camera follows the straight line the linear
    baseline would draw across the gap, zoomed so the observed frames' deviation from that line

@@ -1,4 +1,4 @@
-"""Window planning: every hidden frame answered once, with observed context, about a window per 16 frames."""
+"""Window planning: every hidden frame answered once, with observed context; short inner gaps left to the smoother."""
 
 from __future__ import annotations
 
@@ -22,16 +22,17 @@ def test_windows_cover_every_gap_frame_with_context(n, gap):
 
 
 @pytest.mark.parametrize("n,seed", [(48, 0), (2000, 1), (300, 2)])
-def test_many_scattered_gaps_share_windows(n, seed):
+def test_every_gap_answered_once_and_scattered_dropouts_cost_no_window(n, seed):
     hidden = kinviz.task_mask("random", n, seed=seed)
     hidden[-3:] = True  # and a forecast at the end
-    windows = plan_windows(hidden, [0], 16)
+    windows = plan_windows(hidden, [0], 16)  # every gap decoded: one window each
     targets = np.concatenate([w.targets for w in windows])
     assert sorted(targets) == list(np.flatnonzero(hidden))  # every hidden frame, once
     for w in windows:
         assert set(w.targets) <= set(w.frames[w.hidden]), "a window answers only for frames it sees hidden"
         assert (~w.hidden).sum() >= 2
-    assert len(windows) <= n / 8 + 2 < len(kinviz.mask_runs(hidden)) or n < 100  # about a window per 16 frames, not per gap
+    long_gaps = [w for w in plan_windows(hidden, [0], 16, min_inner=9) if w.targets[-1] < n - 1]
+    assert not long_gaps, "30 % of frames hidden at random leaves no inner gap of 9 frames"
 
 
 def test_short_inner_gaps_are_left_to_the_smoother():
