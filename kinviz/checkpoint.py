@@ -42,15 +42,14 @@ class Decoding:
     ``pixel_floor`` squared pixels of the view it drew in, one pair for inner gaps and one for gaps
     at either end, where the smoother only extrapolates (``kinviz.tune`` picks all four).
 
-    The decoding budget is split the same way: an inner gap, where the smoother carries most of
-    the fill, needs fewer MaskGIT steps and samples than a forecast, where the model does the work
-    (``scripts/decoding_cost.py`` measured both). Inner gaps shorter than ``min_inner_gap`` frames
-    are not decoded at all: there the model added nothing to the smoother (``scripts/gap_length.py``)."""
+    Samples are split the same way: an inner gap, where the smoother carries most of the fill, needs
+    fewer than a forecast, where the model does the work (``scripts/decoding_cost.py`` measured
+    both). Inner gaps shorter than ``min_inner_gap`` frames are not decoded at all: there the model
+    added nothing to the smoother (``scripts/gap_length.py``)."""
 
-    steps: int = 12  # MaskGIT steps for a window around an inner gap (MAGVIT and MaskGIT use 12)
-    samples: int = 8  # sampled fills per inner-gap window; their mean and spread feed the fusion
-    steps_end: int = 12  # the same for a window at either end
-    samples_end: int = 8
+    steps: int = 12  # MaskGIT steps (MAGVIT and MaskGIT use 12; fewer made the fills jagged)
+    samples: int = 8  # sampled fills per window around an inner gap; their mean and spread feed the fusion
+    samples_end: int = 8  # the same for a window at either end
     min_inner_gap: int = 1  # inner gaps shorter than this get no window: the smoother fills them alone
     temperature: float = 1.0
     choice_temperature: float = 4.5  # MaskGIT's Gumbel noise on the confidence, annealed to 0
@@ -61,9 +60,9 @@ class Decoding:
     model_scale_end: float = 1.0  # the same for gaps at either end (forecasts, backcasts)
     pixel_floor_end: float = 0.5
 
-    def budget(self, inner: bool) -> tuple[int, int]:
-        """(steps, samples) for a window around an inner gap or a gap at either end."""
-        return (self.steps, self.samples) if inner else (self.steps_end, self.samples_end)
+    def samples_for(self, inner: bool) -> int:
+        """Samples per window around an inner gap, or a gap at either end."""
+        return self.samples if inner else self.samples_end
 
     def calibration(self, inner: bool) -> tuple[float, float]:
         """(model_scale, pixel_floor) for an inner gap or a gap at either end."""

@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--mask", metavar="SPEC", help="frames to hide: indices and ranges (6-9,14) or interpolate|forecast|random; default: only missing cells")
     pr.add_argument("--out", metavar="OUT.csv", help="where to write the filled CSV (default: stdout)")
     pr.add_argument("--seed", type=int, default=0)
-    pr.add_argument("--steps", type=int, help="MaskGIT decoding steps for every gap (default: the checkpoint's, per kind of gap: 6 inner, 8 at the ends)")
+    pr.add_argument("--steps", type=int, help="MaskGIT decoding steps (default: the checkpoint's, 12)")
     _model_options(pr)
     pr.set_defaults(func=_predict)
 

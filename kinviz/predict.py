@@ -20,8 +20,8 @@ How a CSV of 4 to 20,000 frames meets a model that sees 16-frame clips of three 
    the gate): then a tracking camera rides a line fitted to the last ``fit`` visible frames, so
    walkers keep walking. (Checkpoints trained before the still view use the tracking camera for every gap.) The window
    is rendered and tokenised; its hidden frames' tokens start as [MASK] and MaskGIT decoding fills
-   them: windows around inner gaps with one budget of steps and samples, windows at either end
-   with another (``Decoding.budget``), in mini-batches (``Predictor.draw``).
+   them: windows around inner gaps with fewer samples than windows at either end
+   (``Decoding.samples_for``), in mini-batches (``Predictor.draw``).
 4. Positions are read back from the decoded frames (``Predictor.assemble``) and fused with the
    Kalman smoother's (``kinviz.kalman``), one rule for every cell (``fuse``): the smoother gives a
    mean and variance, the model's samples a mean and a spread; the answer is their
@@ -86,7 +86,7 @@ class Prediction:
     confidence: np.ndarray  # (T, K)
     fallback: np.ndarray  # (T, K) bool
     seed: int
-    steps: int | None  # MaskGIT steps asked for; None: the checkpoint's per kind of gap (``Decoding.budget``)
+    steps: int
     spread: np.ndarray | None = None  # (T, K, 2)
     weight: np.ndarray | None = None  # (T, K)
     notes: list[str] = field(default_factory=list)  # where the smoother could not be fitted, and why
@@ -117,7 +117,7 @@ class Draw:
     decoded: list[np.ndarray]  # per window: (samples, n, S, S, 3) float
     cameras: list[Camera]  # per window: the view it was drawn in
     seed: int
-    steps: int | None  # as ``Prediction.steps``
+    steps: int
     notes: list[str] = field(default_factory=list)  # where the smoother could not be fitted
     reads: dict = field(default_factory=dict, repr=False)  # window index -> ``_read_samples``, read once
 
@@ -191,6 +191,7 @@ class Predictor:
         T, K = traj.n_frames, traj.n_objects
         hidden = np.zeros(T, bool) if mask is None else np.asarray(mask, bool)
         assert hidden.shape == (T,), f"mask has shape {hidden.shape}, expected ({T},)"
+        steps = steps or self.decoding.steps
         observed = ~traj.missing & ~hidden[:, None]  # (T, K)
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
         fit = self.decoding.fit if fit is None else fit
@@ -262,13 +263,13 @@ class Predictor:
 
     def samples_for(self, n_windows: int, inner: bool = True) -> int:
         """Sampled fills averaged per window: the checkpoint's for the kind of gap, fewer when there are many gaps."""
-        wanted = self.decoding.budget(inner)[1]
+        wanted = self.decoding.samples_for(inner)
         return max(1, min(wanted, SAMPLE_BUDGET // max(1, n_windows)))
 
-    def _decode(self, known, windows: list[Window], seed: int, steps: int | None, on_step, truth=None,
+    def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None,
                 view: str = "tracking", straight: float = 0.0, fit: int = 2):
         """Decode the windows, those around inner gaps and those at either end each with their own
-        budget (``Decoding.budget``; ``steps`` overrides both), in mini-batches of at most
+        number of samples (``Decoding.samples_for``), in mini-batches of at most
         ``BATCH_ROWS`` window-samples, one seeded generator running through them. The preview
         (``on_step``) follows the first mini-batch.
 
@@ -281,12 +282,11 @@ class Predictor:
             which = [i for i, k in enumerate(kinds) if k == inner]
             if not which:
                 continue
-            kind_steps = steps or self.decoding.budget(inner)[0]
             samples = 1 if truth is not None else self.samples_for(len(windows), inner)
             per = max(1, BATCH_ROWS // samples)
             for i in range(0, len(which), per):
                 batch = which[i: i + per]
-                d, c = self._decode_batch(known, [windows[j] for j in batch], gen, kind_steps, on_step, truth,
+                d, c = self._decode_batch(known, [windows[j] for j in batch], gen, steps, on_step, truth,
                                           samples, view, straight, fit)
                 on_step = None  # the preview follows the first mini-batch only
                 for j, dj, cj in zip(batch, d, c):

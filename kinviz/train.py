@@ -203,9 +203,9 @@ def train(run: RunConfig) -> Path:
     meta: dict = {
         "training": {"seed": run.seed, "device": run.device, "world_size": world},
         "prototype": PROTOTYPE,
-        # The decoding budget per kind of gap, as scripts/decoding_cost.py measured it for the shipped model.
-        # Inner gaps under 9 frames go to the smoother alone, as scripts/gap_length.py measured.
-        "decoding": {"steps": 6, "samples": 4, "steps_end": 8, "samples_end": 8, "min_inner_gap": 9,
+        # MaskGIT's 12 steps; samples per kind of gap as scripts/decoding_cost.py measured them for the
+        # shipped model, and inner gaps under 9 frames left to the smoother (scripts/gap_length.py).
+        "decoding": {"steps": 12, "samples": 2, "samples_end": 8, "min_inner_gap": 9,
                      "temperature": 1.0, "choice_temperature": 4.5},
         "view": VIEW,  # how clips were drawn; the predictor draws windows the same way
     }

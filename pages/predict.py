@@ -170,8 +170,7 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
             time.sleep(max(0.0, MIN_STEP_SECONDS - (time.monotonic() - last[0])))
         last[0] = time.monotonic()
 
-    pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=ss["steps"] and int(ss["steps"]),
-                             on_step=on_step)
+    pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step)
     bar.progress(1.0, text="Scoring against the baselines and drawing the videos…")
     ss["_run"] = results.build_run(pred, source=source_key, spec=spec, meta=predictor.meta, device=predictor.device)
     del pred
@@ -270,11 +269,8 @@ def main() -> None:
     # persist_state: a refused upload (which ends the page early) or a visit to another page keeps them.
     c1.number_input("Seed", 0, 2**31 - 1, step=1, key="seed", help="Same seed, same prediction.",
                     persist_state="session")
-    budget = kinviz.Decoding.from_dict(predictor.meta.get("decoding", {}))
-    c2.number_input("Decoding steps", 1, 64, None, step=1, key="steps", persist_state="session",
-                    placeholder=f"{budget.steps} inner, {budget.steps_end} at the ends",
-                    help="MaskGIT steps for every gap (MAGVIT uses 12). Empty: the checkpoint's, which measured "
-                         "no loss of accuracy from fewer steps for gaps between observed frames.")
+    c2.number_input("Decoding steps", 1, 64, int(predictor.meta.get("decoding", {}).get("steps", 12)), step=1,
+                    key="steps", help="MaskGIT steps; MAGVIT uses 12.", persist_state="session")
     if not mask.any() and not traj.missing.any():
         c3.button("Run", key="run", type="primary", disabled=True, help="Hide some frames first.")
         st.info("Nothing to fill: hide some frames first.")

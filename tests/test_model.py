@@ -160,7 +160,7 @@ def test_any_length_and_object_count(tiny_checkpoint, n, k):
     steps = []
     pred = p.predict(traj, mask, on_step=lambda s, total, idx, frames: steps.append((s, total, len(idx), frames.shape)))
     assert np.isfinite(pred.positions).all()
-    assert len(steps) == p.decoding.steps_end and steps[0][3][1:] == (32, 32, 3)  # a forecast: the end gaps' budget
+    assert len(steps) == p.decoding.steps and steps[0][3][1:] == (32, 32, 3)
 
 
 def test_checkpoint_round_trip(tiny_checkpoint, tmp_path):
@@ -400,14 +400,14 @@ def test_a_track_the_smoother_cannot_fit_is_filled_and_says_why(untrained_predic
 
 
 def test_each_kind_of_gap_decodes_with_its_own_budget(untrained_predictor, monkeypatch):
-    """Windows around inner gaps take ``Decoding.steps``/``samples``, windows at either end
-    ``steps_end``/``samples_end``; a ``steps`` asked for applies to both."""
+    """Windows around inner gaps take ``Decoding.samples``, windows at either end ``samples_end``;
+    both take ``Decoding.steps``, or the steps asked for."""
     import copy
 
     import kinviz.predict as predict_module
 
     p = copy.copy(untrained_predictor)
-    p.decoding = replace(p.decoding, steps=2, samples=3, steps_end=4, samples_end=1)
+    p.decoding = replace(p.decoding, steps=2, samples=3, samples_end=1)
     calls, decode = [], predict_module.maskgit_decode
 
     def spy(model, digits, unknown, task, **kw):
@@ -419,7 +419,7 @@ def test_each_kind_of_gap_decodes_with_its_own_budget(untrained_predictor, monke
     mask = np.zeros(40, bool)
     mask[[10, 11, 36, 37, 38, 39]] = True  # one inner gap, one at the end
     p.predict(traj, mask)
-    assert calls == [(1, 2, 3), (1, 4, 1)]
+    assert calls == [(1, 2, 3), (1, 2, 1)]
     calls.clear()
     p.predict(traj, mask, steps=5)
     assert calls == [(1, 5, 3), (1, 5, 1)]
