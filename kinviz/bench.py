@@ -403,6 +403,21 @@ def record(path: Path, predictor: Predictor, gen_rows: list[dict], text: str) ->
     (DOCS / "MODEL_CARD.md").write_text(model_card(meta, predictor.model.n_params()))
 
 
+def record_ablation(path: Path, rows: list[dict]) -> None:
+    """Store ``bench --ablate``'s rows in the checkpoint's record and put their table in
+    docs/BENCHMARK.md in place of the one there."""
+    from .checkpoint import json_path, write_json
+
+    meta = json.loads(json_path(path).read_text())
+    meta["decoding_ablation"] = rows
+    write_json(json_path(path), meta)
+    doc = DOCS / "BENCHMARK.md"
+    if doc.exists():
+        text = doc.read_text()
+        text = text[: text.index("\n\n**Ablation**")] if "\n\n**Ablation**" in text else text.rstrip("\n")
+        doc.write_text(text + "\n\n" + ablation_table(rows, ABLATE_PER_FAMILY) + "\n")
+
+
 def run_bench(args) -> dict:
     path = Path(args.checkpoint or default_path())
     device = resolve_device(args.device)
@@ -418,6 +433,8 @@ def run_bench(args) -> dict:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).with_name("ablate.md").write_text(text + "\n")
         Path(args.out).with_name("ablate.json").write_text(json.dumps(rows, indent=1))
+        if args.record:  # the record keeps it; docs/BENCHMARK.md shows it under the last benchmark
+            record_ablation(path, rows)
         return {"ablation": rows}
     t0 = time.time()
     # Held out from the families the checkpoint was trained on: new parameters, families it has seen.

@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--per-family", type=int, default=6, help="held-out generated trajectories per family")
     be.add_argument("--quick", action="store_true", help="fewer repeats and sizes (smoke)")
     _model_options(be)
-    be.add_argument("--record", action="store_true", help="store the held-out means in the checkpoint's JSON record")
+    be.add_argument("--record", action="store_true", help="store the held-out means (with --ablate: the ablation) in the checkpoint's JSON record and write docs/")
     be.add_argument("--ablate", action="store_true", help="instead: each decoding mechanism switched off, on the tuning split")
     be.set_defaults(func=_bench)
 

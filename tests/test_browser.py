@@ -193,13 +193,14 @@ def test_a_deep_link_gets_the_router(server, page):
 
 def test_predict_upload_run_download(server, page, tmp_path):
     source = projectile_csv(24)
-    open_page(page, f"{server.url}/predict?mask=5-9")
+    # 12 frames: a gap the model fills (inner gaps under 9 frames are the smoother's alone)
+    open_page(page, f"{server.url}/predict?mask=5-16")
     upload(page, "throw.csv", source)
     assert_no_exception(page, "after the upload")
     ends = page.locator(".st-key-mask input[type=range]")  # the range slider's two thumbs
     expect(ends).to_have_count(2)
     expect(ends.first).to_have_value("5")
-    expect(ends.last).to_have_value("9")
+    expect(ends.last).to_have_value("16")
 
     run_prediction(page)
     assert_no_exception(page, "after Run")
@@ -212,11 +213,11 @@ def test_predict_upload_run_download(server, page, tmp_path):
     path = tmp_path / "filled.csv"
     download.value.save_as(path)
 
-    # No measurement changed, hidden or not; the model's values for frames 5-9 sit in `_pred` columns.
+    # No measurement changed, hidden or not; the model's values for frames 5-16 sit in `_pred` columns.
     out, src = pd.read_csv(path, dtype=str), pd.read_csv(io.StringIO(source), dtype=str)
     assert list(out.columns) == ["time", "x", "y", "x_pred", "y_pred", "predicted"]
     pd.testing.assert_frame_equal(out[["time", "x", "y"]], src)
-    hidden = out.index.isin(range(5, 10))
+    hidden = out.index.isin(range(5, 17))
     assert out["predicted"].astype(int).tolist() == hidden.astype(int).tolist()
     assert out.loc[hidden, ["x_pred", "y_pred"]].notna().all().all() and out.loc[~hidden, ["x_pred", "y_pred"]].isna().all().all()
     assert np.isfinite(out.loc[hidden, ["x_pred", "y_pred"]].astype(float).to_numpy()).all()
