@@ -331,14 +331,10 @@ class Predictor:
                     tok.decode(digits[hid_t.repeat(rows, 1)]).permute(0, 2, 3, 1).float().cpu().numpy())
             return out
 
-        def callback(step, total, digits):  # the first sample's progress, shown outside the lock
-            frames = to_uint8(frames_of(digits[:W])[hidden])
-            idx = np.array([int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]])
-            self._lock.release()  # the page draws the preview while other sessions' decodes go on
-            try:
-                on_step(step, total, idx, frames)
-            finally:
-                self._lock.acquire()
+        previews = []  # the first sample's frames after each step, handed to ``on_step`` once the lock is free
+
+        def callback(step, total, digits):
+            previews.append((step, total, to_uint8(frames_of(digits[:W])[hidden])))
 
         with self._lock:
             digits = tok.encode(x)
@@ -352,6 +348,11 @@ class Predictor:
                     on_step=callback if on_step is not None else None,
                 )
             frames = frames_of(digits).reshape(-1, W, n_max, size, size, 3)
+        # The preview is drawn by the caller outside the lock: one session's drawing never holds up
+        # another's decoding, and sessions take the model one whole decode at a time.
+        idx = np.array([int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]])
+        for step, total, shown in previews:
+            on_step(step, total, idx, shown)
         return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
 
 

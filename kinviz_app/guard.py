@@ -16,7 +16,13 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import kinviz
 
-log = logging.getLogger("kinviz_app")
+log = logging.getLogger("kinviz_app")  # the server's log (stderr): errors with their ids, each run's timings
+if not log.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s kinviz_app %(levelname)s %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def one_line(error: BaseException) -> str:

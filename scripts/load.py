@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import re
 import statistics
 import sys
 import time
@@ -217,6 +218,8 @@ def print_table(r: dict) -> None:
         ("time to results, p95", f(t["p95"], "{:.2f} s")),
         ("time to results, min / max", f"{f(t['min'], '{:.2f}')} / {f(t['max'], '{:.2f}')} s"),
         ("wall time", f(r["wall_s"], "{:.1f} s")),
+        ("server's own time per run, median / p95", f"{f((r.get('server_run_s') or {}).get('median'), '{:.2f}')} / "
+                                                     f"{f((r.get('server_run_s') or {}).get('p95'), '{:.2f}')} s"),
         ("CPU: server / whole machine", f"{f(r.get('cpu_server_s'), '{:.0f}')} / {f(r.get('cpu_machine_s'), '{:.0f}')} s"),
         ("errors", str(len(r["errors"]))),
         ("server healthy after", str(r["server_healthy_after"])),
@@ -266,7 +269,13 @@ def main(argv=None) -> int:
         with streamlit_server(log=log, extra_args=extra) as server:
             print(f"server {server.url} (pid {server.pid}, log {log})", flush=True)
             report = asyncio.run(load(server.url, server.pid, args))
-            report["server_log_tracebacks"] = log.read_text(errors="replace").count("Traceback")
+            text = log.read_text(errors="replace")
+            report["server_log_tracebacks"] = text.count("Traceback")
+            # The page logs each run's time on the server, from Run to results built (without the
+            # browser's drawing); the warm-up's run is the first.
+            server_runs = [float(v) for v in re.findall(r"run done in ([\d.]+) s", text)][1:]
+            report["server_run_s"] = {"median": statistics.median(server_runs) if server_runs else None,
+                                      "p95": percentile(server_runs, 95), "n": len(server_runs)}
     report["malloc_arena_max"] = "external server" if args.url else os.environ.get("MALLOC_ARENA_MAX", "default")
     print_table(report)
     if args.json:
