@@ -22,7 +22,6 @@ if not log.handlers:
     _handler.setFormatter(logging.Formatter("%(asctime)s kinviz_app %(levelname)s %(message)s"))
     log.addHandler(_handler)
     log.setLevel(logging.INFO)
-    log.propagate = False
 
 
 def one_line(error: BaseException) -> str:

@@ -20,6 +20,9 @@ LIMITS = [
     "model's variance calibrated on a tuning split: `model_scale`, `pixel_floor`). Where the samples agree and the "
     "smoother is unsure, the model's answer counts most; where the samples disagree, the smoother's. A gap among "
     "very many gets one sample, and then only the calibration's floor says how sure the model is.",
+    "**Short gaps are the smoother's.** Gaps between observed frames shorter than {min_gap} frames are not given "
+    "to the model: on a tuning split it added nothing there. Scattered dropouts are filled by the Kalman smoother "
+    "alone, flagged as such.",
     "**No gap without context.** When no frame shows a whole group of objects, or the model's blob cannot be read "
     "back, the Kalman smoother stands in (flagged).",
 ]
@@ -104,7 +107,8 @@ def main() -> None:
     view = VIEWS[predictor.view].format(size=tok.get("size", "?"))
     families = len(meta.get("data", {}).get("families", [])) or "several"
     for line in LIMITS:
-        st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view, families=families))
+        st.markdown("- " + line.format(max_frames=tr.get("max_frames", "?"), view=view, families=families,
+                                       min_gap=predictor.decoding.min_inner_gap))
 
 
 def _table(config: dict) -> pd.DataFrame:

@@ -70,6 +70,18 @@ def test_page_renders(page):
 # ----------------------------------------------------------------------------- Predict
 
 
+def test_short_gaps_are_said_to_be_the_smoothers():
+    """A gap under the checkpoint's ``min_inner_gap`` is filled by the smoother alone, and the page says so."""
+    at = open_predict(example="collision-01", mask="5-7,20-39")
+    at.button(key="run").click().run()
+    assert_clean(at)
+    report = json.loads(at.session_state["_run"].report_json())
+    assert report["settings"]["decoding"]["min_inner_gap"] > 3
+    k = kinviz.load_csv(kinviz.EXAMPLES_DIR / "collision-01.csv").n_objects
+    assert report["smoother_only_cells"] == 3 * k and report["filled_cells"] == 23 * k
+    assert any("the smoother fills those alone" in m.value for m in at.markdown)
+
+
 def test_predict_example_mask_run_shows_metrics_and_downloads():
     at = open_predict()
     at.selectbox(key="example").set_value("collision-01").run()
@@ -393,7 +405,7 @@ def test_frames_are_large_cropped_and_mark_hidden_frames(upload_with_gaps):
     assert amber[:, : 120 + 2 * (views.TILE + views.GAP)].sum() == 0, "frames 5-6 are neither hidden nor empty"
     assert amber.sum() > 0, "the filled frames 7-9 (empty in the file) are not hidden; 14 is: amber"
     # The object fills a fair share of its tile (cropped to where it moves), and is drawn in its own colour.
-    tile = np.asarray(views._tile(pred, 8, "pred", views.view_framing(pred, 5, 15, 128), views._trail(pred)))
+    tile = np.asarray(views._Tiles(pred, views.view_framing(pred, 5, 15, 128))(8, "pred"))
     red = (tile[..., 0] > 200) & (tile[..., 1] < 80) & (tile[..., 2] < 80)
     assert red.sum() > 50, "the prediction at an empty frame is drawn, in the object's own red"
 
