@@ -62,6 +62,7 @@ SAMPLE_BUDGET = 16  # windows x samples decoded per call at most: many gaps get 
 MAX_WINDOWS = 1024  # windows one request may decode (about 2 minutes on 2 CPU cores): bounded work per request
 BATCH_ROWS = 64  # window-samples per forward pass: bounded memory however many windows a request has
 StepCallback = Callable[[int, int, np.ndarray, np.ndarray], None]  # (step, total, frame indices, frames (n, S, S, 3) uint8)
+PREVIEW_STAGES = 4  # MaskGIT steps an ``on_step`` preview sees, evenly spaced, the last included
 
 
 @dataclass
@@ -271,7 +272,8 @@ class Predictor:
         """Decode the windows, those around inner gaps and those at either end each with their own
         number of samples (``Decoding.samples_for``), in mini-batches of at most
         ``BATCH_ROWS`` window-samples, one seeded generator running through them. The preview
-        (``on_step``) follows the first mini-batch.
+        (``on_step``) shows the first mini-batch at ``PREVIEW_STAGES`` of its steps, after the
+        decode and outside the model's lock.
 
         Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
         """
@@ -331,10 +333,11 @@ class Predictor:
                     tok.decode(digits[hid_t.repeat(rows, 1)]).permute(0, 2, 3, 1).float().cpu().numpy())
             return out
 
-        previews = []  # the first sample's frames after each step, handed to ``on_step`` once the lock is free
+        previews = []  # the first sample's frames at a few steps, handed to ``on_step`` once the lock is free
 
         def callback(step, total, digits):
-            previews.append((step, total, to_uint8(frames_of(digits[:W])[hidden])))
+            if (step + 1) % max(1, total // PREVIEW_STAGES) == 0 or step + 1 == total:
+                previews.append((step, total, to_uint8(frames_of(digits[:W])[hidden])))
 
         with self._lock:
             digits = tok.encode(x)

@@ -16,8 +16,7 @@ from kinviz_app import cache, guard, results, style, views
 
 ss = st.session_state
 STRIP_FRAMES = 10  # frames in the frame strip at once, large enough to see (scrub with the slider beyond that)
-PREVIEW_STAGES = 4  # decoding steps shown while the frames fill in (the last always)
-PREVIEW_SECONDS = 0.12  # each stays on screen this long: decoding is faster than the eye
+PREVIEW_SECONDS = 0.12  # each preview stage stays on screen this long: decoding is faster than the eye
 PRESETS = {"interpolate": "Interpolate (middle third)", "forecast": "Forecast (last quarter)",
            "random": "Random frames", "none": "Only missing cells"}
 
@@ -162,9 +161,7 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
     bar = st.progress(0.0, text="Starting…")
     anim = st.empty()
 
-    def on_step(step, total, frame_indices, frames):
-        if (step + 1) % max(1, total // PREVIEW_STAGES) and step + 1 < total:
-            return
+    def on_step(step, total, frame_indices, frames):  # a few stages of the decoding (``kinviz.predict.PREVIEW_STAGES``)
         bar.progress((step + 1) / total, text=f"MaskGIT decoding: step {step + 1} of {total}")
         anim.image(views.step_strip(frame_indices, frames, traj.n_objects),
                    caption="The hidden frames as the model draws them, step by step (its own view of each gap)")

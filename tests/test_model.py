@@ -15,6 +15,7 @@ import torch
 import kinviz
 from kinviz.data import sample_clip, task_of, tokenize_clips
 from kinviz.maskgit import maskgit_decode
+import kinviz.predict as predict_module
 from kinviz.predict import Predictor
 from kinviz.tokenizer import Tokenizer
 from kinviz.train import RunConfig, mask_batch, model_configs, train, transformer_loss
@@ -160,7 +161,9 @@ def test_any_length_and_object_count(tiny_checkpoint, n, k):
     steps = []
     pred = p.predict(traj, mask, on_step=lambda s, total, idx, frames: steps.append((s, total, len(idx), frames.shape)))
     assert np.isfinite(pred.positions).all()
-    assert len(steps) == p.decoding.steps and steps[0][3][1:] == (32, 32, 3)
+    total = p.decoding.steps  # a few stages of the decoding, evenly spaced, the last included
+    assert [s for s, *_ in steps][-1] == total - 1 and all(t == total for _, t, *_ in steps)
+    assert len(steps) == min(total, predict_module.PREVIEW_STAGES) and steps[0][3][1:] == (32, 32, 3)
 
 
 def test_checkpoint_round_trip(tiny_checkpoint, tmp_path):
