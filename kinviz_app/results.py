@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import PurePath
 
@@ -87,8 +88,13 @@ class Run:
     result: object  # kinviz.evaluate.ExampleResult
     window: tuple[int, int]  # frames in the playback and the video download
     playback: bytes  # GIF: ground truth beside prediction
-    video: bytes  # GIF: the prediction alone
     report: dict
+
+    @cached_property
+    def video(self) -> bytes:
+        """GIF of the prediction alone over ``window``, made when first asked for (its download)."""
+        a, b = self.window
+        return views.video_gif(kinviz.video(self.prediction, "pred", a, b), self.prediction.hidden[a:b])
 
     @property
     def csv_name(self) -> str:  # a tracker's .txt (MOT, Tracker) or a .tsv keeps its suffix
@@ -124,9 +130,7 @@ def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: di
     }
     return Run(
         source=source, stem=stem, spec=spec, prediction=prediction, result=result, window=window,
-        playback=views.playback_gif(prediction, *window), video=views.video_gif(kinviz.video(prediction, "pred", *window),
-                                                                                  prediction.hidden[slice(*window)]),
-        report=report,
+        playback=views.playback_gif(prediction, *window), report=report,
     )
 
 

@@ -213,12 +213,13 @@ def show_results(run: results.Run) -> None:
     st.caption("The download keeps every measurement as it was: empty cells are filled in place, and the model's "
                "values for hidden measurements go into added `_pred` columns beside them; `predicted` flags the rows.")
 
+    # The files are made when their button is clicked (deferred), not on every rerun of the page.
     c1, c2, c3 = st.columns(3)
-    c1.download_button("Download filled CSV", pred.to_csv(), file_name=run.csv_name, mime="text/csv",
+    c1.download_button("Download filled CSV", pred.to_csv, file_name=run.csv_name, mime="text/csv",
                        key="download", on_click="ignore", icon=":material/download:", width="stretch")
-    c2.download_button("Download predicted video (GIF)", run.video, file_name=f"{run.stem}-predicted.gif",
+    c2.download_button("Download predicted video (GIF)", lambda: run.video, file_name=f"{run.stem}-predicted.gif",
                        mime="image/gif", key="download_video", on_click="ignore", width="stretch")
-    c3.download_button("Download report (JSON)", run.report_json(), file_name=f"{run.stem}-report.json",
+    c3.download_button("Download report (JSON)", run.report_json, file_name=f"{run.stem}-report.json",
                        mime="application/json", key="download_report", on_click="ignore", width="stretch")
 
     T = traj.n_frames
