@@ -190,7 +190,10 @@ def show_results(run: results.Run) -> None:
     st.subheader("Results")
     st.markdown(
         f"Filled **{int(pred.filled.sum())}** cells on **{int(pred.filled.any(axis=1).sum())}** frames."
-        + (f" {n_alone} of them lie in gaps between observed frames shorter than {min_gap} frames, where the "
+        + (f" All of them lie in gaps between observed frames shorter than {min_gap} frames, where the model "
+           "measured no gain over the Kalman smoother, so the smoother filled them alone: hide a longer stretch "
+           "to see the model at work." if n_alone == pred.filled.sum() else
+           f" {n_alone} of them lie in gaps between observed frames shorter than {min_gap} frames, where the "
            "model measured no gain over the Kalman smoother: the smoother fills those alone." if n_alone else "")
         + (f" For {n_fallback} of them the model's drawing could not be read with confidence, so the Kalman "
            "smoother stands in there." if n_fallback else "")

@@ -80,6 +80,9 @@ def test_short_gaps_are_said_to_be_the_smoothers():
     k = kinviz.load_csv(kinviz.EXAMPLES_DIR / "collision-01.csv").n_objects
     assert report["smoother_only_cells"] == 3 * k and report["filled_cells"] == 23 * k
     assert any("the smoother fills those alone" in m.value for m in at.markdown)
+    at.text_input(key="spec").set_value("5-7").run()
+    at.button(key="run").click().run()
+    assert any("hide a longer stretch to see the model at work" in m.value for m in at.markdown)
 
 
 def test_predict_example_mask_run_shows_metrics_and_downloads():
