@@ -226,13 +226,8 @@ def speed(path: Path, device: str, quick: bool) -> dict:
         for k in (1, 2, 4) if n <= 256 else (1, 4):  # 2 objects: the speed target's case
             for task in ("interpolate", "random"):
                 if task == "random" and n > 2000:
-                    continue  # thousands of separate gaps: minutes on a CPU, see the README
-                s = generate.simulate("collision" if k > 1 else "projectile", rng, n_frames=n)
-                pos = s.positions
-                if pos.shape[1] < k:  # collision has 2-3 pucks: add shifted copies to reach k objects
-                    copies = [pos + 10.0 * (i + 1) for i in range(k // pos.shape[1])]
-                    pos = np.concatenate([pos] + copies, axis=1)[:, :k]
-                traj = from_arrays(s.times, pos[:, :k])
+                    continue  # the largest random request is the worst-case line (``worst_case``)
+                traj = synthetic(n, k, rng)
                 mask = task_mask(task, n, seed=0)
                 repeats = 1 if (quick or n >= 2000) else 9
                 cold, warm = _timed(lambda: predictor.predict(traj, mask, seed=0), repeats)
@@ -252,29 +247,31 @@ def speed(path: Path, device: str, quick: bool) -> dict:
 
 WORST_CASE = (20_000, 16, "random")  # frames, objects, mask: the largest request the speed table tries
 
-_WORST_CASE_CODE = """
-import json, resource, sys, time
-import numpy as np
-from kinviz import generate
-from kinviz.errors import KinvizError
-from kinviz.masks import task_mask
-from kinviz.predict import Predictor
-from kinviz.trajectory import from_arrays
-path, device, n, k, task = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-predictor = Predictor.load(path, device=device)
-rng = np.random.default_rng(0)
-parts = [generate.simulate("collision", rng, n_frames=n) for _ in range(-(-k // 2))]
-pos = np.concatenate([s.positions[:, :2] + 10.0 * i for i, s in enumerate(parts)], axis=1)[:, :k]
-traj = from_arrays(parts[0].times, pos)
-t = time.perf_counter()
-try:
-    predictor.predict(traj, task_mask(task, n, seed=0))
-    outcome = "filled"
-except KinvizError as e:
-    outcome = "refused: " + str(e)
-print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
+def synthetic(n: int, k: int, rng: np.random.Generator):
+    """A trajectory of n frames and k objects for timing: a projectile, or colliding pucks (2-3)
+    with shifted copies added to reach k."""
+    s = generate.simulate("collision" if k > 1 else "projectile", rng, n_frames=n)
+    pos = s.positions
+    if pos.shape[1] < k:
+        pos = np.concatenate([pos] + [pos + 10.0 * (i + 1) for i in range(k // pos.shape[1])], axis=1)
+    return from_arrays(s.times, pos[:, :k])
+
+
+def worst_case_child(path: str, device: str) -> None:
+    """Run in a fresh process by ``worst_case``: the request, then one JSON line on stdout."""
+    from .errors import KinvizError
+
+    n, k, task = WORST_CASE
+    predictor = Predictor.load(path, device=device)
+    traj = synthetic(n, k, np.random.default_rng(0))
+    t = time.perf_counter()
+    try:
+        predictor.predict(traj, task_mask(task, n, seed=0))
+        outcome = "filled"
+    except KinvizError as e:
+        outcome = f"refused: {e}"
+    print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - t,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
 def worst_case(path: Path, device: str) -> dict:
@@ -284,8 +281,9 @@ def worst_case(path: Path, device: str) -> dict:
     import sys
 
     n, k, task = WORST_CASE
-    done = subprocess.run([sys.executable, "-c", _WORST_CASE_CODE, str(path), device, str(n), str(k), task],
-                          capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    code = f"from kinviz.bench import worst_case_child; worst_case_child({str(path)!r}, {device!r})"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
     if done.returncode != 0:
         return {"frames": n, "objects": k, "task": task, "outcome": f"crashed: {done.stderr.strip().splitlines()[-1:]}"}
     return {"frames": n, "objects": k, "task": task} | json.loads(done.stdout.strip().splitlines()[-1])

@@ -48,13 +48,14 @@ def maskgit_decode(
     cur = digits.clone()
     cur[unknown] = model.mask_id
     masked = unknown.clone()
+    n_unknown = unknown.reshape(len(unknown), -1).sum(1)  # (B,) per row, then per sample once they part
     for step in range(steps):
         logits = model(cur, task, frame_pad)  # (B, T, h, w, D, L)
         if step == 0 and samples > 1:  # the samples part here: same prediction, their own draws
             logits, cur, masked, task = (x.repeat(samples, *[1] * (x.dim() - 1)) for x in (logits, cur, masked, task))
             frame_pad = None if frame_pad is None else frame_pad.repeat(samples, 1)
+            n_unknown = n_unknown.repeat(samples)
         B = cur.shape[0]
-        n_unknown = unknown.reshape(len(unknown), -1).sum(1).repeat(B // len(unknown))  # (B,)
         chosen = logits[masked].float()  # (M, D, L): the masked tokens only
         if temperature <= 0:
             drawn = chosen.argmax(-1)

@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import re
 import statistics
 import sys
@@ -99,8 +100,6 @@ async def session(browser, url: str, index: int, *, runs: int, n_frames: int, ma
 def cpu_seconds(pid: int | None = None) -> float | None:
     """CPU seconds used so far: by one process (user + system, /proc/PID/stat), or by the whole
     machine (every core's busy time, /proc/stat) with no pid."""
-    import os
-
     tick = os.sysconf("SC_CLK_TCK")
     try:
         if pid is None:
@@ -117,8 +116,6 @@ def renice_chromium(nice: int) -> int:
     """Lower the CPU priority of every running Chromium process (the browser, its zygotes, which
     fork the renderers, and helpers), so that the browsers sharing this machine with the server
     take only the CPU it leaves, as browsers on their users' own machines would. Returns how many."""
-    import os
-
     count = 0
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -276,8 +273,6 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         ap.error(f"needs Debian's chromium at {CHROMIUM}")
-
-    import os
 
     args.checkpoint_note = os.environ.get("KINVIZ_CHECKPOINT", "shipped checkpoint")
     if args.url:
