@@ -15,7 +15,7 @@ import streamlit as st
 
 import kinviz
 from kinviz import default_path  # honours $KINVIZ_CHECKPOINT, as Predictor.load does
-from kinviz_app import results, views
+from kinviz_app import guard, results, views
 
 
 def checkpoint_path() -> Path:
@@ -36,7 +36,9 @@ def checkpoint_stamp(path: Path) -> tuple[tuple[int, int], ...]:
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=1)
 def _predictor(path: str, stamp: tuple) -> kinviz.Predictor:  # stamp: a rewritten checkpoint file reloads
-    return kinviz.Predictor.load(path)
+    predictor = kinviz.Predictor.load(path)
+    guard.freeze_heap()
+    return predictor
 
 
 def predictor() -> kinviz.Predictor:

@@ -112,6 +112,29 @@ def cpu_seconds(pid: int | None = None) -> float | None:
         return None
 
 
+def cpu_by_role(server_pid: int | None) -> dict[str, float]:
+    """CPU seconds used so far by the browsers (every Chromium process, with the closed sessions'
+    renderers that it has reaped) and by this load test itself (this script and Playwright's driver,
+    its child), read from /proc; the machine's and the server's come from `cpu_seconds`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"browsers": 0.0, "harness": 0.0}
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent, used = int(entry.name), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        if comm.startswith("chrom"):
+            out["browsers"] += used + (int(fields[13]) + int(fields[14])) / tick  # + reaped children
+        elif pid == me or (parent == me and pid != server_pid):
+            out["harness"] += used
+    return out
+
+
 def renice_chromium(nice: int) -> int:
     """Lower the CPU priority of every running Chromium process (the browser, its zygotes, which
     fork the renderers, and helpers), so that the browsers sharing this machine with the server
@@ -188,7 +211,7 @@ async def load(url: str, pid: int | None, args) -> dict:
 
         print(f"{args.sessions} sessions x {args.runs} runs...", flush=True)
         start = time.monotonic()
-        cpu0 = cpu_seconds(pid), cpu_seconds()
+        cpu0 = cpu_seconds(pid), cpu_seconds(), cpu_by_role(pid)
         with memory:
             tasks = [asyncio.ensure_future(session(browser, url, i + 1, **common)) for i in range(args.sessions)]
             done, pending = await asyncio.wait(tasks, timeout=args.time_limit)
@@ -198,11 +221,12 @@ async def load(url: str, pid: int | None, args) -> dict:
             results += [{"session": -1, "times_s": [], "errors": ["cut off by --time-limit"]} for _ in pending]
             report["wall_s"] = time.monotonic() - start
             report["rss_peak_mb"] = memory.peak / MB if pid else None
-        cpu1 = cpu_seconds(pid), cpu_seconds()
+        cpu1 = cpu_seconds(pid), cpu_seconds(), cpu_by_role(pid)
         # Where the sessions' CPU went: the server (model, page scripts) against everything else on
         # the machine (the browsers, this script), which shares the same cores.
         report["cpu_server_s"] = cpu1[0] - cpu0[0] if pid and None not in (cpu0[0], cpu1[0]) else None
         report["cpu_machine_s"] = cpu1[1] - cpu0[1] if None not in (cpu0[1], cpu1[1]) else None
+        report.update({f"cpu_{role}_s": cpu1[2][role] - cpu0[2][role] for role in cpu1[2]})
         await browser.close()
 
     print(f"sessions closed; waiting {args.settle:.0f} s for the server to clean up...", flush=True)
@@ -238,7 +262,8 @@ def print_table(r: dict) -> None:
         ("wall time", f(r["wall_s"], "{:.1f} s")),
         ("server's own time per run, median / p95", f"{f((r.get('server_run_s') or {}).get('median'), '{:.2f}')} / "
                                                      f"{f((r.get('server_run_s') or {}).get('p95'), '{:.2f}')} s"),
-        ("CPU: server / whole machine", f"{f(r.get('cpu_server_s'), '{:.0f}')} / {f(r.get('cpu_machine_s'), '{:.0f}')} s"),
+        ("CPU: server / browsers / load test / machine",
+         " / ".join(f(r.get(f"cpu_{k}_s"), "{:.0f}") for k in ("server", "browsers", "harness", "machine")) + " s"),
         ("errors", str(len(r["errors"]))),
         ("server healthy after", str(r["server_healthy_after"])),
         ("RSS at start", f(r["rss_start_mb"], "{:.0f} MB")),
