@@ -9,7 +9,7 @@ Gumbel noise annealed to zero, which keeps early choices diverse.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from typing import Callable
 
 import torch
 
@@ -32,26 +32,19 @@ def maskgit_decode(
     *,
     frame_pad: torch.Tensor | None = None,  # (B, T) bool padding frames
     steps: int = 12,  # MAGVIT decodes in 12 steps
-    generator: torch.Generator | Sequence[torch.Generator],
+    generator: torch.Generator,
     temperature: float = 1.0,  # sampling temperature of the digits
     choice_temperature: float = 4.5,  # MaskGIT's confidence-noise scale, annealed linearly to 0
     samples: int = 1,  # independent fills per row; sample j of row i is row i + j * B of the result
     on_step: StepCallback | None = None,  # on_step(step, steps, digits) after each step, unknowns filled with the current guess
-    owner: torch.Tensor | None = None,  # (B,) int: which request each row belongs to, with one generator each
 ) -> torch.Tensor:  # (samples * B, T, h, w, D) with every unknown token filled
     """Fill ``unknown`` tokens of ``digits`` by iterative confidence-based unmasking.
 
     The first step sees every unknown token masked in all of a row's samples alike, so it runs once
     per row and its prediction is shared; the samples part from its draw on. Only the tokens still
     masked are sampled and ranked.
-
-    Several requests can share the transformer's passes: ``owner`` names each row's request and
-    ``generator`` is then a list, one per request. A request's draws come from its own generator, in
-    the order they would have come alone, so what it gets does not depend on its company.
     """
     assert steps >= 1, "decoding needs at least one step"
-    generators = [generator] if isinstance(generator, torch.Generator) else list(generator)
-    rows = _rows_by_request(owner, len(digits), samples, len(generators))
     cur = digits.clone()
     cur[unknown] = model.mask_id
     masked = unknown.clone()
@@ -63,36 +56,29 @@ def maskgit_decode(
             frame_pad = None if frame_pad is None else frame_pad.repeat(samples, 1)
             n_unknown = n_unknown.repeat(samples)
         B = cur.shape[0]
-        r = (step + 1) / steps
-        guess = cur.clone()
-        conf = torch.full(masked.shape, math.inf, device=cur.device)
-        for gen, mine in zip(generators, rows):  # each request's draws from its own generator
-            m = masked[mine]
-            chosen = logits[mine][m].float()  # (M, D, L): the masked tokens only
-            if temperature <= 0:
-                drawn = chosen.argmax(-1)
-            else:
-                probs = torch.softmax(chosen / temperature, dim=-1)
-                drawn = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=gen).reshape(chosen.shape[:-1])
-            drawn_logp = torch.log_softmax(chosen, dim=-1).gather(-1, drawn.unsqueeze(-1)).squeeze(-1).sum(-1)  # (M,)
-            noise = _gumbel(drawn_logp.shape, gen, drawn_logp.device) * choice_temperature * (1 - r)
-            if isinstance(mine, slice):  # one request: write in place
-                conf[m] = drawn_logp + noise
-                guess[m] = drawn
-            else:
-                c, g = conf[mine], guess[mine]
-                c[m], g[m] = drawn_logp + noise, drawn
-                conf[mine], guess[mine] = c, g
+        chosen = logits[masked].float()  # (M, D, L): the masked tokens only
+        if temperature <= 0:
+            drawn = chosen.argmax(-1)
+        else:
+            probs = torch.softmax(chosen / temperature, dim=-1)
+            drawn = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=generator).reshape(chosen.shape[:-1])
+        drawn_logp = torch.log_softmax(chosen, dim=-1).gather(-1, drawn.unsqueeze(-1)).squeeze(-1).sum(-1)  # (M,)
 
         # How many tokens stay masked after this step: cosine schedule, zero after the last step.
+        r = (step + 1) / steps
         keep = torch.floor(n_unknown.float() * math.cos(math.pi / 2 * r)).long()
         n_masked = masked.reshape(B, -1).sum(1)
         keep = torch.minimum(keep, (n_masked - 1).clamp(min=0))  # always fix at least one token
         if step == steps - 1:
             keep = torch.zeros_like(keep)
 
+        noise = _gumbel(drawn_logp.shape, generator, drawn_logp.device) * choice_temperature * (1 - r)
+        conf = torch.full(masked.shape, math.inf, device=cur.device)
+        conf[masked] = drawn_logp + noise
         rank = conf.reshape(B, -1).argsort(dim=1).argsort(dim=1)  # 0 = least confident
         still = (rank < keep[:, None]).reshape(masked.shape) & masked
+        guess = cur.clone()
+        guess[masked] = drawn
         fix = masked & ~still
         cur[fix] = guess[fix]
         masked = still
@@ -100,16 +86,3 @@ def maskgit_decode(
             on_step(step, steps, guess)  # fixed tokens, and this step's draw where still masked
     assert not masked.any(), "decoding left masked tokens"
     return cur
-
-
-def _rows_by_request(owner: torch.Tensor | None, B: int, samples: int, n_requests: int) -> list:
-    """Each request's rows after the samples part (sample j of row i is row i + j * B), in the order
-    its draws would take alone: its first sample's rows, then its second's, and so on. One request:
-    every row, as a slice."""
-    if owner is None:
-        assert n_requests == 1, "several generators need the rows' owners"
-        return [slice(None)]
-    owner = owner.cpu()
-    mine = [torch.nonzero(owner == q).flatten() for q in range(n_requests)]
-    assert sum(len(m) for m in mine) == B, "every row needs an owner among the generators"
-    return [torch.cat([m + j * B for j in range(samples)]) for m in mine]

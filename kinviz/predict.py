@@ -139,8 +139,6 @@ class Predictor:
         self.max_frames = model.transformer.cfg.max_frames
         self.decoding: Decoding = model.decoding  # replace() it to decode with other settings
         self._lock = threading.Lock()  # torch modules are shared; one decode at a time per predictor
-        self._waiting: list[_Job] = []  # requests queued for the lock; its holder decodes them together
-        self._waiting_lock = threading.Lock()
 
     @classmethod
     def load(cls, path: str | Path | None = None, device: str = "auto") -> "Predictor":
@@ -299,10 +297,11 @@ class Predictor:
 
     def _decode_batch(self, known, windows: list[Window], gen: torch.Generator, steps: int, on_step, truth, samples: int,
                       view: str, straight: float, fit: int):
-        """Render every window once, then have it tokenised and decoded ``samples`` times (``_take_turn``)."""
-        size = self.model.tokenizer.cfg.size
+        """Render and tokenise every window once, then decode it ``samples`` times in one batch."""
+        tok, tr = self.model.tokenizer, self.model.transformer
         n_max = max(len(w.frames) for w in windows)
         W = len(windows)
+        size = tok.cfg.size
         video = np.zeros((W, n_max, size, size, 3), np.uint8)
         hidden = np.zeros((W, n_max), bool)
         pad = np.ones((W, n_max), bool)
@@ -320,117 +319,44 @@ class Predictor:
                 video[b, : len(w.frames)] = render(true_pos, camera)
             hidden[b, : len(w.frames)] = w.hidden
             pad[b, : len(w.frames)] = False
-        task = [TASK_IDS[task_of(w.hidden)] for w in windows]
-        job = _Job(video, hidden, pad, task, gen, (steps, samples, truth is not None), preview=on_step is not None)
-        self._take_turn(job)
-        if on_step is not None:  # drawn by the caller outside the lock: nobody waits on one session's drawing
-            tok = self.model.tokenizer
-            idx = np.array([int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]])
-            for step, total, digits in job.previews:
-                shown = tok.decode(digits[torch.from_numpy(hidden).to(self.device)]).permute(0, 2, 3, 1).float().cpu().numpy()
-                on_step(step, total, idx, to_uint8(shown))
-            on_step(steps - 1, steps, idx, to_uint8(job.frames[0][hidden]))  # the last stage: the first sample's fill
-        return [job.frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
-
-    def _take_turn(self, job: "_Job") -> None:
-        """Decode ``job`` with the model, sharing its passes with every request waiting then.
-
-        Requests queue for one lock; whoever holds it decodes every waiting request that agrees on
-        steps and samples, up to ``BATCH_ROWS`` window-samples, in one batch (``_decode_jobs``), so
-        ten people pressing Run together cost about one decode, not ten in a row. A request that was
-        decoded in someone else's batch finds its frames ready when its turn comes. Each request
-        samples from its own generator, so its fill is the one it would get alone.
-        """
-        with self._waiting_lock:
-            self._waiting.append(job)
-        with self._lock:
-            if not job.done:
-                with self._waiting_lock:
-                    batch, rows = [], 0
-                    for other in [job] + [j for j in self._waiting if j is not job]:
-                        if other.key == job.key and (not batch or rows + other.rows <= BATCH_ROWS):
-                            batch.append(other)
-                            rows += other.rows
-                    self._waiting = [j for j in self._waiting if j not in batch]
-                try:
-                    self._decode_jobs(batch)
-                except BaseException as e:  # every request in the batch learns why
-                    for j in batch:
-                        j.error = e
-                finally:
-                    for j in batch:
-                        j.done = True
-        if job.error is not None:
-            raise job.error
-
-    def _decode_jobs(self, jobs: list["_Job"]) -> None:
-        """Tokenise, decode and draw several requests' windows in one batch; sets each job's frames
-        (samples, W, n, S, S, 3) float and the first sample's tokens at ``PREVIEW_STAGES`` steps."""
-        tok, tr, dev = self.model.tokenizer, self.model.transformer, self.device
-        steps, samples, oracle = jobs[0].key
-        size = tok.cfg.size
-        n_max = max(j.video.shape[1] for j in jobs)
-        first = np.cumsum([0] + [len(j.video) for j in jobs])  # each job's first row
-        B = int(first[-1])
-        video = np.concatenate([j.video.reshape(-1, size, size, 3) for j in jobs])
-        x = torch.from_numpy(video).to(dev).float().div_(255).permute(0, 3, 1, 2)
-        tokens = tok.encode(x)
-        digits = tokens.new_zeros((B, n_max, *tokens.shape[1:]))
-        hidden = np.zeros((B, n_max), bool)
-        pad = np.ones((B, n_max), bool)
-        at = 0
-        for j, a in zip(jobs, first):
-            w, n = j.video.shape[:2]
-            digits[a: a + w, :n] = tokens[at: at + w * n].reshape(w, n, *tokens.shape[1:])
-            hidden[a: a + w, :n], pad[a: a + w, :n] = j.hidden, j.pad
-            at += w * n
+        dev = self.device
+        x = torch.from_numpy(video).to(dev).float().div_(255).permute(0, 1, 4, 2, 3).flatten(0, 1)
+        task = torch.tensor([TASK_IDS[task_of(w.hidden)] for w in windows], device=dev)
         hid_t, pad_t = torch.from_numpy(hidden).to(dev), torch.from_numpy(pad).to(dev)
-        task = torch.tensor([t for j in jobs for t in j.task], device=dev)
+        dec = self.decoding
 
-        def callback(step, total, guess):  # the first sample's tokens at a few steps, decoded by each job's caller
-            if (step + 1) % max(1, total // PREVIEW_STAGES) == 0 and step + 1 < total:
-                for j, a in zip(jobs, first):
-                    if j.preview:
-                        j.previews.append((step, total, guess[a: a + len(j.video), : j.video.shape[1]].clone()))
+        def frames_of(digits):  # (s*W, n, h, w, D) -> (s*W, n, S, S, 3) float numpy, hidden frames only decoded
+            rows = len(digits) // W
+            out = np.zeros((len(digits), n_max, size, size, 3), np.float32)
+            if hidden.any():
+                out[np.tile(hidden, (rows, 1))] = (
+                    tok.decode(digits[hid_t.repeat(rows, 1)]).permute(0, 2, 3, 1).float().cpu().numpy())
+            return out
 
-        if not oracle:
-            dec = self.decoding
-            digits = maskgit_decode(
-                tr, digits, hid_t[:, :, None, None].expand(*digits.shape[:4]), task, frame_pad=pad_t,
-                steps=steps, generator=[j.generator for j in jobs], temperature=dec.temperature,
-                choice_temperature=dec.choice_temperature, samples=samples,
-                on_step=callback if any(j.preview for j in jobs) else None,
-                owner=torch.repeat_interleave(torch.arange(len(jobs)), torch.from_numpy(np.diff(first))) if len(jobs) > 1 else None,
-            )
-        # Only the hidden frames are decoded back to pixels; sample j of row i is row i + j * B.
-        rows = len(digits) // B
-        frames = np.zeros((rows, B, n_max, size, size, 3), np.float32)
-        if hidden.any():
-            frames[:, hidden] = tok.decode(digits[hid_t.repeat(rows, 1)]).permute(0, 2, 3, 1).float().cpu().numpy().reshape(
-                rows, -1, size, size, 3)
-        for j, a in zip(jobs, first):
-            j.frames = frames[:, a: a + len(j.video), : j.video.shape[1]]
+        previews = []  # the first sample's frames at a few steps, handed to ``on_step`` once the lock is free
 
+        def callback(step, total, digits):
+            if (step + 1) % max(1, total // PREVIEW_STAGES) == 0 or step + 1 == total:
+                previews.append((step, total, to_uint8(frames_of(digits[:W])[hidden])))
 
-@dataclass(eq=False)
-class _Job:
-    """One request's mini-batch of windows, rendered, waiting for its turn with the model."""
-
-    video: np.ndarray  # (W, n, S, S, 3) uint8
-    hidden: np.ndarray  # (W, n) bool: frames to decode
-    pad: np.ndarray  # (W, n) bool: padding frames
-    task: list[int]  # (W,) task ids
-    generator: torch.Generator
-    key: tuple  # (steps, samples, oracle): requests share a batch only when these agree
-    preview: bool = False
-    frames: np.ndarray | None = None  # (samples, W, n, S, S, 3) float, once decoded
-    previews: list = field(default_factory=list)  # (step, total, the first sample's tokens (W, n, h, w, D))
-    error: BaseException | None = None
-    done: bool = False
-
-    @property
-    def rows(self) -> int:
-        return len(self.video) * self.key[1]
+        with self._lock:
+            digits = tok.encode(x)
+            digits = digits.reshape(W, n_max, *digits.shape[1:])
+            if truth is None:
+                # Sample j of window i comes back at row i + j * W: same tokens, other noise from the generator.
+                digits = maskgit_decode(
+                    tr, digits, hid_t[:, :, None, None].expand(*digits.shape[:4]), task, frame_pad=pad_t,
+                    steps=steps, generator=gen, temperature=dec.temperature,
+                    choice_temperature=dec.choice_temperature, samples=samples,
+                    on_step=callback if on_step is not None else None,
+                )
+            frames = frames_of(digits).reshape(-1, W, n_max, size, size, 3)
+        # The preview is drawn by the caller outside the lock: one session's drawing never holds up
+        # another's decoding, and sessions take the model one whole decode at a time.
+        idx = np.array([int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]])
+        for step, total, shown in previews:
+            on_step(step, total, idx, shown)
+        return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
 
 
 def _read_samples(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np.ndarray, np.ndarray]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -166,55 +164,6 @@ def test_any_length_and_object_count(tiny_checkpoint, n, k):
     total = p.decoding.steps  # a few stages of the decoding, evenly spaced, the last included
     assert [s for s, *_ in steps][-1] == total - 1 and all(t == total for _, t, *_ in steps)
     assert len(steps) == min(total, predict_module.PREVIEW_STAGES) and steps[0][3][1:] == (32, 32, 3)
-
-
-def test_requests_waiting_together_share_a_batch_and_get_their_own_fills(untrained_predictor, monkeypatch):
-    """Sessions pressing Run together are decoded in one batch; each still gets exactly the fill it
-    gets alone (its own generator, its own padding), and its own preview."""
-    p = untrained_predictor
-    cases = [(_traj(40, 2, seed=1), kinviz.task_mask("interpolate", 40), 3),
-             (_traj(23, 1, seed=2), np.isin(np.arange(23), np.arange(9, 19)), 7)]
-    alone_previews = [[] for _ in cases]
-    alone = [p.predict(traj, mask, seed=seed, on_step=lambda *a, i=i: alone_previews[i].append(a))
-             for i, (traj, mask, seed) in enumerate(cases)]
-
-    batches = []
-    decode_jobs = Predictor._decode_jobs
-    monkeypatch.setattr(Predictor, "_decode_jobs", lambda self, jobs: (batches.append(len(jobs)), decode_jobs(self, jobs)))
-    out, previews = [None] * len(cases), [[] for _ in cases]
-
-    def run(i):
-        traj, mask, seed = cases[i]
-        out[i] = p.predict(traj, mask, seed=seed, on_step=lambda *a: previews[i].append(a))
-
-    with p._lock:  # someone else is decoding: both requests queue
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(cases))]
-        for t in threads:
-            t.start()
-        deadline = time.monotonic() + 60
-        while len(p._waiting) < len(cases) and time.monotonic() < deadline:
-            time.sleep(0.01)
-    for t in threads:
-        t.join(60)
-    assert batches == [2], "both requests decoded in one batch"
-    for a, b, seen_alone, seen in zip(alone, out, alone_previews, previews):
-        np.testing.assert_array_equal(a.positions, b.positions)
-        np.testing.assert_array_equal(a.spread, b.spread)
-        assert [s for s, *_ in seen][-1] == p.decoding.steps - 1 and len(seen) == len(seen_alone)
-        for (s1, t1, idx1, frames1), (s2, t2, idx2, frames2) in zip(seen_alone, seen):
-            assert (s1, t1) == (s2, t2) and idx1.tolist() == idx2.tolist()
-            np.testing.assert_array_equal(frames1, frames2)
-
-
-def test_a_failed_batch_fails_each_of_its_requests_and_not_the_next(untrained_predictor, monkeypatch):
-    p = untrained_predictor
-    traj, mask = _traj(30, 1), kinviz.task_mask("interpolate", 30)
-    monkeypatch.setattr(Predictor, "_decode_jobs", lambda self, jobs: (_ for _ in ()).throw(MemoryError("out of memory")))
-    with pytest.raises(MemoryError):
-        p.predict(traj, mask)
-    monkeypatch.undo()
-    assert not p._waiting and not p._lock.locked()
-    assert np.isfinite(p.predict(traj, mask).positions).all()
 
 
 def test_checkpoint_round_trip(tiny_checkpoint, tmp_path):
