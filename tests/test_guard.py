@@ -40,3 +40,27 @@ def test_kinvizs_own_errors_are_shown_as_they_are(caplog):
     at.run()
     assert [e.value for e in at.error] == ["frame 99 is out of range: this file has 40 frames (0-39)"]
     assert not [r for r in caplog.records if r.name == "kinviz_app"]
+
+
+def test_a_frozen_heap_still_collects_what_runs_leave_behind():
+    """freeze_heap hides what is alive once the model is loaded from the collector; the garbage of
+    later runs (here a reference cycle) is still collected by release_memory."""
+    import gc
+    import weakref
+
+    from kinviz_app import guard
+
+    class Node:
+        pass
+
+    try:
+        guard.freeze_heap()
+        assert gc.get_freeze_count() > 0
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        gone = weakref.ref(a)
+        del a, b
+        guard.release_memory()
+        assert gone() is None
+    finally:
+        gc.unfreeze()
