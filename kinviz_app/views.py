@@ -412,9 +412,13 @@ def step_strip(frame_indices: np.ndarray, frames: np.ndarray, n_objects: int, li
 
 
 def _gif(frames: list[Image.Image]) -> bytes:
-    # Flat-colour drawings: a fast octree palette per frame, no dithering (5x faster than PIL's default
-    # median cut, which took 0.5 s of a 48-frame run's 1.2 s of drawing).
-    frames = [f.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE) for f in frames]
+    # Flat-colour drawings: one fast octree palette for every frame, built from every 4th pixel of each,
+    # no dithering. Mapping the frames onto it takes half the time of a palette per frame (a 48-frame
+    # playback: 0.05 s against 0.11 s) and the file is a quarter smaller; PIL's default median cut took
+    # 0.5 s of a 48-frame run's 1.2 s of drawing.
+    sample = Image.fromarray(np.concatenate([np.asarray(f)[::4, ::4] for f in frames]))
+    palette = sample.quantize(colors=255, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    frames = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
     buf = io.BytesIO()
     frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=1000 // FPS, loop=0)
     return buf.getvalue()

@@ -5,12 +5,14 @@ Uses the shipped checkpoint, or $KINVIZ_CHECKPOINT when set (a tiny one keeps th
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +116,11 @@ def test_predict_example_mask_run_shows_metrics_and_downloads():
     assert report["settings"]["mask"] == "5-9" and report["settings"]["seed"] == 0
     assert report["model"]["version"] == results.model_version(kinviz.read_meta())
     assert run.playback[:6] == b"GIF89a" and run.video[:6] == b"GIF89a"
+    gif, first = Image.open(io.BytesIO(run.playback)), run.window[0]  # one palette for all frames keeps the amber
+    for t in (4, 5):
+        gif.seek(t - first)
+        corner = np.asarray(gif.convert("RGB"))[26 + 2, views.GAP + 2].astype(int)  # the ground truth tile's frame
+        assert (np.abs(corner - style.HIDDEN_RGB).max() <= 8) == (t == 5), (t, corner)
 
     # Re-rendering (a changed baseline toggle) keeps the run: the model is not asked again.
     at.multiselect(key="baselines").set_value(list(kinviz.BASELINES)).run()
