@@ -3,6 +3,7 @@ short message with an id, and its traceback goes to the server log under that id
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import logging
@@ -81,8 +82,15 @@ def page(body: Callable[[], None]) -> None:
         # with its query parameters, at once.
         runpy.run_path(str(get_script_run_ctx().main_script_path), run_name="__main__")
         st.stop()
-    try:
+    with shield():
         body()
+
+
+@contextlib.contextmanager
+def shield():
+    """What ``page`` does for a whole page, for a part of one that reruns on its own (an ``st.fragment``)."""
+    try:
+        yield
     except kinviz.KinvizError as e:
         st.error(one_line(e))
     except Exception:  # noqa: BLE001 - the last line of defence between a bug and a traceback

@@ -125,7 +125,7 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
         spec = default_spec(traj)
         mask = kinviz.parse_mask(spec, T, seed=int(ss.get("seed", 0)))
     ss["_mask_spec"] = ss["_qp_mask"] = st.query_params["mask"] = spec
-    ss["_mask_for"] = source_key
+    ss["_mask_for"], ss["_mask_seed"] = source_key, int(ss.get("seed", 0))
 
     # Widgets show the current mask; their callbacks change it.
     hidden = np.flatnonzero(mask)
@@ -272,12 +272,26 @@ def main() -> None:
     spec, mask = choose_mask(source_key, traj)
 
     st.subheader("3 · Fill them in")
+    fill(predictor, source_key, traj, spec, mask)
+
+
+@st.fragment
+def fill(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory, spec: str, mask: np.ndarray) -> None:
+    """Run and the results. A fragment: pressing Run or changing what the results show reruns this part
+    alone, not the choice of file and frames above it (which passes its latest choice in)."""
+    with guard.shield():
+        _fill(predictor, source_key, traj, spec, mask)
+
+
+def _fill(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory, spec: str, mask: np.ndarray) -> None:
     c1, c2, c3 = st.columns([1, 1, 2], vertical_alignment="bottom")
     # persist_state: a refused upload (which ends the page early) or a visit to another page keeps them.
     c1.number_input("Seed", 0, 2**31 - 1, step=1, key="seed", help="Same seed, same prediction.",
                     persist_state="session")
     c2.number_input("Decoding steps", 1, 64, int(predictor.meta.get("decoding", {}).get("steps", 12)), step=1,
                     key="steps", help="MaskGIT steps; MAGVIT uses 12.", persist_state="session")
+    if spec == "random" and int(ss["seed"]) != ss.get("_mask_seed"):
+        st.rerun()  # the random frames follow the seed: draw them again above, with the whole page
     if not mask.any() and not traj.missing.any():
         c3.button("Run", key="run", type="primary", disabled=True, help="Hide some frames first.")
         st.info("Nothing to fill: hide some frames first.")

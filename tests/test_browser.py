@@ -223,6 +223,25 @@ def test_predict_upload_run_download(server, page, tmp_path):
     assert np.isfinite(out.loc[hidden, ["x_pred", "y_pred"]].astype(float).to_numpy()).all()
 
 
+def test_a_new_seed_draws_the_random_frames_again(server, page):
+    """Run and the results rerun on their own (a fragment), but the seed also draws a random mask,
+    which lies above them: changing it must redraw the mask the page shows and fills."""
+    frames = kinviz.load_csv(kinviz.EXAMPLES_DIR / "pendulum-01.csv").n_frames
+    open_page(page, f"{server.url}/predict?example=pendulum-01&mask=random")
+    for seed in (0, 3):
+        if seed:
+            token = page.runs.requests
+            page.locator(".st-key-seed input").fill(str(seed))
+            page.locator(".st-key-seed input").press("Enter")
+            settle(page, token)
+        expected = kinviz.format_mask(kinviz.parse_mask("random", frames, seed=seed))
+        caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Hidden:").inner_text()
+        assert expected in caption.replace(" ", ""), (seed, expected, caption)
+    run_prediction(page)
+    assert_no_exception(page, "after Run")
+    assert "These results are for" not in page.locator('[data-testid="stMain"]').inner_text()
+
+
 def test_a_deeplabcut_upload_downloads_filled_in_its_own_format(server, page, tmp_path):
     """Issue 15: a tracker's own file in, filled, and back out as the same DeepLabCut CSV."""
     source = (kinviz.FORMATS_DIR / "deeplabcut-pucks.csv").read_text()
