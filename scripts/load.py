@@ -106,17 +106,22 @@ def cpu_seconds(pid: int | None = None) -> float | None:
             fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
             busy = sum(int(v) for v in fields) - int(fields[3]) - int(fields[4])  # all but idle and iowait
             return busy / tick
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return _process_times(Path(f"/proc/{pid}"))[1]
     except (OSError, IndexError, ValueError):
         return None
+
+
+def _process_times(proc: Path) -> tuple[int, float, float]:
+    """(parent pid, its own CPU seconds (user + system), its reaped children's) from /proc/PID/stat."""
+    fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
 
 
 def cpu_by_role(server_pid: int | None) -> dict[str, float]:
     """CPU seconds used so far by the browsers (every Chromium process, with the closed sessions'
     renderers that it has reaped) and by this load test itself (this script and Playwright's driver,
     its child), read from /proc; the machine's and the server's come from `cpu_seconds`."""
-    tick = os.sysconf("SC_CLK_TCK")
     out = {"browsers": 0.0, "harness": 0.0}
     me = os.getpid()
     for entry in Path("/proc").iterdir():
@@ -124,12 +129,12 @@ def cpu_by_role(server_pid: int | None) -> dict[str, float]:
             continue
         try:
             comm = (entry / "comm").read_text().strip()
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            parent, used, reaped = _process_times(entry)
+        except (OSError, IndexError, ValueError):
             continue
-        pid, parent, used = int(entry.name), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+        pid = int(entry.name)
         if comm.startswith("chrom"):
-            out["browsers"] += used + (int(fields[13]) + int(fields[14])) / tick  # + reaped children
+            out["browsers"] += used + reaped
         elif pid == me or (parent == me and pid != server_pid):
             out["harness"] += used
     return out
