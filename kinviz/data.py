@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import generate
+from . import bodies, generate
+from .groups import partners
 from .masks import mask_runs
 from .render import MAX_GROUP, MODEL_SIZE, render
 from .transformer import TASK_IDS
@@ -38,19 +39,38 @@ class Clip:
     run: tuple[int, int]  # the gap (inclusive frames) whose view the clip is drawn in
     straight: float = 0.0  # the view's gate threshold for this clip (``view.bend``)
     fit: int = 2  # visible frames an end gap's tracking line is fitted to (``view.reference_line``)
+    parts: np.ndarray | None = None  # (n, 3) bool hidden cells per channel where only some parts are hidden
+
+    @property
+    def partial(self) -> np.ndarray:  # (n,) bool
+        """Frames where some of the clip's parts are hidden and others seen (``Clip.parts``)."""
+        if self.parts is None:
+            return np.zeros(len(self.hidden), bool)
+        used = np.isfinite(self.positions).all(-1).any(0)  # (3,) channels that hold a part
+        return self.parts[:, used].any(1) & ~self.parts[:, used].all(1)
 
 
-def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator, gate=None, fits=(2,)) -> Clip:
-    """positions (n, K<=3, 2), hidden (n,): the clip, in the view of one of its gaps chosen at random.
+def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generator, gate=None, fits=(2,),
+              parts: np.ndarray | None = None) -> Clip:
+    """positions (n, K<=3, 2), hidden (n,) or parts (n, K) hidden cells: the clip, in the view of one of its gaps.
 
     gate: None (gaps at either end are drawn by the still camera) or (lo, hi), the range of the
     per-clip straightness threshold below which they keep the tracking camera. fits: the frame
     counts the tracking line of an end gap may be fitted to, one drawn per clip."""
+    if parts is not None:
+        hidden = parts.any(1)
     runs = mask_runs(hidden)
     run = runs[int(rng.integers(len(runs)))]
     straight = float(np.exp(rng.uniform(*np.log(gate)))) if gate else 0.0
     fit = int(rng.choice(fits)) if len(fits) > 1 else int(fits[0])  # one value draws nothing: same pool as before
-    return Clip(to_channels(positions, rng), hidden, task_of(hidden), run, straight, fit)
+    channels = rng.permutation(MAX_GROUP)[: positions.shape[1]]  # objects on random colour channels
+    pos = np.full((len(hidden), MAX_GROUP, 2), np.nan)
+    pos[:, channels] = positions
+    cells = None
+    if parts is not None:
+        cells = np.zeros((len(hidden), MAX_GROUP), bool)
+        cells[:, channels] = parts
+    return Clip(pos, hidden, task_of(hidden), run, straight, fit, cells)
 
 
 def task_of(hidden: np.ndarray) -> str:
@@ -91,25 +111,52 @@ def sample_hidden(rng: np.random.Generator, n: int) -> np.ndarray:
     return hidden
 
 
-def to_channels(positions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """(n, K<=3, 2) -> (n, 3, 2): objects placed on random colour channels, the rest NaN."""
-    n, K, _ = positions.shape
-    out = np.full((n, MAX_GROUP, 2), np.nan)
-    out[:, rng.permutation(MAX_GROUP)[:K]] = positions
-    return out
+def sample_parts(rng: np.random.Generator, n: int, K: int) -> np.ndarray:  # (n, K) bool
+    """Per-part gaps over n frames: part 0 lost for a stretch (inside the clip or at either end)
+    while the others are seen, sometimes with short dropouts of their own; at least two frames show
+    every part."""
+    cells = np.zeros((n, K), bool)
+    length = int(rng.integers(1, n - 1))
+    where = rng.random()
+    start = n - length if where < 0.15 else 0 if where < 0.25 else int(rng.integers(1, n - length))
+    cells[start : start + length, 0] = True
+    for k in range(1, K):
+        if rng.random() < 0.2:
+            short = int(rng.integers(1, max(2, n // 4)))
+            first = int(rng.integers(0, n - short + 1))
+            cells[first : first + short, k] = True
+    whole = np.flatnonzero(~cells.any(1))
+    if len(whole) < 2:
+        cells[rng.choice(n, size=2, replace=False)] = False
+    return cells
 
 
 def sample_clip(rng: np.random.Generator, *, max_frames: int = 16, families=generate.PHYSICS_FAMILIES, gate=None,
-                fits=(2,), noisy: float = 0.2) -> Clip:
+                fits=(2,), noisy: float = 0.2, bodies_share: float = 0.0, parts_share: float = 0.25) -> Clip:
     """One simulated clip: random family and parameters, augmentation, tracker noise in a share
-    ``noisy`` of clips, a mask."""
+    ``noisy`` of clips, a mask.
+
+    A share ``bodies_share`` of clips shows a body (``bodies``): a part chosen at random and its two
+    partners (``groups.partners``), most often with that part lost while the partners are seen
+    (``sample_parts``). Clips of several independent objects get such per-part gaps in a share
+    ``parts_share``, so the model also learns when co-visible objects tell nothing."""
     n = max_frames if rng.random() < 0.75 else int(rng.integers(4, max_frames + 1))
-    s = generate.random_sample(rng, n_frames=n, families=tuple(families))
-    pos = s.positions[:, :MAX_GROUP]
+    body = rng.random() < bodies_share
+    if body:
+        family = bodies.BODY_FAMILIES[int(rng.integers(len(bodies.BODY_FAMILIES)))]
+        s = bodies.simulate_body(family, rng, n_frames=n)
+    else:
+        s = generate.random_sample(rng, n_frames=n, families=tuple(families))
+    pos = s.positions
     if rng.random() < 0.5:
         pos = generate.augment(pos, rng)
     if rng.random() < noisy:
         pos = generate.add_tracker_noise(pos, rng, level=rng.uniform(*generate.TRACKER_NOISE))
+    k = int(rng.integers(pos.shape[1]))
+    group = [k] + partners(pos, np.ones(pos.shape[:2], bool), k)
+    pos = pos[:, group[:MAX_GROUP]]
+    if pos.shape[1] > 1 and rng.random() < (0.75 if body else parts_share):
+        return make_clip(pos, None, rng, gate, fits, parts=sample_parts(rng, n, pos.shape[1]))
     return make_clip(pos, sample_hidden(rng, n), rng, gate, fits)
 
 
@@ -133,10 +180,21 @@ def clips_from_trajectory(positions: np.ndarray, rng: np.random.Generator, *, co
     return clips
 
 
+def clip_camera(clip: Clip, size: int = MODEL_SIZE) -> Camera:
+    """The model's view of the clip's gap; one zoom for all parts when some are seen while others are hidden."""
+    return Camera.for_gap(clip.positions, ~clip.hidden, clip.run, VIEW, size, straight=clip.straight, fit=clip.fit,
+                          shared=bool(clip.partial.any()))
+
+
 def render_clip(clip: Clip, size: int = MODEL_SIZE) -> np.ndarray:
     """Ground-truth frames (n, H, W, 3) uint8 in the model's view of the clip's gap."""
-    camera = Camera.for_gap(clip.positions, ~clip.hidden, clip.run, VIEW, size, straight=clip.straight, fit=clip.fit)
-    return render(clip.positions, camera)
+    return render(clip.positions, clip_camera(clip, size))
+
+
+def render_partial(clip: Clip, size: int = MODEL_SIZE) -> np.ndarray:
+    """The frames as the model is shown them (n, H, W, 3) uint8: hidden parts left out, every part seen drawn."""
+    pos = clip.positions if clip.parts is None else np.where(clip.parts[..., None], np.nan, clip.positions)
+    return render(pos, clip_camera(clip, size))
 
 
 @dataclass
@@ -147,6 +205,7 @@ class TokenPool:
     hidden: torch.Tensor  # (N, T) bool
     pad: torch.Tensor  # (N, T) bool
     task: torch.Tensor  # (N,) int64
+    cond: torch.Tensor  # (N, T, h, w, D) uint8: partial frames' digits, ``levels`` (none) elsewhere
 
     def __len__(self) -> int:
         return len(self.task)
@@ -177,5 +236,11 @@ def tokenize_clips(tokenizer, clips: list[Clip], *, max_frames: int = 16, batch:
         d = tokenizer.encode(x)
         d = d.reshape(len(frames), max_frames, *d.shape[1:])
         task = torch.tensor([TASK_IDS[c.task] for c in clips[i : i + batch]])
-        out.append((d, torch.from_numpy(hidden), torch.from_numpy(pad), task))
+        cond = torch.full(d.shape, max(tokenizer.cfg.levels), dtype=torch.uint8)
+        for j, c in enumerate(clips[i : i + batch]):
+            partial = c.partial
+            if partial.any():
+                seen = torch.from_numpy(render_partial(c)[partial]).float().div_(255).permute(0, 3, 1, 2)
+                cond[j, np.flatnonzero(partial)] = tokenizer.encode(seen).to(torch.uint8)
+        out.append((d, torch.from_numpy(hidden), torch.from_numpy(pad), task, cond))
     return TokenPool(*(torch.cat(parts) for parts in zip(*out)))

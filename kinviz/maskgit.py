@@ -31,6 +31,7 @@ def maskgit_decode(
     task: torch.Tensor,  # (B,) int64 task ids
     *,
     frame_pad: torch.Tensor | None = None,  # (B, T) bool padding frames
+    cond: torch.Tensor | None = None,  # (B, T, h, w, D) partial frames' digits (``MaskedTransformer``)
     steps: int = 12,  # MAGVIT decodes in 12 steps
     generator: torch.Generator,
     temperature: float = 1.0,  # sampling temperature of the digits
@@ -50,10 +51,11 @@ def maskgit_decode(
     masked = unknown.clone()
     n_unknown = unknown.reshape(len(unknown), -1).sum(1)  # (B,) per row, then per sample once they part
     for step in range(steps):
-        logits = model(cur, task, frame_pad)  # (B, T, h, w, D, L)
+        logits = model(cur, task, frame_pad, cond)  # (B, T, h, w, D, L)
         if step == 0 and samples > 1:  # the samples part here: same prediction, their own draws
             logits, cur, masked, task = (x.repeat(samples, *[1] * (x.dim() - 1)) for x in (logits, cur, masked, task))
             frame_pad = None if frame_pad is None else frame_pad.repeat(samples, 1)
+            cond = None if cond is None else cond.repeat(samples, *[1] * (cond.dim() - 1))
             n_unknown = n_unknown.repeat(samples)
         B = cur.shape[0]
         chosen = logits[masked].float()  # (M, D, L): the masked tokens only

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import generate
+from .bodies import BODY_FAMILIES
 from .checkpoint import load_checkpoint, read_meta, save_checkpoint
 from .data import VIEW, TokenPool, clips_from_trajectory, sample_clip, stack_frames, tokenize_clips
 from .view import FITS, GATE
@@ -58,6 +59,8 @@ class RunConfig:
     gate: tuple | None = GATE  # (lo, hi): train the forecast view's gate too (``data.make_clip``); None: never
     fits: tuple = FITS  # frame counts an end gap's tracking line is fitted to, one drawn per clip; (2,): the earlier recipe
     noisy: float = generate.NOISY  # share of simulated clips given tracker noise (0.2 in the earlier recipe)
+    bodies: float = 0.4  # share of simulated clips showing a body with a part lost (``data.sample_clip``)
+    init: Path | None = None  # start from this checkpoint's tokenizer and transformer (fine-tuning) instead of scratch
 
 
 def _dist() -> tuple[int, int]:
@@ -71,8 +74,8 @@ def _dist() -> tuple[int, int]:
 
 def model_configs(tiny: bool) -> tuple[TokenizerConfig, TransformerConfig]:
     if tiny:
-        return TokenizerConfig(channels=(16, 32, 32)), TransformerConfig(dim=32, depth=1, heads=2)
-    return TokenizerConfig(), TransformerConfig(dim=128, depth=4, heads=4)
+        return TokenizerConfig(channels=(16, 32, 32)), TransformerConfig(dim=32, depth=1, heads=2, cond=True)
+    return TokenizerConfig(), TransformerConfig(dim=128, depth=4, heads=4, cond=True)
 
 
 def augmented_examples(seed: int, variants: int = 4) -> list[tuple[str, np.ndarray]]:
@@ -92,9 +95,11 @@ def augmented_examples(seed: int, variants: int = 4) -> list[tuple[str, np.ndarr
 
 def build_clips(run: RunConfig, seed: int, count: int, with_examples: bool):
     rng = np.random.default_rng(seed)
-    clips = [sample_clip(rng, families=run.families, gate=run.gate, fits=run.fits, noisy=run.noisy) for _ in range(count)]
+    clips = [sample_clip(rng, families=run.families, gate=run.gate, fits=run.fits, noisy=run.noisy,
+                         bodies_share=run.bodies) for _ in range(count)]
     recipe = {"simulated_clips": count, "families": list(run.families), "seed": seed, "fits": list(run.fits),
-              "noisy": run.noisy}
+              "noisy": run.noisy, "bodies": run.bodies, "body_families": list(BODY_FAMILIES),
+              "clips_with_partial_frames": sum(bool(c.partial.any()) for c in clips)}
     if run.gate:
         recipe["gate"] = list(run.gate)
     if with_examples:
@@ -168,7 +173,7 @@ def mask_batch(digits, hidden, g: torch.Generator, mask_id: int):
 def transformer_loss(model, pool: TokenPool, idx, g, device, mask_id):
     digits, hidden = pool.digits[idx], pool.hidden[idx]
     inputs, masked = mask_batch(digits, hidden, g, mask_id)
-    logits = model(inputs.to(device), pool.task[idx].to(device), pool.pad[idx].to(device))
+    logits = model(inputs.to(device), pool.task[idx].to(device), pool.pad[idx].to(device), pool.cond[idx].long().to(device))
     target = digits.to(device)[masked.to(device)]  # (M, D)
     sel = logits[masked.to(device)]  # (M, D, L)
     loss = F.cross_entropy(sel.reshape(-1, sel.shape[-1]), target.reshape(-1))
@@ -210,27 +215,40 @@ def train(run: RunConfig) -> Path:
         "view": VIEW,  # how clips were drawn; the predictor draws windows the same way
     }
     prior = read_meta(run.out) if (run.resume and run.out.exists()) else None
+    init = None
+    if run.init is not None and prior is None:  # fine-tuning: the earlier model's weights, record and decoding
+        init = load_checkpoint(run.init, device=run.device)
+        tok_cfg = init.tokenizer.cfg
+        tr_cfg = TransformerConfig.from_dict(init.meta["transformer"] | {"cond": True})
+        meta["decoding"] = dict(init.meta["decoding"])
+        meta["training"]["init"] = {"from": str(run.init), "sha256": init.meta.get("sha256"),
+                                    "steps_before": init.meta["training"].get("transformer_steps_done"),
+                                    "minutes_before": init.meta["training"].get("minutes")}
+        meta["training"]["tokenizer_steps_done"] = init.meta["training"].get("tokenizer_steps_done", 0)
 
     # Data: the same seed always builds the same pool, so a resumed run sees the same clips.
     clips, recipe = build_clips(run, run.seed, run.clips, with_examples=not run.tiny)
     val_clips, _ = build_clips(run, run.seed + 10_000, max(64, run.clips // 32), with_examples=False)
     meta["data"] = recipe | {"validation_clips": len(val_clips)}
-    frames, hidden, pad = stack_frames(clips, tr_cfg.max_frames)
-    tok_frames = frames[~pad]  # hidden frames too: the tokenizer must draw whatever the transformer asks for
-    log(stage="data", clips=len(clips), frames=int(len(tok_frames)), seconds=time.time() - t0)
+    log(stage="data", clips=len(clips), seconds=time.time() - t0)
 
     # Stage 1: the tokenizer.
     tok_done = prior is not None and prior.get("training", {}).get("tokenizer_steps_done", 0) >= run.tokenizer_steps
-    if tok_done or (prior is not None and "transformer" in prior):
+    if init is not None:
+        tok = init.tokenizer
+    elif tok_done or (prior is not None and "transformer" in prior):
         model = load_checkpoint(run.out, device=run.device, need_transformer=False)
         tok = model.tokenizer
     else:
+        frames, hidden, pad = stack_frames(clips, tr_cfg.max_frames)
+        tok_frames = frames[~pad]  # hidden frames too: the tokenizer must draw whatever the transformer asks for
+        del frames
         tok = Tokenizer(tok_cfg).to(run.device)
         train_tokenizer(tok, tok_frames, run, log, rank, world)
+        del tok_frames
         meta["training"] |= {"tokenizer_steps_done": run.tokenizer_steps, "tokenizer_minutes": (time.time() - t0) / 60}
         if rank == 0:
             save_checkpoint(run.out, tok, None, meta)
-    del frames, tok_frames
     tok.eval().requires_grad_(False)
 
     # Stage 2: the transformer on the frozen tokenizer's tokens.
@@ -240,6 +258,9 @@ def train(run: RunConfig) -> Path:
     tok.to(run.device)
     log(stage="tokenize", clips=len(pool), seconds=time.time() - t1)
     tr = MaskedTransformer(tr_cfg).to(run.device)
+    if init is not None:  # the new partial-frame stream starts at zero: the fine-tune begins as the earlier model
+        missing, unexpected = tr.load_state_dict(init.transformer.state_dict(), strict=False)
+        assert not unexpected and all(k.startswith("cond_emb") for k in missing), (missing, unexpected)
     start, history = 0, []
     if prior is not None and "transformer" in prior:
         tr = load_checkpoint(run.out, device=run.device).transformer.train().requires_grad_(True)

@@ -29,6 +29,8 @@ class TransformerConfig:
     dim: int = 192
     depth: int = 6
     heads: int = 6
+    cond: bool = False  # a second token stream: frames where only some parts are hidden, drawn without them
+
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,12 +74,18 @@ class MaskedTransformer(nn.Module):
         self.row_emb = nn.Parameter(torch.zeros(cfg.grid, cfg.dim))
         self.col_emb = nn.Parameter(torch.zeros(cfg.grid, cfg.dim))
         self.task_emb = nn.Embedding(len(TASK_IDS), cfg.dim)
+        if cfg.cond:
+            # The partial frame's digits (hidden parts left out), summed like the tokens' own; ``levels`` = none.
+            # Zero at the start, so a model fine-tuned from one without it begins as that model.
+            self.cond_emb = nn.Embedding(cfg.digits * (cfg.levels + 1), cfg.dim)
         for p in (self.time_emb, self.row_emb, self.col_emb):
             nn.init.normal_(p, std=0.02)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.depth))
         self.ln_f = nn.LayerNorm(cfg.dim)
         self.head = nn.Linear(cfg.dim, cfg.digits * cfg.levels)
         self.apply(self._init)
+        if cfg.cond:
+            nn.init.zeros_(self.cond_emb.weight)
 
     @staticmethod
     def _init(m: nn.Module):
@@ -92,12 +100,15 @@ class MaskedTransformer(nn.Module):
         digits: torch.Tensor,  # (B, T, h, w, D) int64 in [0, levels], levels = MASK
         task: torch.Tensor,  # (B,) int64 task ids
         frame_pad: torch.Tensor | None = None,  # (B, T) bool, True = padding frame beyond the clip
+        cond: torch.Tensor | None = None,  # (B, T, h, w, D) int64: partial frames' digits, ``levels`` = none
     ) -> torch.Tensor:  # (B, T, h, w, D, levels) logits
         B, T, h, w, D = digits.shape
         assert T <= self.cfg.max_frames, f"clip of {T} frames exceeds the model's {self.cfg.max_frames}"
         x = self.digit_emb(digits + self.digit_offset).sum(-2)  # (B, T, h, w, C)
         x = x + self.time_emb[:T, None, None] + self.row_emb[None, :h, None] + self.col_emb[None, None, :w]
         x = x + self.task_emb(task)[:, None, None, None]
+        if cond is not None and self.cfg.cond:
+            x = x + self.cond_emb(cond + self.digit_offset).sum(-2)
         x = rearrange(x, "b t h w c -> b (t h w) c")
         pad = None
         if frame_pad is not None:

@@ -51,12 +51,13 @@ class Camera:
         run: tuple[int, int],  # inclusive frame range of the gap this view is for
         size: int = MODEL_SIZE,
         fit: int = 2,  # visible frames a forecast's line is fitted to (``reference_line``)
+        shared: bool = False,  # one zoom for every channel, the widest one's, so the parts' motions compare
     ) -> "Camera":
         n, C, _ = positions.shape
         visible = np.asarray(visible, bool)
         known = np.where(visible[:, None, None], positions, np.nan)
         origin = reference_line(positions, visible, run, fit)  # (n, C, 2)
-        scale = np.ones(C)
+        scale = np.full(C, np.nan)
         for c in range(C):
             seen = np.isfinite(known[:, c]).all(-1) & np.isfinite(origin[:, c]).all(-1)
             if not seen.any():
@@ -67,6 +68,9 @@ class Camera:
             # Nearly straight motion still gets a finite zoom: at least DEVIATION_FLOOR of the span.
             extent = max(deviation, DEVIATION_FLOOR * span, 1e-6 * (1.0 + float(np.abs(pts).max())))
             scale[c] = size / 4 / extent
+        if shared and np.isfinite(scale).any():  # a part's bend from its chord reads as its partners' do, in pixels
+            scale[np.isfinite(scale)] = np.nanmin(scale)
+        scale = np.where(np.isfinite(scale), scale, 1.0)
         origin = np.where(np.isfinite(origin), origin, 0.0)
         return cls(origin, scale, size)
 
@@ -99,6 +103,7 @@ class Camera:
         size: int = MODEL_SIZE,
         straight: float = 0.0,  # 'hybrid': the largest ``bend`` that still counts as straight (0: none)
         fit: int = 2,  # visible frames a forecast's tracking line is fitted to (``reference_line``)
+        shared: bool = False,  # one zoom for every channel (``tracking``): co-visible parts drawn at one scale
     ) -> "Camera":
         """The model's view of one gap. A gap with visible frames on both sides (interpolation)
         always gets ``tracking``. A gap at either end (forecast, backcast) gets, by view:
@@ -107,7 +112,7 @@ class Camera:
         drift, a throw's first frames keep going), which keeps ``tracking``."""
         assert view in VIEWS, f"unknown view {view!r}; expected one of {VIEWS}"
         if view == "tracking" or is_inner(visible, run) or is_straight(positions, visible, straight):
-            return cls.tracking(positions, visible, run, size, fit)
+            return cls.tracking(positions, visible, run, size, fit, shared)
         return cls.still(positions, visible, size)
 
     def to_pixels(self, xy: np.ndarray) -> np.ndarray:
