@@ -51,6 +51,7 @@ def _train(args) -> int:
         save_every=args.save_every, log=Path(args.log) if args.log else None, resume=args.resume,
         time_limit_min=args.time_limit, tiny=args.tiny, tune_per_family=args.tune_per_family,
         families=_families(args.families), gate=gate, fits=tuple(args.fits), noisy=args.noisy,
+        bodies=args.bodies, init=Path(args.init) if args.init else None,
     )
     path = train(run)
     print(f"checkpoint written to {path}")
@@ -208,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
                         f"default: the shipped recipe's {' '.join(map(str, FITS))}; 2 alone: the earlier recipe")
     t.add_argument("--noisy", type=float, default=NOISY,
                    help=f"share of simulated clips given tracker noise; default: the shipped recipe's {NOISY:g} (the earlier: 0.2)")
+    t.add_argument("--bodies", type=float, default=0.4,
+                   help="share of simulated clips showing a body (rigid cluster, limb, animal) with a part lost; default 0.4")
+    t.add_argument("--init", help="fine-tune: start from this checkpoint's tokenizer and transformer instead of from scratch")
     t.add_argument("--tune-per-family", type=int, default=4, help="tuning trajectories per family for the decoding's settings (0: skip)")
     t.set_defaults(func=_train)
     return p
