@@ -434,8 +434,11 @@ def _parse(text: str, source_name: str) -> Trajectory:
     if np.any(np.diff(times) < 0):
         warnings.append("rows were not in time order; they were sorted")
     steps = np.diff(frames)
-    # 0.1 % slack: time stamps written to a few significant digits (1/120 s as 0.008333333) are even.
-    if steps.max() - steps.min() > 1e-3 * max(abs(steps.max()), 1e-12):
+    # Slack for time stamps written to a few digits: 0.1 % (1/120 s as 0.008333333), and one unit in the
+    # last written decimal, as much as rounding both ends of a step moves it (30 Hz to 4 places: 0.0333, 0.0334),
+    # while that is under a tenth of a step (whole frame numbers 0, 1, 2, 4 still skip one).
+    rounding = 1.01 * 10.0 ** -_decimals([cells[cols.time_col] for _, cells in data])
+    if steps.max() - steps.min() > max(1e-3 * abs(steps.max()), min(rounding, 0.1 * np.median(steps)), 1e-12):
         warnings.append(
             f"time steps are uneven (min {steps.min():.6g}, max {steps.max():.6g}); the model assumes even steps"
         )

@@ -126,6 +126,21 @@ def test_rounded_time_stamps_are_even():
     assert not any("uneven" in w for w in t.warnings), t.warnings
 
 
+@pytest.mark.parametrize("hz, decimals", [(30, 4), (30, 3), (25, 2), (120, 4)])
+def test_time_stamps_rounded_to_a_few_decimals_are_even(hz, decimals):
+    """30 Hz written to 4 decimals steps 0.0333 and 0.0334: rounding, not uneven sampling."""
+    times = [f"{i / hz:.{decimals}f}" for i in range(60)]
+    t = load_csv("time,x,y\n" + "".join(f"{s},{i},2\n" for i, s in enumerate(times)))
+    assert not any("uneven" in w for w in t.warnings), t.warnings
+
+
+@pytest.mark.parametrize("fmt", ["{:.4f}", "{:.0f}"])
+def test_a_dropped_frame_in_rounded_times_still_warns(fmt):
+    times = [fmt.format(i / 30 if "4" in fmt else i) for i in range(60) if i != 30]
+    t = load_csv("time,x,y\n" + "".join(f"{s},{i},2\n" for i, s in enumerate(times)))
+    assert any("uneven" in w for w in t.warnings), t.warnings
+
+
 def test_one_coordinate_alone_is_missing():
     t = load_csv("time,x,y\n0,1,2\n1,1,\n2,1,2\n3,1,2\n")
     assert t.missing[1, 0] and np.isnan(t.positions[1, 0]).all()
