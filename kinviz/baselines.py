@@ -1,7 +1,8 @@
 """Classical baselines that fill hidden trajectory points, to compare the model against.
 
-Every baseline works per object, on that object's observed points and their time stamps (which
-may be irregular), and leaves observed points exactly as they were.
+Every baseline but one works per object, on that object's observed points and their time stamps
+(which may be irregular); ``covisible`` also reads the other parts seen in the same frames. All
+leave observed points exactly as they were.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from kinviz import kalman
+from kinviz import covisible, kalman
+from kinviz.fusion import pool
 from kinviz.masks import cell_mask, mask_runs
 
-BASELINES = ("kalman", "linear", "cubic", "constant_velocity", "constant_acceleration")
+BASELINES = ("kalman", "covisible", "linear", "cubic", "constant_velocity", "constant_acceleration")
 
 CA_WINDOW = 5  # constant acceleration fits a parabola to at most this many observed frames per gap
 
@@ -24,6 +26,7 @@ def fill_baseline(
     hidden: np.ndarray,  # (T,) or (T, K) bool, True = hidden
     *,
     fit: int = 2,  # observed frames constant velocity's line is fitted to
+    covisible_scale: float = 1.0,  # the co-visible fit's variance calibration (``Decoding.covisible_scale``)
 ) -> np.ndarray:  # (T, K, 2) float64, finite everywhere
     """Fill the hidden and missing points of every object with one classical baseline.
 
@@ -39,6 +42,10 @@ def fill_baseline(
       two after it, backward (and with one on each side, the line through those two). With
       ``fit`` > 2, the least-squares line through the last ``fit`` observed frames (or as many as
       there are): the velocity averaged over more frames, steadier under tracker noise.
+    - ``covisible``: the Kalman smoother pooled (inverse-variance) with the fit from the parts seen in
+      the same frames (:mod:`kinviz.covisible`: a lost part carried by the similarity transform of
+      the co-visible parts); the smoother alone where fewer than two other parts are seen. The honest
+      classical bar for one part lost while others are tracked.
     - ``kalman``: a Rauch-Tung-Striebel smoother per object and axis, its motion model (constant
       velocity or acceleration) and noise chosen by the likelihood of the observed points
       (:mod:`kinviz.kalman`); gaps at either end get its prediction.
@@ -63,9 +70,13 @@ def fill_baseline(
     fill = _fill_cells(positions, hidden)
     if not (~fill).any(axis=0).all():
         raise ValueError(f"object {int(np.argmin((~fill).any(axis=0)))} has no observed point to fill its track from")
-    if method == "kalman":
-        out, _, _ = kalman.fill(times, np.where(fill[..., None], np.nan, positions))
-        assert np.all(np.isfinite(out)), "the Kalman fill left non-finite values"
+    if method in ("kalman", "covisible"):
+        known = np.where(fill[..., None], np.nan, positions)
+        out, var, _ = kalman.fill(times, known)
+        if method == "covisible":
+            cov, cov_var = covisible.fill(known)
+            out, _ = pool(out, var, cov, covisible_scale * cov_var)
+        assert np.all(np.isfinite(out)), f"the {method} fill left non-finite values"
         return out
 
     out = positions.copy()

@@ -28,13 +28,14 @@ from .baselines import BASELINES, fill_all, fill_baseline
 from .checkpoint import default_path, resolve_device
 from .evaluate import load_many, score
 from .format_examples import time_roundtrip
-from .masks import TASKS, task_mask
+from .masks import PART_TASKS, TASKS, task_mask
 from .metrics import mean_over_examples, trajectory_metrics
 from .predict import Prediction, Predictor
-from .splits import held_out, tuning_split
+from .splits import body_split, held_out, segments, tuning_split
 from .trajectory import from_arrays
 
 COLUMNS = ("magvit", "floor") + BASELINES
+ALL_TASKS = TASKS + PART_TASKS
 BAND_Z = 2.0  # the app draws the fill +- 2 standard deviations (kinviz_app.style.BAND_SD): about 95 % if calibrated
 
 
@@ -51,21 +52,40 @@ def roughness(truth: np.ndarray, fill: np.ndarray, cells: np.ndarray) -> float:
     return float(mine.mean() / max(theirs.mean(), 1e-12))
 
 
-def coverage(prediction: Prediction, cells: np.ndarray) -> float:
-    """Share of hidden coordinates whose truth lies within the fill +- ``BAND_Z`` spreads."""
+def coverage(prediction: Prediction, cells: np.ndarray, z: float = BAND_Z) -> float:
+    """Share of hidden coordinates whose truth lies within the fill +- ``z`` spreads."""
     if prediction.spread is None or not cells.any():
         return float("nan")
     err = np.abs(prediction.positions - prediction.trajectory.positions)[cells]
-    return float((err <= BAND_Z * prediction.spread[cells] + 1e-12).mean())
+    return float((err <= z * prediction.spread[cells] + 1e-12).mean())
 
 
-def quality(predictor: Predictor, items: list, seed: int = 0) -> list[dict]:
+CALIBRATION_Z = (1.0, 2.0, 3.0)  # the band's width in s.d.; a Gaussian holds 68.3, 95.4, 99.7 % within them
+
+
+def calibration_table(splits: dict[str, list[dict]]) -> str:
+    """Markdown: the share of hidden coordinates inside the fill +- z s.d., per split and task, beside a Gaussian's."""
+    lines = ["**Calibration of the band** — share of hidden coordinates whose truth lies within the fill ± z s.d. "
+             "(a calibrated band matches the Gaussian row; the app draws z = 2)", "",
+             "| split | task | n | " + " | ".join(f"z = {z:g}" for z in CALIBRATION_Z) + " |",
+             "|---|---|---|" + "---|" * len(CALIBRATION_Z),
+             "| Gaussian | | | 68 % | 95 % | 100 % |"]
+    for name, rows in splits.items():
+        for task in ALL_TASKS:
+            sub = [r for r in rows if r["task"] == task]
+            if sub:
+                cov = [100 * float(np.nanmean([r[f"coverage_{z:g}"] for r in sub])) for z in CALIBRATION_Z]
+                lines.append(f"| {name} | {task} | {len(sub)} | " + " | ".join(f"{c:.0f} %" for c in cov) + " |")
+    return "\n".join(lines)
+
+
+def quality(predictor: Predictor, items: list, seed: int = 0, tasks=TASKS) -> list[dict]:
     """One row per (group, task, trajectory): ade_pct and fde_pct per method, floor included, and
     the model's roughness, band coverage and share of the fused fill."""
     rows = []
     for group, traj in tqdm(items, desc="quality", unit="trajectory", disable=None):  # stderr, terminals only
-        for task in TASKS:
-            mask = task_mask(task, traj.n_frames, seed=seed)
+        for task in tasks:
+            mask = task_mask(task, traj.n_frames, seed=seed, n_objects=traj.n_objects)
             result = score(predictor.predict(traj, mask, seed=seed), with_video=False)
             floor = predictor.predict(traj, mask, seed=seed, oracle=True)
             pred = result.prediction
@@ -79,6 +99,7 @@ def quality(predictor: Predictor, items: list, seed: int = 0) -> list[dict]:
             row["roughness"] = roughness(traj.positions, pred.positions, cells)
             row["kalman_roughness"] = roughness(traj.positions, result.baselines["kalman"], cells)
             row["coverage"] = coverage(pred, cells)
+            row |= {f"coverage_{z:g}": coverage(pred, cells, z) for z in CALIBRATION_Z}
             row["weight"] = float(pred.weight[cells].mean()) if cells.any() else float("nan")
             rows.append(row)
     return rows
@@ -117,7 +138,7 @@ def extras_table(rows: list[dict], title: str) -> str:
              "model's share of the fused fill, cells where the smoother stood in", "",
              "| group | task | n | roughness: model | roughness: kalman | truth inside band | model's share | smoother stood in |",
              "|---|---|---|---|---|---|---|---|"]
-    for task in TASKS:
+    for task in ALL_TASKS:
         for g in sorted({r["group"] for r in rows}) + ["all"]:
             sub = [r for r in rows if r["task"] == task and (g == "all" or r["group"] == g)]
             if not sub:
@@ -136,7 +157,7 @@ def quality_table(rows: list[dict], title: str) -> str:
              "| group | task | n | " + " | ".join(COLUMNS) + " | model vs best baseline |",
              "|---|---|---|" + "---|" * len(COLUMNS) + "---|"]
     groups = sorted({r["group"] for r in rows}) + ["all"]
-    for task in TASKS:
+    for task in ALL_TASKS:
         for g in groups:
             sub = [r for r in rows if r["task"] == task and (g == "all" or r["group"] == g)]
             if not sub:
@@ -152,7 +173,8 @@ def quality_table(rows: list[dict], title: str) -> str:
 
 # Each task against the Kalman smoother (the fill trackers trust), and against the simplest fill.
 COMPARISONS = (("interpolate", "kalman"), ("forecast", "kalman"), ("random", "kalman"),
-               ("interpolate", "linear"), ("forecast", "constant_velocity"))
+               ("interpolate", "linear"), ("forecast", "constant_velocity"),
+               ("occlude", "kalman"), ("occlude", "covisible"))
 
 
 def paired(rows: list[dict], task: str, reference: str) -> dict:
@@ -189,11 +211,14 @@ def paired_table(results: dict) -> str:
 def record_metrics(rows: list[dict]) -> dict:
     """Held-out means per task in ``Report.to_json`` form, keyed by task, for the checkpoint's record."""
     out = {}
-    for task in TASKS:
+    for task in ALL_TASKS:
         sub = [{k: v for k, v in r.items() if k not in ("group", "task")} for r in rows if r["task"] == task]
+        if not sub:
+            continue
         mean = mean_over_examples(sub)
         cell = lambda m: {"ade_pct": round(mean[f"{m}_ade"], 4), "fde_pct": round(mean[f"{m}_fde"], 4)}  # noqa: E731
-        out[task] = {"task": task, "examples": len(sub), "split": "held-out generated, 48 frames",
+        split = "held-out simulated bodies, 120 frames" if task in PART_TASKS else "held-out generated, 48 frames"
+        out[task] = {"task": task, "examples": len(sub), "split": split,
                      "methods": {m: cell(m) for m in ("magvit",) + BASELINES}, "tokenizer_floor": cell("floor")}
     return out
 
@@ -450,9 +475,24 @@ def run_bench(args) -> dict:
                "", extras_table(real_rows, f"Real trajectories ({real.name})")]
     out["examples"] = examples_roughness(predictor)
     md += ["", examples_table(out["examples"])]
-    splits = {"held-out generated": gen_rows} | ({f"real ({real.name})": out["quality_real"]} if "quality_real" in out else {})
+    # Bodies with one part lost while the others are seen: simulated, and real multi-part tracking.
+    body_rows = quality(predictor, body_split(1 if args.quick else max(2, args.per_family // 2)), tasks=PART_TASKS)
+    out["quality_bodies"] = body_rows
+    md += ["", quality_table(body_rows, "Held-out simulated bodies, one part hidden (120 frames)"),
+           "", extras_table(body_rows, "Held-out simulated bodies")]
+    splits = {"held-out generated": gen_rows, "held-out bodies": body_rows}
+    if "quality_real" in out:
+        splits[f"real ({real.name})"] = out["quality_real"]
+    multipart = Path(args.multipart)
+    if multipart.is_dir():
+        items = segments(load_many([multipart]), per_file=4 if args.quick else 12)
+        mp_rows = quality(predictor, items, tasks=("interpolate",) + PART_TASKS)
+        out["quality_multipart"] = mp_rows
+        md += ["", quality_table(mp_rows, f"Real multi-part tracking ({multipart.name}, segments of 240 frames)"),
+               "", extras_table(mp_rows, f"Real multi-part tracking ({multipart.name})")]
+        splits[f"real multi-part ({multipart.name})"] = mp_rows
     out["paired"] = paired_all(splits)
-    md += ["", paired_table(out["paired"])]
+    md += ["", paired_table(out["paired"]), "", calibration_table(splits)]
     out["quality_seconds"] = time.time() - t0
     out["speed"] = speed(path, device, args.quick)
     out["formats"] = time_roundtrip(2_000 if args.quick else 20_000)
@@ -460,7 +500,7 @@ def run_bench(args) -> dict:
     text = "\n".join(md)
     print(text)
     if args.record:  # the app's landing page and the docs show what was just measured
-        record(path, predictor, gen_rows, text)
+        record(path, predictor, gen_rows + body_rows, text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, indent=1, default=float))
     Path(args.out).with_suffix(".md").write_text(text + "\n")

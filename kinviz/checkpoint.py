@@ -47,32 +47,44 @@ class Decoding:
     both). Inner gaps shorter than ``min_inner_gap`` frames are not decoded at all: there the model
     added nothing to the smoother (``scripts/gap_length.py``)."""
 
+    # The defaults are the shipped model's (``checkpoints/kinviz-magvit.json``), so a record without a
+    # setting decodes as the shipped model does.
     steps: int = 12  # MaskGIT steps (MAGVIT and MaskGIT use 12; fewer made the fills jagged)
-    samples: int = 8  # sampled fills per window around an inner gap; their mean and spread feed the fusion
-    samples_end: int = 8  # the same for a window at either end
-    min_inner_gap: int = 1  # inner gaps shorter than this get no window: the smoother fills them alone
+    samples: int = 2  # sampled fills per window around an inner gap (scripts/decoding_cost.py)
+    samples_end: int = 8  # the same for a window at either end, where the model does the work
+    min_inner_gap: int = 9  # inner gaps shorter than this get no window: the smoother fills them alone (scripts/gap_length.py)
     temperature: float = 1.0
     choice_temperature: float = 4.5  # MaskGIT's Gumbel noise on the confidence, annealed to 0
-    straight: float = 0.0  # the gate: forecasts whose visible motion bends at most this (``view.bend``) ride a line
-    fit: int = 2  # visible frames the gate's line is fitted to
-    model_scale: float = 1.0  # calibration of the samples' variance against the smoother's, inner gaps
-    pixel_floor: float = 0.5  # the model's least uncertainty, in pixels of its view, inner gaps
-    model_scale_end: float = 1.0  # the same for gaps at either end (forecasts, backcasts)
-    pixel_floor_end: float = 0.5
+    straight: float = 0.2  # the gate: forecasts whose visible motion bends at most this (``view.bend``) ride a line
+    fit: int = 4  # visible frames the gate's line is fitted to
+    model_scale: float = 0.25  # calibration of the samples' variance against the smoother's, inner gaps (``tune``)
+    pixel_floor: float = 8.0  # the model's least uncertainty, in pixels of its view, inner gaps
+    model_scale_end: float = 0.25  # the same for gaps at either end (forecasts, backcasts)
+    pixel_floor_end: float = 1.0
+    model_scale_part: float = 1.0  # the same for windows where some parts are seen while others are hidden
+    pixel_floor_part: float = 1.0
+    covisible_scale: float = 1.0  # the co-visible fit's misfit variance, calibrated (``covisible.fill``)
+    band_scale: float = 1.0  # the fill's variance times this gives the shown band (calibrated coverage, ``tune``)
+    band_scale_end: float = 1.0  # the same for gaps at either end
 
     def samples_for(self, inner: bool) -> int:
         """Samples per window around an inner gap, or a gap at either end."""
         return self.samples if inner else self.samples_end
 
-    def calibration(self, inner: bool) -> tuple[float, float]:
-        """(model_scale, pixel_floor) for an inner gap or a gap at either end."""
+    def calibration(self, inner: bool, partial: bool = False) -> tuple[float, float]:
+        """(model_scale, pixel_floor) for a window with co-visible parts, an inner gap, or a gap at either end."""
+        if partial:
+            return self.model_scale_part, self.pixel_floor_part
         return (self.model_scale, self.pixel_floor) if inner else (self.model_scale_end, self.pixel_floor_end)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Decoding":
-        """The known keys of a record (older records' pull settings are ignored)."""
+        """A record's settings; an unknown one is refused (a misspelt setting must not pass silently)."""
         names = {f.name: f.type for f in fields(cls)}
-        return cls(**{k: (int(v) if names[k] == "int" else float(v)) for k, v in d.items() if k in names})
+        if unknown := sorted(set(d) - set(names)):
+            raise CheckpointError(f"the checkpoint's decoding has unknown settings ({', '.join(unknown)}); "
+                                  "it was written by another version of kinviz")
+        return cls(**{k: (int(v) if names[k] == "int" else float(v)) for k, v in d.items()})
 
 
 @dataclass
@@ -92,8 +104,19 @@ class Model:
         return {"tokenizer": count(self.tokenizer), "transformer": count(self.transformer)}
 
 
+SETTINGS = ("tokenizer", "transformer", "decoding", "view")  # the record's parts that change what the model does
+
+
+def settings_hash(meta: dict) -> str:
+    """SHA-256 of the settings that change what a checkpoint does, canonical JSON: an edited record is refused."""
+    chosen = {k: meta.get(k) for k in SETTINGS}
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True, default=float).encode()).hexdigest()
+
+
 def write_json(path: Path, meta: dict) -> None:
-    """Write a JSON record atomically (a temporary file, then a rename): a running app never reads half a file."""
+    """Write a JSON record atomically (a temporary file, then a rename): a running app never reads half a file.
+    The record's settings hash is written with it (``settings_hash``)."""
+    meta = dict(meta, settings_sha256=settings_hash(meta))
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(meta, indent=1, default=float))
     os.replace(tmp, path)
@@ -151,6 +174,9 @@ def load_checkpoint(path: str | Path | None = None, *, device: str = "cpu", need
     meta = read_meta(path)
     if meta.get("sha256") != _sha256(path):
         raise CheckpointError(f"{path.name} does not match its record's checksum: the file is truncated or altered")
+    if meta.get("settings_sha256") != settings_hash(meta):
+        raise CheckpointError(f"{json_path(path).name}'s settings do not match their checksum: the record was edited; "
+                              "change settings with `python -m kinviz tune --write`")
     try:
         tensors = load_file(str(path), device="cpu")
         tokenizer = Tokenizer(TokenizerConfig.from_dict(meta["tokenizer"]))

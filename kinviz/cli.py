@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     be = sub.add_parser("bench", help="quality, speed and size benchmark; prints a Markdown table")
     be.add_argument("--out", default="runs/bench.json", help="JSON results")
     be.add_argument("--real", default="../shared/real-dev", help="folder of real trajectories to validate on")
+    be.add_argument("--multipart", default="../shared/real-multipart",
+                    help="folder of real multi-part tracking files (the occlude task on segments of them)")
     be.add_argument("--per-family", type=int, default=6, help="held-out generated trajectories per family")
     be.add_argument("--quick", action="store_true", help="fewer repeats and sizes (smoke)")
     _model_options(be)

@@ -8,6 +8,7 @@ model's own decoded frames for the model).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -24,7 +25,7 @@ from .predict import Prediction, Predictor
 from .trajectory import Trajectory, load_csv
 
 METHODS = ("magvit",) + BASELINES
-METHOD_NAMES = {"magvit": "MAGVIT model", "kalman": "Kalman smoother", "linear": "linear", "cubic": "cubic spline",
+METHOD_NAMES = {"magvit": "MAGVIT model", "kalman": "Kalman smoother", "covisible": "co-visible parts fit", "linear": "linear", "cubic": "cubic spline",
                 "constant_velocity": "constant velocity", "constant_acceleration": "constant acceleration"}  # for people
 assert set(METHOD_NAMES) == set(METHODS), "every method needs a name people read"
 SUMMARY_KEYS = ("ade", "ade_pct", "fde", "fde_pct", "rmse_pct", "psnr", "ssim")
@@ -52,7 +53,9 @@ def score(prediction: Prediction, *, with_video: bool = True) -> ExampleResult:
     cells = prediction.filled & ~traj.missing  # hidden cells that have ground truth
     known = np.where(prediction.filled[..., None], np.nan, truth)
     # The predictor already ran the Kalman smoother on exactly these cells: reuse it, not run it twice.
-    given = {"kalman": prediction.smoother} if prediction.smoother is not None else None
+    given = {"kalman": prediction.smoother} if prediction.smoother is not None else {}
+    if prediction.classical is not None:  # and its pooling with the co-visible parts' fit: the ``covisible`` baseline
+        given["covisible"] = prediction.classical
     baselines = fill_all(traj.times, known, prediction.filled, known=given)
     metrics = {"magvit": trajectory_metrics(truth, prediction.positions, cells)}
     metrics |= {name: trajectory_metrics(truth, pos, cells) for name, pos in baselines.items()}
@@ -117,7 +120,7 @@ def evaluate(
     """Hide frames per ``task`` in each trajectory, fill with the model and every baseline, score."""
     results, rows = [], []
     for i, traj in enumerate(trajectories):
-        mask = task_mask(task, traj.n_frames, seed=seed)
+        mask = task_mask(task, traj.n_frames, seed=seed, n_objects=traj.n_objects)
         result = score(predictor.predict(traj, mask, seed=seed), with_video=with_video)
         results.append(result)
         for method, m in result.metrics.items():
@@ -127,6 +130,19 @@ def evaluate(
     return Report(task, pd.DataFrame(rows), results)
 
 
-def load_many(paths: Iterable[str | Path]) -> list[Trajectory]:
-    """Read every CSV under ``paths`` (see ``collect_csvs``)."""
-    return [load_csv(p) for p in collect_csvs(paths)]
+def load_many(paths: Iterable[str | Path], *, skipped: Callable[[Path, str], None] | None = None) -> list[Trajectory]:
+    """Read every CSV under ``paths`` (see ``collect_csvs``). A file that cannot be read is skipped and
+    reported to ``skipped(path, reason)`` (by default one line on stderr), so one bad file (a shell glob
+    that picks up the examples' index.csv) does not end a batch; CSVError when no file can be read."""
+    if skipped is None:
+        skipped = lambda path, reason: print(f"skipped {path}: {reason}", file=sys.stderr)  # noqa: E731
+    out, refused = [], []
+    for path in collect_csvs(paths):
+        try:
+            out.append(load_csv(path))
+        except CSVError as e:
+            refused.append(f"{path}: {e}")
+            skipped(path, str(e))
+    if not out:
+        raise CSVError(f"none of the {len(refused)} file(s) could be read; the first: {refused[0]}")
+    return out

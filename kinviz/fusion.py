@@ -47,6 +47,29 @@ def fuse(
     return fused, var, share.mean(axis=-1), usable
 
 
+def pool(mean_a: np.ndarray, var_a: np.ndarray, mean_b: np.ndarray, var_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two estimates of the same cells (..., 2) with their variances, by inverse-variance weighting.
+
+    Where b has no answer (NaN) a stands alone; where a has no variance (NaN: too few points for the
+    smoother) and b answers, b stands alone."""
+    has_b = np.isfinite(mean_b) & np.isfinite(var_b)
+    has_va = np.isfinite(var_a)
+    va, vb = np.where(has_va, var_a, 0.0), np.where(has_b, var_b, 0.0)
+    both = has_b & has_va
+    tot = np.maximum(va + vb, 1e-300)
+    w = np.where(both, va / tot, np.where(has_b, 1.0, 0.0))  # b's weight
+    mean = mean_a + w * (np.where(has_b, mean_b, mean_a) - mean_a)
+    var = np.where(both, va * vb / tot, np.where(has_b, vb, var_a))
+    return mean, var
+
+
+def at_ends(observed: np.ndarray) -> np.ndarray:  # (T, K) bool -> (T, K) bool
+    """Unseen cells with no seen cell of their part before them, or none after: forecasts and backcasts."""
+    before = np.maximum.accumulate(observed, axis=0)
+    after = np.maximum.accumulate(observed[::-1], axis=0)[::-1]
+    return ~observed & ~(before & after)
+
+
 def between_grid(correction, share, from_model, observed, windows) -> None:
     """Target frames a strided window skipped: the model's correction to the smoother (and its share)
     interpolated in frame index between the neighbouring grid or observed frames, so the fill follows
@@ -55,11 +78,14 @@ def between_grid(correction, share, from_model, observed, windows) -> None:
         off = np.setdiff1d(w.targets, w.frames)
         if not len(off):
             continue
-        for k in w.group:
+        for k in w.fills:
             anchors = np.flatnonzero(observed[:, k] | from_model[:, k])
             if len(anchors) < 2:
                 continue
             for axis in range(2):
                 correction[off, k, axis] = np.interp(off, anchors, correction[anchors, k, axis])
             share[off, k] = np.interp(off, anchors, share[anchors, k])
-            from_model[off, k] = True
+            # A skipped frame is the model's only where a grid frame beside it is: the model's answer
+            # reaches it by interpolation; between two cells it could not read, the fill stays the prior's.
+            answered = from_model[anchors, k].astype(float)
+            from_model[off, k] = np.interp(off, anchors, answered) > 0

@@ -46,13 +46,15 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import kalman
+from . import covisible, kalman
 from .checkpoint import Decoding, Model, default_path, load_checkpoint, resolve_device
 from .data import task_of
 from .errors import MaskError
-from .fusion import between_grid, fuse
+from .fusion import at_ends, between_grid, fuse, pool
 from .maskgit import maskgit_decode
-from .render import MAX_GROUP, object_groups, readout, render, to_uint8
+from .groups import plan_groups
+from .masks import cell_mask
+from .render import MAX_GROUP, readout, render, to_uint8
 from .trajectory import Trajectory, write_csv
 from .transformer import TASK_IDS
 from .view import Camera, is_inner
@@ -94,6 +96,8 @@ class Prediction:
     smoother: np.ndarray | None = None  # (T, K, 2) the Kalman smoother's fill alone (the ``kalman`` baseline)
     model_frames: dict = field(default_factory=dict, repr=False)  # frame -> [(group, [Framing per channel], frame (S, S, 3) float)]
     smoother_only: np.ndarray | None = None  # (T, K) bool filled cells no window asked the model for (short inner gaps)
+    classical: np.ndarray | None = None  # (T, K, 2) the best classical fill: the smoother pooled with the co-visible parts' fit
+    hidden_cells: np.ndarray | None = None  # (T, K) bool: the cells the user hid (``hidden`` is their frames)
 
     @property
     def frame_confidence(self) -> np.ndarray:
@@ -114,6 +118,9 @@ class Draw:
     observed: np.ndarray  # (T, K) bool: cells the model may read
     smooth: np.ndarray  # (T, K, 2) the Kalman smoother's fill (observed cells as given)
     smooth_var: np.ndarray  # (T, K, 2) its variance per cell (0 where observed)
+    covisible: np.ndarray  # (T, K, 2) the co-visible parts' fit (``covisible.fill``), NaN where it has no answer
+    covisible_var: np.ndarray  # (T, K, 2) its variance before calibration (``Decoding.covisible_scale``)
+    cells: np.ndarray  # (T, K) bool the cells the user hid
     windows: list[Window]
     decoded: list[np.ndarray]  # per window: (samples, n, S, S, 3) float
     cameras: list[Camera]  # per window: the view it was drawn in
@@ -190,31 +197,41 @@ class Predictor:
         """The decoding half of ``predict``: plan the windows, render, tokenise and sample them."""
         traj = trajectory
         T, K = traj.n_frames, traj.n_objects
-        hidden = np.zeros(T, bool) if mask is None else np.asarray(mask, bool)
-        assert hidden.shape == (T,), f"mask has shape {hidden.shape}, expected ({T},)"
+        cells = np.zeros((T, K), bool) if mask is None else cell_mask(mask, T, K)
+        hidden = cells.any(axis=1)  # frames with a hidden cell
         steps = steps or self.decoding.steps
-        observed = ~traj.missing & ~hidden[:, None]  # (T, K)
+        observed = ~traj.missing & ~cells  # (T, K)
+        if (lost := np.flatnonzero(~observed.any(axis=0) & ~traj.missing.all(axis=0))).size:
+            raise MaskError(f"the mask hides every frame in which '{traj.names[lost[0]]}' was seen; "
+                            "leave at least one of its frames visible")
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
         fit = self.decoding.fit if fit is None else fit
 
         windows = []
-        for group in object_groups(K):
-            model_hidden = ~observed[:, group].all(axis=1)
+        for drawn, answers in plan_groups(known, observed):
+            model_hidden = ~observed[:, answers].all(axis=1)
             if model_hidden.all():
-                continue  # no frame shows the whole group: the smoother stands in
-            windows += plan_windows(model_hidden, group, self.max_frames, self.decoding.min_inner_gap)
+                continue  # no frame shows the parts it fills: the smoother stands in
+            for w in plan_windows(model_hidden, drawn, self.max_frames, self.decoding.min_inner_gap):
+                lost = ~observed[np.ix_(w.frames, drawn)]  # (n, C) the drawn parts' unseen cells
+                if not lost.any(axis=1).all():  # frames with a partner unseen are hidden too, as in training
+                    w.hidden = lost.any(axis=1)
+                w.answers, w.partial = answers, lost.any(axis=1) & ~lost.all(axis=1)
+                windows.append(w)
         if len(windows) > MAX_WINDOWS:
             raise MaskError(f"this would need {len(windows):,} model windows (16-frame clips around the gaps, per group of "
                             f"three objects), more than the {MAX_WINDOWS:,} one request may use: hide fewer frames or "
                             "split the file")
         smooth, smooth_var, smoother = kalman.fill(traj.times, known)
         notes = [f"{traj.names[s // 2]} {'xy'[s % 2]}: {why}" for s, why in enumerate(smoother.reason) if why]
+        cov, cov_var = covisible.fill(known)
         decoded, cameras = [], []
         if windows:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
             decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, view or self.view,
                                             self.decoding.straight if straight is None else straight, fit)
-        return Draw(traj, hidden, observed, smooth, smooth_var, windows, decoded, cameras, seed, steps, notes)
+        return Draw(traj, hidden, observed, smooth, smooth_var, cov, cov_var, cells, windows, decoded,
+                    cameras, seed, steps, notes)
 
     def assemble(self, draw: "Draw", decoding: Decoding | None = None, *, weight: float | None = None) -> Prediction:
         """The read-back half of ``predict``: the sampled fills read back and fused with the smoother
@@ -223,8 +240,10 @@ class Predictor:
         dec = decoding or self.decoding
         traj, observed = draw.trajectory, draw.observed
         T, K = traj.n_frames, traj.n_objects
-        correction = np.zeros((T, K, 2))  # fused minus smoother, on the cells the model answered
-        spread = np.sqrt(draw.smooth_var)
+        correction = np.zeros((T, K, 2))  # fused minus the classical prior, on the cells the model answered
+        # The model's prior: the smoother pooled with the co-visible parts' fit, the best classical posterior.
+        prior, prior_var = pool(draw.smooth, draw.smooth_var, draw.covisible, dec.covisible_scale * draw.covisible_var)
+        spread = np.sqrt(prior_var)
         share = np.zeros((T, K))
         confidence = np.where(observed, 1.0, 0.0)
         from_model = np.zeros((T, K), bool)
@@ -234,16 +253,18 @@ class Predictor:
             pos, conf = draw.read(i)  # (S, n, C, 2), (S, n, C)
             frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
             targets = np.isin(w.frames, w.targets) & w.hidden
-            calibration = dec.calibration(is_inner(~w.hidden, w.run))
+            calibration = dec.calibration(is_inner(~w.hidden, w.run), w.partial is not None and w.partial.any())
             for c, k in enumerate(w.group):
+                if k not in w.fills:
+                    continue  # a partner drawn for context: another window fills its cells
                 rows = np.flatnonzero(targets & ~observed[w.frames, k])
                 if not len(rows):
                     continue
                 t = w.frames[rows]
                 px = 1.0 / camera.scale[c]  # world units per pixel of this object's view
-                fused, var, wt, ok = fuse(pos[:, rows, c], conf[:, rows, c], draw.smooth[t, k], draw.smooth_var[t, k],
+                fused, var, wt, ok = fuse(pos[:, rows, c], conf[:, rows, c], prior[t, k], prior_var[t, k],
                                           px, calibration, weight)
-                correction[t[ok], k] = fused[ok] - draw.smooth[t[ok], k]
+                correction[t[ok], k] = fused[ok] - prior[t[ok], k]
                 spread[t[ok], k] = np.sqrt(var[ok])
                 share[t[ok], k] = wt[ok]
                 confidence[t, k] = conf[:, rows, c].mean(axis=0)
@@ -254,13 +275,15 @@ class Predictor:
         if draw.windows:
             between_grid(correction, share, from_model, observed, draw.windows)
         filled = ~observed
-        positions = np.where(observed[..., None], traj.positions, draw.smooth + correction)
+        positions = np.where(observed[..., None], traj.positions, prior + correction)
+        # The band: the fused spread times a factor that ``tune`` chose for 95 % coverage, per kind of gap.
+        spread = spread * np.sqrt(np.where(at_ends(observed), dec.band_scale_end, dec.band_scale))[..., None]
         for w in draw.windows:  # the cells each window answers for, its skipped frames included (``between_grid``)
-            asked[np.ix_(w.targets, w.group)] |= filled[np.ix_(w.targets, w.group)]
+            asked[np.ix_(w.targets, w.fills)] |= filled[np.ix_(w.targets, w.fills)]
         fallback = filled & asked & ~from_model
         return Prediction(traj, draw.hidden, positions, filled, confidence, fallback, draw.seed, draw.steps,
                           np.where(observed[..., None], 0.0, spread), share, draw.notes, draw.smooth, model_frames,
-                          filled & ~asked)
+                          filled & ~asked, prior, draw.cells)
 
     def samples_for(self, n_windows: int, inner: bool = True) -> int:
         """Sampled fills averaged per window: the checkpoint's for the kind of gap, fewer when there are many gaps."""
@@ -303,14 +326,20 @@ class Predictor:
         W = len(windows)
         size = tok.cfg.size
         video = np.zeros((W, n_max, size, size, 3), np.uint8)
+        seen = np.zeros((W, n_max, size, size, 3), np.uint8)  # partial frames: the parts seen there, drawn
         hidden = np.zeros((W, n_max), bool)
+        partial = np.zeros((W, n_max), bool)
         pad = np.ones((W, n_max), bool)
         cameras = []
         for b, w in enumerate(windows):
             pos = np.full((len(w.frames), MAX_GROUP, 2), np.nan)
             pos[:, : len(w.group)] = known[w.frames][:, w.group]
-            camera = Camera.for_gap(pos, ~w.hidden, w.run, view, size, straight=straight, fit=fit)
+            camera = Camera.for_gap(pos, ~w.hidden, w.run, view, size, straight=straight, fit=fit,
+                                    shared=bool(w.partial is not None and w.partial.any()))
             cameras.append(camera)
+            if w.partial is not None and w.partial.any():
+                partial[b, : len(w.frames)] = w.partial
+                seen[b, np.flatnonzero(w.partial)] = render(pos[w.partial], camera.frames(w.partial))
             if truth is None:
                 video[b, : len(w.frames)] = render(pos, camera, hidden=w.hidden)
             else:  # oracle: the true frames, drawn by the camera the observed frames chose
@@ -322,6 +351,7 @@ class Predictor:
         dev = self.device
         x = torch.from_numpy(video).to(dev).float().div_(255).permute(0, 1, 4, 2, 3).flatten(0, 1)
         task = torch.tensor([TASK_IDS[task_of(w.hidden)] for w in windows], device=dev)
+        part_t = torch.from_numpy(partial).to(dev)
         hid_t, pad_t = torch.from_numpy(hidden).to(dev), torch.from_numpy(pad).to(dev)
         dec = self.decoding
 
@@ -342,10 +372,15 @@ class Predictor:
         with self._lock:
             digits = tok.encode(x)
             digits = digits.reshape(W, n_max, *digits.shape[1:])
+            cond = None
+            if partial.any() and tr.cfg.cond:  # the partial frames' own tokens, beside the [MASK]ed ones
+                cond = torch.full_like(digits, tr.mask_id)
+                shown = torch.from_numpy(seen[partial]).to(dev).float().div_(255).permute(0, 3, 1, 2)
+                cond[part_t] = tok.encode(shown)
             if truth is None:
                 # Sample j of window i comes back at row i + j * W: same tokens, other noise from the generator.
                 digits = maskgit_decode(
-                    tr, digits, hid_t[:, :, None, None].expand(*digits.shape[:4]), task, frame_pad=pad_t,
+                    tr, digits, hid_t[:, :, None, None].expand(*digits.shape[:4]), task, frame_pad=pad_t, cond=cond,
                     steps=steps, generator=gen, temperature=dec.temperature,
                     choice_temperature=dec.choice_temperature, samples=samples,
                     on_step=callback if on_step is not None else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import generate
+from . import bodies, generate
 from .trajectory import Trajectory, from_arrays
 
 HELD_OUT_SEED = 777_001  # the benchmark's split
@@ -40,3 +40,35 @@ def tuning_split(per_family: int) -> list[tuple[str, Trajectory]]:
               from_arrays(t.times, generate.add_tracker_noise(t.positions, rng, level=rng.uniform(*generate.TRACKER_NOISE)),
                           t.names)) for family, t in clean]
     return clean + noisy
+
+
+BODY_FRAMES = 120  # long enough for the occlude task's 10-60 frame stretches
+
+
+def body_split(per_family: int, seed: int = HELD_OUT_SEED, n_frames: int = BODY_FRAMES) -> list[tuple[str, Trajectory]]:
+    """(family, trajectory) pairs of simulated bodies (``bodies.BODY_FAMILIES``), ``per_family`` of
+    each, then each again with tracker noise (``generate.TRACKER_NOISE``): the occlude task's split."""
+    rng = np.random.default_rng(seed + 1)  # apart from ``held_out``'s draws with the same seed
+    clean = []
+    for family in bodies.BODY_FAMILIES:
+        for _ in range(per_family):
+            s = bodies.simulate_body(family, rng, n_frames=n_frames)
+            clean.append((family, from_arrays(s.times, s.positions, s.names)))
+    noisy = [(f"{family} (noisy)",
+              from_arrays(t.times, generate.add_tracker_noise(t.positions, rng, level=rng.uniform(*generate.TRACKER_NOISE)),
+                          t.names)) for family, t in clean]
+    return clean + noisy
+
+
+def segments(trajectories: list[Trajectory], per_file: int = 12, n_frames: int = BODY_FRAMES * 2) -> list[tuple[str, Trajectory]]:
+    """(file stem, segment) pairs: ``per_file`` evenly spaced stretches of ``n_frames`` frames from each long
+    trajectory (real multi-part recordings: the occlude task hides one part inside each, scored where it was seen)."""
+    out = []
+    for traj in trajectories:
+        T = traj.n_frames
+        starts = np.linspace(0, max(T - n_frames, 0), per_file).astype(int)
+        pos = np.where(traj.missing[..., None], np.nan, traj.positions)
+        for a in starts:
+            cut = slice(a, min(a + n_frames, T))
+            out.append((traj.source_name.split("_")[0].split(".")[0], from_arrays(traj.times[cut], pos[cut], traj.names)))
+    return out

@@ -9,7 +9,14 @@ gaps and gaps at either end get a pair each (``_end``): between two observed str
 smoother interpolates well and the model should add little; past the last one the smoother only
 extrapolates its motion model, and the model, which has seen motion turn back, should count more.
 
-All four are picked here on generated trajectories drawn from a seed that neither training nor
+Windows where some parts are seen while others are hidden get a pair of their own (``_part``),
+scored on the occlude task over simulated bodies (``splits.body_split``); before them, the
+co-visible parts' fit gets its variance calibration (``covisible_scale``: the mean squared error
+over its variance on that split). Last, the shown band: the fused spread is widened or narrowed
+per kind of gap (``band_scale``, ``band_scale_end``) so that +-2 s.d. holds the truth 95 % of
+the time on this split.
+
+All are picked here on generated trajectories drawn from a seed that neither training nor
 the benchmark uses, each twice: as simulated, and with tracker noise (``splits.tuning_split``).
 Inner gaps are scored on the interpolate task, end gaps on the forecast task. Every trajectory is
 decoded once per task (``Predictor.draw``) and read back under every setting
@@ -31,13 +38,17 @@ from .checkpoint import default_path, json_path, resolve_device, write_json
 from .masks import task_mask
 from .metrics import trajectory_metrics
 from .predict import Predictor
-from .splits import TUNING_SEED, tuning_split
+from .fusion import at_ends
+from .splits import TUNING_SEED, body_split, tuning_split
 
-SCALES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # model_scale
+SCALES = (0.03125, 0.0625, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # model_scale (0.25 was the old grid's edge)
 FLOORS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # pixel_floor, pixels
-# Each kind of gap is calibrated on the task made of it: inner gaps on interpolation, end gaps on forecasts.
-KINDS = {"interpolate": ("model_scale", "pixel_floor"), "forecast": ("model_scale_end", "pixel_floor_end")}
-SETTINGS = tuple(k for pair in KINDS.values() for k in pair)
+# Each kind of gap is calibrated on the task made of it: inner gaps on interpolation, end gaps on
+# forecasts, windows with co-visible parts on the occlude task.
+KINDS = {"interpolate": ("model_scale", "pixel_floor"), "forecast": ("model_scale_end", "pixel_floor_end"),
+         "occlude": ("model_scale_part", "pixel_floor_part")}
+BAND_Z = 2.0  # the band is the fill +- 2 s.d.; calibrated to hold the truth 95 % of the time
+SETTINGS = tuple(k for pair in KINDS.values() for k in pair) + ("covisible_scale", "band_scale", "band_scale_end")
 
 
 def _ade(prediction) -> float:
@@ -45,28 +56,66 @@ def _ade(prediction) -> float:
     return trajectory_metrics(traj.positions, prediction.positions, prediction.filled & ~traj.missing)["ade_pct"]
 
 
+def covisible_scale(draws) -> float:
+    """The co-visible fit's variance calibration: its mean squared error over its own variance, per coordinate."""
+    z2 = []
+    for d in draws:
+        truth, cells = d.trajectory.positions, ~d.observed & ~d.trajectory.missing
+        ok = cells[..., None] & np.isfinite(d.covisible) & (d.covisible_var > 0)
+        z2.append(((truth - d.covisible) ** 2 / np.where(ok, d.covisible_var, 1.0))[ok])
+    z2 = np.concatenate(z2) if z2 else np.zeros(0)
+    return float(np.mean(z2)) if len(z2) else 1.0
+
+
+def band_scale(predictor: Predictor, draws, dec, end: bool) -> float:
+    """The factor on the fused variance that makes +-2 s.d. hold 95 % of the hidden coordinates (inner or end gaps)."""
+    ratios = []
+    for d in draws:
+        p = predictor.assemble(d, replace(dec, band_scale=1.0, band_scale_end=1.0))
+        truth = d.trajectory.positions
+        cells = p.filled & ~d.trajectory.missing & (at_ends(d.observed) == end)
+        ok = cells[..., None] & (p.spread > 0) & np.isfinite(p.spread)
+        ratios.append((np.abs(p.positions - truth) / np.where(ok, p.spread, 1.0))[ok])
+    ratios = np.concatenate(ratios) if ratios else np.zeros(0)
+    return float((np.quantile(ratios, 0.95) / BAND_Z) ** 2) if len(ratios) else 1.0
+
+
 def tune_decoding(predictor: Predictor, *, per_family: int = 4, scales=SCALES, floors=FLOORS, log=print) -> dict:
     """Score every (model_scale, pixel_floor) per kind of gap; returns the best, the grids and the smoother's scores."""
-    items = tuning_split(per_family)
-    result, grids, smoother = {}, {}, {}
+    splits = {"interpolate": tuning_split(per_family), "forecast": tuning_split(per_family),
+              "occlude": body_split(per_family, seed=TUNING_SEED)}
+    result, grids, smoother, drawn = {}, {}, {}, {}
+    dec = predictor.decoding
     for task, (scale_key, floor_key) in KINDS.items():
-        draws = [predictor.draw(traj, task_mask(task, traj.n_frames), seed=0)
-                 for _, traj in tqdm(items, desc=f"tune: decode {task}", unit="trajectory", disable=None)]
-        smoother[task] = round(float(np.mean([_ade(predictor.assemble(d, weight=0.0)) for d in draws])), 4)
+        draws = [predictor.draw(traj, task_mask(task, traj.n_frames, n_objects=traj.n_objects), seed=0)
+                 for _, traj in tqdm(splits[task], desc=f"tune: decode {task}", unit="trajectory", disable=None)]
+        drawn[task] = draws
+        if task == "occlude":  # the co-visible fit's variance first: it is the model's prior there
+            dec = replace(dec, covisible_scale=covisible_scale(draws))
+            result["covisible_scale"] = dec.covisible_scale
+            log(f"occlude: covisible_scale {dec.covisible_scale:.3g}")
+        smoother[task] = round(float(np.mean([_ade(predictor.assemble(d, dec, weight=0.0)) for d in draws])), 4)
         rows = []
         for scale in scales:
             for floor in floors:
-                dec = replace(predictor.decoding, **{scale_key: float(scale), floor_key: float(floor)})
-                ade = float(np.mean([_ade(predictor.assemble(d, dec)) for d in draws]))
+                trial = replace(dec, **{scale_key: float(scale), floor_key: float(floor)})
+                ade = float(np.mean([_ade(predictor.assemble(d, trial)) for d in draws]))
                 rows.append({scale_key: float(scale), floor_key: float(floor), "magvit": round(ade, 4)})
-                log(f"{task}: {scale_key} {scale:g}, {floor_key} {floor:g}: {ade:.3f} (Kalman smoother {smoother[task]:.3f})")
+                log(f"{task}: {scale_key} {scale:g}, {floor_key} {floor:g}: {ade:.3f} (classical prior {smoother[task]:.3f})")
         best = min(rows, key=lambda r: r["magvit"])
         result |= {scale_key: best[scale_key], floor_key: best[floor_key]}
+        dec = replace(dec, **{scale_key: best[scale_key], floor_key: best[floor_key]})
         grids[task] = rows
+    # The band last, under the chosen settings: inner gaps from interpolation and occlusion, end gaps from forecasts.
+    result["band_scale"] = band_scale(predictor, drawn["interpolate"] + drawn["occlude"], dec, end=False)
+    result["band_scale_end"] = band_scale(predictor, drawn["forecast"], dec, end=True)
+    log(f"band: band_scale {result['band_scale']:.3g}, band_scale_end {result['band_scale_end']:.3g}")
     return result | {
-        "scores": {t: min(r["magvit"] for r in rows) for t, rows in grids.items()}, "kalman": smoother, "grid": grids,
+        "scores": {t: min(r["magvit"] for r in rows) for t, rows in grids.items()}, "classical_prior": smoother,
+        "grid": grids,
         "split": f"generated, seed {TUNING_SEED}, {per_family} per family, each as simulated and with tracker "
-                 f"noise ({len(items)} trajectories), 48 frames",
+                 f"noise ({len(splits['interpolate'])} trajectories, 48 frames; {len(splits['occlude'])} bodies, "
+                 f"{splits['occlude'][0][1].n_frames} frames, for occlude)",
     }
 
 

@@ -129,6 +129,10 @@ class Camera:
         d = np.stack([px[..., 0] - half, half - px[..., 1]], axis=-1) / self.scale[None, :K, None]
         return d + self.origin[:, :K]
 
+    def frames(self, which: np.ndarray) -> "Camera":
+        """The same view for a subset of frames (``which``: (n,) bool or indices)."""
+        return Camera(self.origin[which], self.scale, self.size)
+
     def cell(self, t: int, c: int) -> Framing:
         """Frame t of channel c as a plain similarity ``Framing`` (to warp it onto another view)."""
         return Framing(float(self.origin[t, c, 0]), float(self.origin[t, c, 1]), float(self.scale[c]), self.size)

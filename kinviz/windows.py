@@ -28,6 +28,13 @@ class Window:
     hidden: np.ndarray  # (n,) bool model-hidden
     targets: np.ndarray  # (m,) frame indices this window is responsible for (its gap)
     run: tuple[int, int]  # the gap whose view it is drawn in, as inclusive positions in ``frames``
+    answers: list[int] | None = None  # the objects whose cells it fills (``groups.plan_groups``); None: all of ``group``
+    partial: np.ndarray | None = None  # (n,) bool frames where some drawn objects are hidden and others seen
+
+    @property
+    def fills(self) -> list[int]:
+        """The objects whose cells this window fills."""
+        return self.group if self.answers is None else self.answers
 
 
 def plan_windows(model_hidden: np.ndarray, group: list[int], max_frames: int, min_inner: int = 1) -> list[Window]:

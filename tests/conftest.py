@@ -34,5 +34,5 @@ def untrained_predictor() -> Predictor:
     torch.manual_seed(0)
     tok_cfg, tr_cfg = model_configs(tiny=True)
     tok_cfg = replace(tok_cfg, channels=(8, 8, 8))  # smaller still: the time goes to the tokenizer's convolutions
-    meta = {"view": "hybrid", "decoding": {"steps": 2, "samples": 2}}
+    meta = {"view": "hybrid", "decoding": {"steps": 2, "samples": 2, "samples_end": 2, "min_inner_gap": 1}}  # every gap decoded
     return Predictor(Model(Tokenizer(tok_cfg).eval(), MaskedTransformer(tr_cfg).eval(), meta), "cpu")

@@ -36,7 +36,7 @@ def record(predictor: Predictor):
         return encode(frames)
 
     def decode_spy(model, digits, unknown, task, **kw):
-        calls.append(("maskgit_decode", copy([digits, unknown, task, kw.get("frame_pad"), kw.get("steps"), kw.get("samples")])))
+        calls.append(("maskgit_decode", copy([digits, unknown, task, kw.get("frame_pad"), kw.get("cond"), kw.get("steps"), kw.get("samples")])))
         return decode(model, digits, unknown, task, **kw)
 
     def forward_spy(module, args, kwargs):  # digits with [MASK], task, frame_pad
@@ -88,16 +88,19 @@ class Case:
     """A trajectory, the frames hidden from the model, and the same trajectory with every hidden value changed."""
 
     def __init__(self, traj: kinviz.Trajectory, mask: np.ndarray, changed: kinviz.Trajectory):
-        self.traj, self.mask, self.changed = traj, mask, changed  # mask (T,) bool
+        self.traj, self.mask, self.changed = traj, mask, changed  # mask (T,) bool, or (T, K) per part
 
     def __repr__(self) -> str:  # what hypothesis prints for a failing example
         T, K = self.traj.n_frames, self.traj.n_objects
-        return f"Case(T={T}, K={K}, hidden={kinviz.format_mask(self.mask)!r}, missing cells={int(self.traj.missing.sum())})"
+        hidden = kinviz.format_mask(self.mask, self.traj.names)
+        return f"Case(T={T}, K={K}, hidden={hidden!r}, missing cells={int(self.traj.missing.sum())})"
 
 
-def make_case(n_frames: int, n_objects: int, gaps: list[tuple[int, int]], missing: float, seed: int) -> Case:
-    """Random smooth paths, ``gaps`` (inclusive frame ranges) hidden, a share ``missing`` of cells lost
-    by the tracker (a third of them with one coordinate left), and a copy with every hidden value redrawn."""
+def make_case(n_frames: int, n_objects: int, gaps: list[tuple[int, int]], missing: float, seed: int,
+              parts: list[tuple[int, int, int]] = ()) -> Case:
+    """Random smooth paths, ``gaps`` (inclusive frame ranges) hidden, ``parts`` ((part, first, last):
+    one part hidden while the others stay seen), a share ``missing`` of cells lost by the tracker (a
+    third of them with one coordinate left), and a copy with every hidden value redrawn."""
     rng = np.random.default_rng(seed)
     T, K = n_frames, n_objects
     times = np.cumsum(rng.uniform(0.5, 1.5, T))  # uneven time stamps
@@ -107,9 +110,11 @@ def make_case(n_frames: int, n_objects: int, gaps: list[tuple[int, int]], missin
     half = lost & (rng.random((T, K)) < 1 / 3)
     positions[lost & ~half] = np.nan
     positions[half, 1] = np.nan  # x left, y lost: the cell is missing, its x hidden from the model
-    mask = np.zeros(T, bool)
+    mask = np.zeros((T, K), bool)
     for a, b in gaps:
         mask[a : b + 1] = True
+    for k, a, b in parts:
+        mask[a : b + 1, k] = True
 
     # Everything the model must not read, redrawn: huge values, tiny ones, NaN, under hidden frames;
     # the x of a half-lost cell.
@@ -119,13 +124,15 @@ def make_case(n_frames: int, n_objects: int, gaps: list[tuple[int, int]], missin
     pick = rng.integers(3, size=changed.shape)
     redrawn = np.take_along_axis(choices, pick[None], 0)[0]
     changed[mask] = redrawn[mask]
-    kept_x = half & ~mask[:, None]
+    kept_x = half & ~mask
     changed[kept_x, 0] = redrawn[kept_x, 0]
     traj = kinviz.from_arrays(times, positions)
+    frames = mask.any(axis=1)
+    mask = mask if parts else frames  # a frame mask where whole frames are hidden, as a person gives it
     return Case(traj, mask, kinviz.from_arrays(times, changed))
 
 
-KINDS = ("inner", "forecast", "backcast", "strided", "scattered", "both ends")
+KINDS = ("inner", "forecast", "backcast", "strided", "scattered", "both ends", "per part")
 
 
 @st.composite
@@ -147,6 +154,12 @@ def cases(draw) -> Case:
         gaps = [(a, a + length - 1)]
     elif kind == "both ends":
         gaps = [(0, draw(st.integers(0, T // 3))), (T - 1 - draw(st.integers(0, T // 3)), T - 1)]
+    elif kind == "per part":  # one or two parts lost while the others are seen: the co-visible windows
+        parts = []
+        for k in draw(st.lists(st.integers(0, K - 1), min_size=1, max_size=2, unique=True)):
+            a = draw(st.integers(0, T - 2))
+            parts.append((k, a, draw(st.integers(a, T - 2))))
+        return make_case(T, K, [], draw(st.sampled_from([0.0, 0.1])), draw(st.integers(0, 2**32 - 1)), parts)
     else:
         hidden = draw(st.lists(st.booleans(), min_size=T, max_size=T))
         gaps = [(t, t) for t, h in enumerate(hidden) if h]
@@ -157,6 +170,8 @@ def cases(draw) -> Case:
 @settings(max_examples=10, deadline=None, derandomize=True)  # derandomised: the same examples on every run
 @given(case=cases())
 @example(case=make_case(20, 2, [(6, 10)], 0.0, 1))  # inner gap
+@example(case=make_case(30, 5, [], 0.0, 6, [(1, 8, 20)]))  # one part of five lost inside the clip: a co-visible window
+@example(case=make_case(24, 4, [], 0.1, 7, [(0, 15, 23), (3, 2, 6)]))  # one part lost at the end, another inside
 @example(case=make_case(20, 3, [(14, 19)], 0.0, 2))  # forecast
 @example(case=make_case(20, 1, [(0, 5)], 0.0, 3))  # backcast
 @example(case=make_case(44, 4, [(6, 35)], 0.0, 4))  # strided: a 30-frame gap seen at stride 3
