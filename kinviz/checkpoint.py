@@ -61,8 +61,6 @@ class Decoding:
     pixel_floor: float = 8.0  # the model's least uncertainty, in pixels of its view, inner gaps
     model_scale_end: float = 0.25  # the same for gaps at either end (forecasts, backcasts)
     pixel_floor_end: float = 1.0
-    model_scale_part: float = 1.0  # the same for windows where some parts are seen while others are hidden
-    pixel_floor_part: float = 1.0
     covisible_scale: float = 1.0  # the co-visible fit's misfit variance, calibrated (``covisible.fill``)
     band_scale: float = 1.0  # the fill's variance times this gives the shown band (calibrated coverage, ``tune``)
     band_scale_end: float = 1.0  # the same for gaps at either end
@@ -71,10 +69,8 @@ class Decoding:
         """Samples per window around an inner gap, or a gap at either end."""
         return self.samples if inner else self.samples_end
 
-    def calibration(self, inner: bool, partial: bool = False) -> tuple[float, float]:
-        """(model_scale, pixel_floor) for a window with co-visible parts, an inner gap, or a gap at either end."""
-        if partial:
-            return self.model_scale_part, self.pixel_floor_part
+    def calibration(self, inner: bool) -> tuple[float, float]:
+        """(model_scale, pixel_floor) for an inner gap or a gap at either end."""
         return (self.model_scale, self.pixel_floor) if inner else (self.model_scale_end, self.pixel_floor_end)
 
     @classmethod

@@ -33,24 +33,26 @@ def partners(known: np.ndarray, observed: np.ndarray, k: int, count: int = MAX_G
     return [j for *_, j in sorted(keys)[:count]]
 
 
-def plan_groups(known: np.ndarray, observed: np.ndarray) -> list[tuple[list[int], list[int]]]:
-    """Videos for a trajectory: [(parts drawn, parts whose cells it fills)], every part with a gap filled once.
+def plan_groups(known: np.ndarray, observed: np.ndarray, need: np.ndarray | None = None) -> list[tuple[list[int], list[int]]]:
+    """Videos for a trajectory: [(parts drawn, parts whose cells it fills)], every part with cells to fill once.
 
     Up to three parts: one video of them all, as before. More: each part with a gap not yet
     answered gets a video with its partners (``partners``); it answers for the part and for the
-    partners that have gaps and are not answered yet. known (T, K, 2); observed (T, K) bool."""
+    partners that have gaps and are not answered yet. known (T, K, 2); observed (T, K) bool; need
+    (T, K) bool the cells the model is asked for (default: every unseen cell)."""
     T, K = observed.shape
+    need = ~observed if need is None else need
     if K <= MAX_GROUP:
         return [(list(range(K)), list(range(K)))]
-    need = [k for k in range(K) if not observed[:, k].all()]
-    need.sort(key=lambda k: -int((~observed[:, k]).sum()))  # the most-lost part picks its partners first
+    lost = np.flatnonzero(need.any(axis=0)).tolist()
+    lost.sort(key=lambda k: -int(need[:, k].sum()))  # the most-lost part picks its partners first
     done: set[int] = set()
     groups = []
-    for k in need:
+    for k in lost:
         if k in done:
             continue
         drawn = [k] + partners(known, observed, k)
-        answers = [j for j in drawn if j not in done and not observed[:, j].all()]
+        answers = [j for j in drawn if j not in done and need[:, j].any()]
         done.update(answers)
         groups.append((drawn, answers))
     return groups

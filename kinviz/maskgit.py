@@ -18,9 +18,20 @@ from .transformer import MaskedTransformer
 StepCallback = Callable[[int, int, torch.Tensor], None]
 
 
-def _gumbel(shape, generator: torch.Generator, device) -> torch.Tensor:
-    u = torch.rand(shape, generator=generator, device=device).clamp_(1e-9, 1 - 1e-9)
+def _gumbel(u: torch.Tensor) -> torch.Tensor:
+    u = u.clamp(1e-9, 1 - 1e-9)
     return -torch.log(-torch.log(u))
+
+
+class RowNoise:
+    """The uniform draws of every row, each from its own generator: a row's fill never depends on
+    which other rows share its batch, nor how many there are (``Predictor`` seeds one per window
+    and sample)."""
+
+    def __init__(self, generators: list[torch.Generator], shape: tuple, steps: int, device):
+        # shape (T, h, w, D) of one row; per step one draw per digit (sampling) and one per token (confidence noise).
+        self.digit = torch.stack([torch.rand((steps, *shape), generator=g) for g in generators]).to(device)
+        self.token = torch.stack([torch.rand((steps, *shape[:-1]), generator=g) for g in generators]).to(device)
 
 
 @torch.inference_mode()
@@ -33,7 +44,7 @@ def maskgit_decode(
     frame_pad: torch.Tensor | None = None,  # (B, T) bool padding frames
     cond: torch.Tensor | None = None,  # (B, T, h, w, D) partial frames' digits (``MaskedTransformer``)
     steps: int = 12,  # MAGVIT decodes in 12 steps
-    generator: torch.Generator,
+    generator: torch.Generator | list[torch.Generator],  # one for the batch, or one per row of the result
     temperature: float = 1.0,  # sampling temperature of the digits
     choice_temperature: float = 4.5,  # MaskGIT's confidence-noise scale, annealed linearly to 0
     samples: int = 1,  # independent fills per row; sample j of row i is row i + j * B of the result
@@ -46,6 +57,10 @@ def maskgit_decode(
     masked are sampled and ranked.
     """
     assert steps >= 1, "decoding needs at least one step"
+    rows = None
+    if isinstance(generator, (list, tuple)):
+        assert len(generator) == samples * len(digits), f"{len(generator)} generators for {samples * len(digits)} rows"
+        rows = RowNoise(list(generator), tuple(digits.shape[1:]), steps, digits.device)
     cur = digits.clone()
     cur[unknown] = model.mask_id
     masked = unknown.clone()
@@ -61,6 +76,10 @@ def maskgit_decode(
         chosen = logits[masked].float()  # (M, D, L): the masked tokens only
         if temperature <= 0:
             drawn = chosen.argmax(-1)
+        elif rows is not None:  # inverse-CDF sampling from each row's own draws
+            probs = torch.softmax(chosen / temperature, dim=-1)
+            u = rows.digit[:, step][masked]  # (M, D)
+            drawn = (probs.cumsum(-1) < u[..., None]).sum(-1).clamp_(max=probs.shape[-1] - 1)
         else:
             probs = torch.softmax(chosen / temperature, dim=-1)
             drawn = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=generator).reshape(chosen.shape[:-1])
@@ -74,7 +93,9 @@ def maskgit_decode(
         if step == steps - 1:
             keep = torch.zeros_like(keep)
 
-        noise = _gumbel(drawn_logp.shape, generator, drawn_logp.device) * choice_temperature * (1 - r)
+        u = rows.token[:, step][masked] if rows is not None else torch.rand(
+            drawn_logp.shape, generator=generator, device=drawn_logp.device)
+        noise = _gumbel(u) * choice_temperature * (1 - r)
         conf = torch.full(masked.shape, math.inf, device=cur.device)
         conf[masked] = drawn_logp + noise
         rank = conf.reshape(B, -1).argsort(dim=1).argsort(dim=1)  # 0 = least confident

@@ -60,7 +60,6 @@ from .transformer import TASK_IDS
 from .view import Camera, is_inner
 from .windows import Window, plan_windows
 
-SAMPLE_BUDGET = 16  # windows x samples decoded per call at most: many gaps get fewer samples each (speed)
 MAX_WINDOWS = 1024  # windows one request may decode (about 2 minutes on 2 CPU cores): bounded work per request
 BATCH_ROWS = 64  # window-samples per forward pass: bounded memory however many windows a request has
 StepCallback = Callable[[int, int, np.ndarray, np.ndarray], None]  # (step, total, frame indices, frames (n, S, S, 3) uint8)
@@ -116,6 +115,7 @@ class Draw:
     trajectory: Trajectory
     hidden: np.ndarray  # (T,) bool: frames the user hid
     observed: np.ndarray  # (T, K) bool: cells the model may read
+    ask: np.ndarray  # (T, K) bool: unseen cells the model is asked for (not those the co-visible fit answers)
     smooth: np.ndarray  # (T, K, 2) the Kalman smoother's fill (observed cells as given)
     smooth_var: np.ndarray  # (T, K, 2) its variance per cell (0 where observed)
     covisible: np.ndarray  # (T, K, 2) the co-visible parts' fit (``covisible.fill``), NaN where it has no answer
@@ -206,10 +206,14 @@ class Predictor:
                             "leave at least one of its frames visible")
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
         fit = self.decoding.fit if fit is None else fit
+        # Cells the co-visible parts' fit answers are its (pooled with the smoother): there the model
+        # measured no gain over it (``tune``'s occlude grid), so it is asked only for the rest.
+        cov, cov_var = covisible.fill(known)
+        ask = ~observed & ~np.isfinite(cov).all(axis=-1)  # (T, K)
 
         windows = []
-        for drawn, answers in plan_groups(known, observed):
-            model_hidden = ~observed[:, answers].all(axis=1)
+        for drawn, answers in plan_groups(known, observed, ask):
+            model_hidden = ask[:, answers].any(axis=1)
             if model_hidden.all():
                 continue  # no frame shows the parts it fills: the smoother stands in
             for w in plan_windows(model_hidden, drawn, self.max_frames, self.decoding.min_inner_gap):
@@ -224,13 +228,12 @@ class Predictor:
                             "split the file")
         smooth, smooth_var, smoother = kalman.fill(traj.times, known)
         notes = [f"{traj.names[s // 2]} {'xy'[s % 2]}: {why}" for s, why in enumerate(smoother.reason) if why]
-        cov, cov_var = covisible.fill(known)
         decoded, cameras = [], []
         if windows:
             truth = np.where(traj.missing[..., None], np.nan, traj.positions) if oracle else None
             decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, view or self.view,
                                             self.decoding.straight if straight is None else straight, fit)
-        return Draw(traj, hidden, observed, smooth, smooth_var, cov, cov_var, cells, windows, decoded,
+        return Draw(traj, hidden, observed, ask, smooth, smooth_var, cov, cov_var, cells, windows, decoded,
                     cameras, seed, steps, notes)
 
     def assemble(self, draw: "Draw", decoding: Decoding | None = None, *, weight: float | None = None) -> Prediction:
@@ -253,11 +256,11 @@ class Predictor:
             pos, conf = draw.read(i)  # (S, n, C, 2), (S, n, C)
             frames = drawn.mean(axis=0)  # what the app shows: the mean of the sampled fills
             targets = np.isin(w.frames, w.targets) & w.hidden
-            calibration = dec.calibration(is_inner(~w.hidden, w.run), w.partial is not None and w.partial.any())
+            calibration = dec.calibration(is_inner(~w.hidden, w.run))
             for c, k in enumerate(w.group):
                 if k not in w.fills:
                     continue  # a partner drawn for context: another window fills its cells
-                rows = np.flatnonzero(targets & ~observed[w.frames, k])
+                rows = np.flatnonzero(targets & draw.ask[w.frames, k])
                 if not len(rows):
                     continue
                 t = w.frames[rows]
@@ -279,46 +282,45 @@ class Predictor:
         # The band: the fused spread times a factor that ``tune`` chose for 95 % coverage, per kind of gap.
         spread = spread * np.sqrt(np.where(at_ends(observed), dec.band_scale_end, dec.band_scale))[..., None]
         for w in draw.windows:  # the cells each window answers for, its skipped frames included (``between_grid``)
-            asked[np.ix_(w.targets, w.fills)] |= filled[np.ix_(w.targets, w.fills)]
+            asked[np.ix_(w.targets, w.fills)] |= draw.ask[np.ix_(w.targets, w.fills)]
         fallback = filled & asked & ~from_model
         return Prediction(traj, draw.hidden, positions, filled, confidence, fallback, draw.seed, draw.steps,
                           np.where(observed[..., None], 0.0, spread), share, draw.notes, draw.smooth, model_frames,
                           filled & ~asked, prior, draw.cells)
 
-    def samples_for(self, n_windows: int, inner: bool = True) -> int:
-        """Sampled fills averaged per window: the checkpoint's for the kind of gap, fewer when there are many gaps."""
-        wanted = self.decoding.samples_for(inner)
-        return max(1, min(wanted, SAMPLE_BUDGET // max(1, n_windows)))
+    def samples_for(self, inner: bool = True) -> int:
+        """Sampled fills averaged per window: the checkpoint's for the kind of gap, however many gaps there are
+        (a window's fill never depends on the others)."""
+        return self.decoding.samples_for(inner)
 
     def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None,
                 view: str = "tracking", straight: float = 0.0, fit: int = 2):
         """Decode the windows, those around inner gaps and those at either end each with their own
         number of samples (``Decoding.samples_for``), in mini-batches of at most
-        ``BATCH_ROWS`` window-samples, one seeded generator running through them. The preview
+        ``BATCH_ROWS`` window-samples, each sample of each window with its own generator (``window_generator``). The preview
         (``on_step``) shows the first mini-batch at ``PREVIEW_STAGES`` of its steps, after the
         decode and outside the model's lock.
 
         Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
         """
-        gen = torch.Generator(device=self.device).manual_seed(int(seed))
         decoded, cameras = [None] * len(windows), [None] * len(windows)
         kinds = [is_inner(~w.hidden, w.run) for w in windows]
         for inner in (True, False):
             which = [i for i, k in enumerate(kinds) if k == inner]
             if not which:
                 continue
-            samples = 1 if truth is not None else self.samples_for(len(windows), inner)
+            samples = 1 if truth is not None else self.samples_for(inner)
             per = max(1, BATCH_ROWS // samples)
             for i in range(0, len(which), per):
                 batch = which[i: i + per]
-                d, c = self._decode_batch(known, [windows[j] for j in batch], gen, steps, on_step, truth,
+                d, c = self._decode_batch(known, [windows[j] for j in batch], seed, steps, on_step, truth,
                                           samples, view, straight, fit)
                 on_step = None  # the preview follows the first mini-batch only
                 for j, dj, cj in zip(batch, d, c):
                     decoded[j], cameras[j] = dj, cj
         return decoded, cameras
 
-    def _decode_batch(self, known, windows: list[Window], gen: torch.Generator, steps: int, on_step, truth, samples: int,
+    def _decode_batch(self, known, windows: list[Window], seed: int, steps: int, on_step, truth, samples: int,
                       view: str, straight: float, fit: int):
         """Render and tokenise every window once, then decode it ``samples`` times in one batch."""
         tok, tr = self.model.tokenizer, self.model.transformer
@@ -381,7 +383,8 @@ class Predictor:
                 # Sample j of window i comes back at row i + j * W: same tokens, other noise from the generator.
                 digits = maskgit_decode(
                     tr, digits, hid_t[:, :, None, None].expand(*digits.shape[:4]), task, frame_pad=pad_t, cond=cond,
-                    steps=steps, generator=gen, temperature=dec.temperature,
+                    steps=steps, generator=[window_generator(seed, w, j) for j in range(samples) for w in windows],
+                    temperature=dec.temperature,
                     choice_temperature=dec.choice_temperature, samples=samples,
                     on_step=callback if on_step is not None else None,
                 )
@@ -392,6 +395,14 @@ class Predictor:
         for step, total, shown in previews:
             on_step(step, total, idx, shown)
         return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
+
+
+def window_generator(seed: int, window: Window, sample: int) -> torch.Generator:
+    """The generator of one sample of one window, from the seed and where the window lies (its parts,
+    first and last frame, length): hiding other frames elsewhere never changes this window's fill."""
+    f = window.frames
+    key = [int(seed), int(f[0]), int(f[-1]), len(f), sample, *map(int, window.group)]
+    return torch.Generator().manual_seed(int(np.random.SeedSequence(key).generate_state(1, np.uint64)[0] >> 1))
 
 
 def _read_samples(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np.ndarray, np.ndarray]:
