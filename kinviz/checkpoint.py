@@ -57,13 +57,13 @@ class Decoding:
     choice_temperature: float = 4.5  # MaskGIT's Gumbel noise on the confidence, annealed to 0
     straight: float = 0.2  # the gate: forecasts whose visible motion bends at most this (``view.bend``) ride a line
     fit: int = 4  # visible frames the gate's line is fitted to
-    model_scale: float = 0.25  # calibration of the samples' variance against the smoother's, inner gaps (``tune``)
-    pixel_floor: float = 8.0  # the model's least uncertainty, in pixels of its view, inner gaps
-    model_scale_end: float = 0.25  # the same for gaps at either end (forecasts, backcasts)
-    pixel_floor_end: float = 1.0
-    covisible_scale: float = 1.0  # the co-visible fit's misfit variance, calibrated (``covisible.fill``)
-    band_scale: float = 1.0  # the fill's variance times this gives the shown band (calibrated coverage, ``tune``)
-    band_scale_end: float = 1.0  # the same for gaps at either end
+    model_scale: float = 1.0  # calibration of the samples' variance against the smoother's, inner gaps (``tune``)
+    pixel_floor: float = 4.0  # the model's least uncertainty, in pixels of its view, inner gaps
+    model_scale_end: float = 0.125  # the same for gaps at either end (forecasts, backcasts)
+    pixel_floor_end: float = 2.0
+    covisible_scale: float = 1.77  # the co-visible fit's misfit variance, calibrated (``covisible.fill``)
+    band_scale: float = 1.48  # the fill's variance times this gives the shown band (calibrated coverage, ``tune``)
+    band_scale_end: float = 9.99  # the same for gaps at either end
 
     def samples_for(self, inner: bool) -> int:
         """Samples per window around an inner gap, or a gap at either end."""

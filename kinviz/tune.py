@@ -64,7 +64,7 @@ def covisible_scale(draws) -> float:
         ok = cells[..., None] & np.isfinite(d.covisible) & (d.covisible_var > 0)
         z2.append(((truth - d.covisible) ** 2 / np.where(ok, d.covisible_var, 1.0))[ok])
     z2 = np.concatenate(z2) if z2 else np.zeros(0)
-    return float(np.mean(z2)) if len(z2) else 1.0
+    return float(f"{np.mean(z2):.3g}") if len(z2) else 1.0  # three figures: a calibration, not a measurement
 
 
 def band_scale(predictor: Predictor, draws, dec, end: bool) -> float:
@@ -77,7 +77,7 @@ def band_scale(predictor: Predictor, draws, dec, end: bool) -> float:
         ok = cells[..., None] & (p.spread > 0) & np.isfinite(p.spread)
         ratios.append((np.abs(p.positions - truth) / np.where(ok, p.spread, 1.0))[ok])
     ratios = np.concatenate(ratios) if ratios else np.zeros(0)
-    return float((np.quantile(ratios, 0.95) / BAND_Z) ** 2) if len(ratios) else 1.0
+    return float(f"{(np.quantile(ratios, 0.95) / BAND_Z) ** 2:.3g}") if len(ratios) else 1.0
 
 
 def tune_decoding(predictor: Predictor, *, per_family: int = 4, scales=SCALES, floors=FLOORS, log=print) -> dict:

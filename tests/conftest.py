@@ -28,6 +28,12 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def predictor() -> Predictor:
+    """The shipped model, as users load it."""
+    return Predictor.load(device="cpu")
+
+
+@pytest.fixture(scope="session")
 def untrained_predictor() -> Predictor:
     """Random weights, no training (tests of properties that hold for any weights): the hybrid view, so
     the tracking and the still camera are both used; few steps and samples for speed."""

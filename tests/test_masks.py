@@ -121,3 +121,52 @@ def test_mask_runs_are_maximal_and_rebuild_the_mask(bits):
     np.testing.assert_array_equal(rebuilt, mask)
     assert all(b + 1 < a for (_, b), (a, _) in zip(runs, runs[1:])), "runs are maximal: a gap between each"
     assert mask_runs([False, True, True, False, True]) == [(1, 2), (4, 4)]
+
+
+NAMES = ["snout", "ear_left", "ear_right", "tail"]
+
+
+@pytest.mark.parametrize("spec, hidden", [
+    ("snout:40-70", {0: range(40, 71)}),
+    ("Tail:5, ear_left: 3-4", {3: [5], 1: [3, 4]}),
+    ("10-12, snout:1", {0: [1, 10, 11, 12], 1: [10, 11, 12], 2: [10, 11, 12], 3: [10, 11, 12]}),
+])
+def test_per_part_masks_parse_and_round_trip(spec, hidden):
+    mask = parse_mask(spec, 100, names=NAMES)
+    assert mask.shape == (100, 4)
+    expected = np.zeros((100, 4), bool)
+    for k, frames in hidden.items():
+        expected[list(frames), k] = True
+    np.testing.assert_array_equal(mask, expected)
+    np.testing.assert_array_equal(parse_mask(format_mask(mask, NAMES), 100, names=NAMES), mask)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("nose:1-3", "there is no part 'nose'; the parts are snout, ear_left, ear_right, tail"),
+    ("snout:0-99", "hides every frame of 'snout'"),
+    ("snout:x", "'x' is not a frame number"),
+    ("snout:90-120", "frame 120 is out of range"),
+])
+def test_per_part_mask_errors_are_one_line(spec, message):
+    with pytest.raises(MaskError, match=message) as e:
+        parse_mask(spec, 100, names=NAMES)
+    assert "\n" not in str(e.value)
+
+
+def test_a_part_named_without_parts_to_name_is_refused():
+    with pytest.raises(MaskError, match="no parts to name"):
+        parse_mask("snout:3", 10)
+
+
+@pytest.mark.parametrize("n", [3, 12, 48, 500])
+@pytest.mark.parametrize("seed", range(5))
+def test_occlude_hides_one_part_for_a_stretch_inside_the_clip(n, seed):
+    mask = task_mask("occlude", n, seed=seed, n_objects=4)
+    assert mask.shape == (n, 4)
+    parts = np.flatnonzero(mask.any(axis=0))
+    assert len(parts) == 1
+    (a, b), = mask_runs(mask[:, parts[0]])
+    assert 0 < a and b < n - 1 and (b - a + 1) <= max(1, n // 2)
+    if n >= 48:
+        assert 10 <= b - a + 1 <= 60
+    np.testing.assert_array_equal(parse_mask("occlude", n, seed=seed, names=NAMES), mask)
