@@ -28,10 +28,11 @@ from .baselines import BASELINES, fill_all, fill_baseline
 from .checkpoint import default_path, resolve_device
 from .evaluate import load_many, score
 from .format_examples import time_roundtrip
+from .formats import load_track
 from .masks import PART_TASKS, TASKS, task_mask
 from .metrics import mean_over_examples, trajectory_metrics
 from .predict import Prediction, Predictor
-from .splits import body_split, held_out, segments, tuning_split
+from .splits import TUNING_SEED, body_split, held_out, segments, tuning_split
 from .trajectory import from_arrays
 
 COLUMNS = ("magvit", "floor") + BASELINES
@@ -362,9 +363,10 @@ def training_table(meta: dict) -> str:
 ABLATE_PER_FAMILY = 4  # the tuning split's size that ``kinviz tune`` calibrates on
 # Each decoding mechanism switched off in turn: (name, draw's keywords, assemble's keywords, decoding changes).
 ABLATIONS = (
-    ("shipped: the model fused with the smoother", {}, {}, {}),
+    ("shipped: the model fused with the classical prior", {}, {}, {}),
     ("the model alone (share 1)", {}, {"weight": 1.0}, {}),
-    ("the smoother alone (share 0)", {}, {"weight": 0.0}, {}),
+    ("the classical prior alone (share 0)", {}, {"weight": 0.0}, {}),
+    ("no co-visible fit: the smoother alone as the prior", {}, {}, {"covisible_scale": 1e12}),
     ("one sample per window (no spread)", {}, {}, {"samples": 1, "samples_end": 1}),
     ("no gate: the still view for every forecast", {"straight": 0.0}, {}, {}),
     ("the tracking view for every forecast", {"view": "tracking"}, {}, {}),
@@ -375,10 +377,11 @@ def ablate(predictor: Predictor, per_family: int) -> list[dict]:
     """Mean ADE % per task on the tuning split (``splits.tuning_split``) for each of ``ABLATIONS``."""
     import copy
 
-    items = tuning_split(per_family)
-    tasks = ("interpolate", "forecast")
-    masks = {task: [task_mask(task, t.n_frames) for _, t in items] for task in tasks}
-    base = {task: [predictor.draw(t, m, seed=0) for (_, t), m in zip(items, masks[task])] for task in tasks}
+    split = {task: tuning_split(per_family) for task in ("interpolate", "forecast")}
+    split["occlude"] = body_split(per_family, seed=TUNING_SEED)
+    tasks = tuple(split)
+    masks = {task: [task_mask(task, t.n_frames, n_objects=t.n_objects) for _, t in split[task]] for task in tasks}
+    base = {task: [predictor.draw(t, m, seed=0) for (_, t), m in zip(split[task], masks[task])] for task in tasks}
     rows = []
     for name, draw_kw, assemble_kw, changes in ABLATIONS:
         p = predictor
@@ -388,7 +391,7 @@ def ablate(predictor: Predictor, per_family: int) -> list[dict]:
         row = {"variant": name}
         for task in tasks:
             redraw = changes or (draw_kw and task == "forecast")
-            draws = [p.draw(t, m, seed=0, **draw_kw) for (_, t), m in zip(items, masks[task])] if redraw else base[task]
+            draws = [p.draw(t, m, seed=0, **draw_kw) for (_, t), m in zip(split[task], masks[task])] if redraw else base[task]
             preds = [p.assemble(d, **assemble_kw) for d in draws]
             row[task] = float(np.mean([trajectory_metrics(q.trajectory.positions, q.positions, q.filled & ~q.trajectory.missing)["ade_pct"]
                                        for q in preds]))
@@ -400,9 +403,10 @@ def ablation_table(rows: list[dict], per_family: int) -> str:
     ship = rows[0]
     lines = [f"**Ablation** on the tuning split ({per_family} per family, each clean and noisy) — mean ADE %, and "
              "relative to the shipped decoding", "",
-             "| decoding | interpolate | forecast |", "|---|---|---|"]
+             "| decoding | interpolate | forecast | occlude (bodies) |", "|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['variant']} | " + " | ".join(f"{r[t]:.2f} ({r[t] / ship[t]:.2f}x)" for t in ("interpolate", "forecast")) + " |")
+        lines.append(f"| {r['variant']} | " + " | ".join(f"{r[t]:.2f} ({r[t] / ship[t]:.2f}x)" if t in r else "—"
+                                                        for t in ("interpolate", "forecast", "occlude")) + " |")
     return "\n".join(lines)
 
 
@@ -485,7 +489,8 @@ def run_bench(args) -> dict:
         splits[f"real ({real.name})"] = out["quality_real"]
     multipart = Path(args.multipart)
     if multipart.is_dir():
-        items = segments(load_many([multipart]), per_file=4 if args.quick else 12)
+        tracks = [load_track(p) for p in sorted(multipart.glob("*.csv"))]  # tracker files: DeepLabCut's
+        items = segments(tracks, per_file=4 if args.quick else 12)
         mp_rows = quality(predictor, items, tasks=("interpolate",) + PART_TASKS)
         out["quality_multipart"] = mp_rows
         md += ["", quality_table(mp_rows, f"Real multi-part tracking ({multipart.name}, segments of 240 frames)"),

@@ -28,6 +28,7 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
     tok, tr, data, training = meta["tokenizer"], meta["transformer"], meta["data"], meta["training"]
     dec = Decoding.from_dict(meta.get("decoding", {}))
     tuning = meta.get("decoding_tuning", {})
+    prior = tuning.get("classical_prior") or tuning.get("kalman", {})  # older records: the smoother alone
     curve = training.get("curve") or [{}]
     digits = tr.get("digits", 8)
     lines = [
@@ -38,7 +39,8 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
         "## Architecture",
         "",
         f"- **Rendering**: each object a Gaussian blob in one colour channel of a {tok['size']}x{tok['size']} frame "
-        "(three objects per video; more are cut into groups of three), read back by a thresholded intensity centroid.",
+        "(three objects per video: with more, each part with a gap is drawn beside its two co-visible partners), "
+        "read back by a thresholded intensity centroid.",
         f"- **View** (`{meta.get('view', 'tracking')}`): inner gaps are drawn by a camera that rides the chord a linear "
         "interpolation would draw across the gap, zoomed on the observed deviation from it; gaps at either end by a "
         "still camera over the observed extent, so the model sees where bounded motion turns back, unless the "
@@ -49,13 +51,21 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
         f"{n_params.get('tokenizer', 0) / 1e6:.2f} M parameters.",
         f"- **Transformer**: bidirectional, {tr['depth']} layers, width {tr['dim']}, {tr['heads']} heads, over "
         f"{tr['max_frames']} frames x {tr['grid'] ** 2} tokens, a task embedding; each token's {digits} FSQ digits "
-        f"predicted by {digits} softmaxes; {n_params.get('transformer', 0) / 1e6:.2f} M parameters.",
+        f"predicted by {digits} softmaxes; {n_params.get('transformer', 0) / 1e6:.2f} M parameters."
+        + (" A second token stream gives frames where some parts are hidden, drawn with the parts seen there."
+           if tr.get("cond") else ""),
         "",
         "## Data and training",
         "",
         f"- {data.get('simulated_clips', '?')} simulated clips from {len(data.get('families', []))} motion families "
         f"({', '.join(data.get('families', []))}), tracker noise on {100 * data.get('noisy', 0):.0f} % of them, plus "
-        f"{data.get('example_videos', '?')} videos of the bundled examples. No real trajectory was trained on.",
+        f"{data.get('example_videos', '?')} videos of the bundled examples"
+        + (f"; {100 * data['bodies']:.0f} % of the simulated clips show a body ({', '.join(data.get('body_families', []))}) "
+           f"with one part lost while its partners are seen ({data.get('clips_with_partial_frames', '?')} clips with such frames)"
+           if data.get("bodies") else "") + ". No real trajectory was trained on.",
+        *([f"- Fine-tuned from the previous checkpoint ({training['init'].get('steps_before', '?')} transformer steps, "
+           f"{training['init'].get('minutes_before') or float('nan'):.0f} minutes) with the new token stream starting at zero."]
+          if training.get("init") else []),
         f"- Tokenizer {training.get('tokenizer_steps_done', '?')} steps, transformer "
         f"{training.get('transformer_steps_done', '?')} steps (batch {training.get('batch', '?')}, lr "
         f"{training.get('lr', '?')}), {training.get('minutes', float('nan')):.0f} minutes on "
@@ -66,8 +76,10 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
         "## Decoding",
         "",
         "MaskGIT iterative decoding of the hidden frames' tokens, several samples per window; the samples' read-back "
-        "mean and spread are fused with a Kalman smoother's mean and variance by inverse-variance weighting "
-        "(`kinviz.fusion.fuse`). Where the model's blob cannot be read, the smoother stands in.",
+        "mean and spread are fused with the classical prior's mean and variance by inverse-variance weighting "
+        "(`kinviz.fusion.fuse`): the Kalman smoother, pooled with the co-visible parts' fit where a lost part has two or "
+        "more others seen (`kinviz.covisible`); those cells are the prior's alone. Where the model's blob cannot be "
+        "read, the prior stands in. The band is the fused s.d. times a calibration (`band_scale`).",
         "",
         "| setting | value |",
         "|---|---|",
@@ -75,7 +87,7 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
     lines += [f"| `{k}` | {v:g} |" for k, v in asdict(dec).items()]
     if tuning:
         lines += ["", f"Calibration chosen by `python -m kinviz tune` on {tuning.get('split', '?')}: "
-                      + "; ".join(f"{t} {tuning['scores'][t]:.2f} % against the Kalman smoother's {tuning['kalman'][t]:.2f} %"
+                      + "; ".join(f"{t} {tuning['scores'][t]:.2f} % against the classical prior's {prior[t]:.2f} %"
                                   for t in tuning.get("scores", {})) + " (mean ADE)."]
     if meta.get("metrics"):
         lines += ["", "## Measured (held-out generated split, ADE % of the scene diagonal)", ""] + headline(meta["metrics"])
@@ -87,13 +99,14 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
         "- Observed cells come back exactly as given; hidden values never reach the model (a property test records "
         "what the tokenizer, the transformer and the cameras receive).",
         "- Same input, mask and seed: the same output.",
-        "- Any length from 4 to 20,000 frames and up to 16 objects; a request needing more than the cap on model "
+        "- Any length from 4 to 20,000 frames; a request needing more than the cap on model "
         "windows is refused with a message, never run out of memory.",
         "",
         "## Limits",
         "",
         "- 2-D positions, evenly spaced frames assumed; 16-frame windows (longer gaps are seen at a stride).",
-        "- Objects in different groups of three do not see each other.",
+        "- A part sees at most its two partners; where one part is lost while two or more others are seen, the model "
+        "is not asked (it measured no gain over the co-visible fit).",
         "- Trained on simulated motion only.",
     ]
     return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import kinviz
+from kinviz.checkpoint import write_json
 from kinviz.data import sample_clip, task_of, tokenize_clips
 from kinviz.maskgit import maskgit_decode
 import kinviz.predict as predict_module
@@ -188,12 +189,15 @@ def test_truncated_or_altered_checkpoint_is_refused(tiny_checkpoint, tmp_path):
     meta["transformer"]["dim"] = 64
     bad.write_bytes(data)
     bad.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(kinviz.CheckpointError, match="record was edited"):  # by hand: its settings hash no longer fits
+        kinviz.load_checkpoint(bad)
+    write_json(bad.with_suffix(".json"), meta)  # as written by kinviz, with another network's shape
     with pytest.raises(kinviz.CheckpointError, match="does not fit"):
         kinviz.load_checkpoint(bad)
     with pytest.raises(kinviz.CheckpointError, match="no checkpoint"):
         kinviz.load_checkpoint(tmp_path / "none.safetensors")
     meta = json.loads(tiny_checkpoint.with_suffix(".json").read_text()) | {"view": "sideways"}
-    bad.with_suffix(".json").write_text(json.dumps(meta))
+    write_json(bad.with_suffix(".json"), meta)
     with pytest.raises(kinviz.CheckpointError, match="view 'sideways'"):
         kinviz.load_checkpoint(bad)
 
@@ -226,10 +230,13 @@ def test_training_runs_under_torchrun_with_distributed_data_parallel(tmp_path):
     assert Predictor.load(out, device="cpu").predict(_traj(20, 1), np.arange(20) % 5 == 2).positions.shape == (20, 1, 2)
 
 
-def test_many_gaps_take_fewer_samples_each(tiny_checkpoint):
+def test_samples_per_window_do_not_depend_on_how_many_gaps_there_are(tiny_checkpoint):
     p = Predictor.load(tiny_checkpoint, device="cpu")
-    p.decoding = replace(p.decoding, samples=8)
-    assert [p.samples_for(n) for n in (1, 2, 3, 8, 200)] == [8, 8, 5, 2, 1]
+    p.decoding = replace(p.decoding, samples=3, samples_end=5)
+    traj = _traj(200, 1)
+    for spec in ("20-35", "20-35,60-75,100-115,140-155"):
+        draw = p.draw(traj, kinviz.parse_mask(spec, 200), seed=0)
+        assert {len(d) for d in draw.decoded} == {3}
 
 
 def _samples(values):  # (S,) y-values of one cell's samples -> (S, 1, 2) positions at x = 0
@@ -372,7 +379,8 @@ def test_the_gate_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpo
         (w,), (camera,) = draw.windows, draw.cameras
         pos = np.full((len(w.frames), 3, 2), np.nan)
         pos[:, :1] = np.where(draw.observed[w.frames][..., None], traj.positions[w.frames], np.nan)
-        reference = Camera.tracking(pos, ~w.hidden, w.run) if kind == "tracking" else Camera.still(pos, ~w.hidden)
+        reference = (Camera.tracking(pos, ~w.hidden, w.run, fit=p.decoding.fit) if kind == "tracking"
+                     else Camera.still(pos, ~w.hidden))
         np.testing.assert_array_equal(camera.origin, reference.origin)
 
 
