@@ -11,13 +11,13 @@ import kinviz
 
 TRUTH = "truth"
 MODEL = "magvit"
-COLOURS = {TRUTH: "#1b1f24", MODEL: "#d55e00", "kalman": "#0072b2", "linear": "#009e73", "cubic": "#cc79a7",
-           "constant_velocity": "#56b4e9", "constant_acceleration": "#8c6d31"}
+COLOURS = {TRUTH: "#1b1f24", MODEL: "#d55e00", "kalman": "#0072b2", "covisible": "#6a3d9a", "linear": "#009e73",
+           "cubic": "#cc79a7", "constant_velocity": "#56b4e9", "constant_acceleration": "#8c6d31"}
 # key as kinviz names it -> (what people read, colour); the names are kinviz's own (kinviz.METHOD_NAMES)
 NAMES = {TRUTH: "ground truth"} | kinviz.METHOD_NAMES
 METHODS = {m: (NAMES[m], c) for m, c in COLOURS.items()}
 OTHER_COLOUR = "#7f7f7f"
-DEFAULT_BASELINES = ("kalman", "linear")  # drawn until the user picks others (those kinviz has)
+DEFAULT_BASELINES = ("kalman", "covisible", "linear")  # drawn until the user picks others (those kinviz has)
 BAND_SD = 2  # the model's uncertainty band: fill ± this many standard deviations (about 95 % if Gaussian)
 MODEL_BAND = "rgba(213, 94, 0, 0.18)"  # the model's colour, translucent
 HIDDEN_RGB = (255, 176, 0)  # amber: frames the user hid, in strips, GIFs, the timeline and shaded spans
