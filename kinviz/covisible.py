@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .masks import mask_runs
 
 
 def fill(known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """known (T, K, 2) world units, NaN where unseen -> (mean, variance), each (T, K, 2), NaN where no answer.
 
-    Observed cells are returned as given with variance 0."""
+    Observed cells are returned as given with variance 0. One vectorised pass per part."""
     known = np.asarray(known, np.float64)
     T, K, _ = known.shape
     seen = np.isfinite(known).all(-1)  # (T, K)
@@ -35,46 +34,54 @@ def fill(known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if K < 3:
         return mean, var
     for k in range(K):
-        frames = np.flatnonzero(seen[:, k])
-        for a, b in mask_runs(~seen[:, k]):
-            before, after = frames[frames < a], frames[frames > b]
-            t = np.arange(a, b + 1)
-            answers = []
-            for ref in ([before[-1]] if len(before) else []) + ([after[0]] if len(after) else []):
-                answers.append((ref, *_carry(known, seen, k, int(ref), t)))
-            mean[t, k], var[t, k] = _blend(answers, t)
+        lost, frames = np.flatnonzero(~seen[:, k]), np.flatnonzero(seen[:, k])
+        if not len(lost) or not len(frames):
+            continue
+        # Each lost frame's references: the part's last seen frame before it and first after (-1: none).
+        i = np.searchsorted(frames, lost)
+        before = np.where(i > 0, frames[np.maximum(i - 1, 0)], -1)
+        after = np.where(i < len(frames), frames[np.minimum(i, len(frames) - 1)], -1)
+        mean[lost, k], var[lost, k] = _blend(lost, (before, *_carry(known, seen, k, before, lost)),
+                                             (after, *_carry(known, seen, k, after, lost)))
     return mean, var
 
 
-def _carry(known, seen, k: int, ref: int, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Part k's reference position carried by the co-visible parts' similarity transform to frames t.
+def _carry(known, seen, k: int, ref: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Part k's position at frames ``ref`` carried to frames ``t`` (both (m,)) by the similarity transform
+    of the other parts seen in both, weighted Procrustes with nearer parts counting more.
 
-    Returns (positions (m, 2), misfit variance (m,)); NaN where fewer than two parts are seen in both."""
+    Returns (positions (m, 2), misfit variance (m,)); NaN where ``ref`` is -1 or fewer than two parts are
+    seen in both frames."""
     others = np.array([j for j in range(known.shape[1]) if j != k])
-    p_ref = known[ref, others]  # (J, 2)
-    dist = np.linalg.norm(p_ref - known[ref, k], axis=-1)
-    if not np.isfinite(dist).any():  # no other part seen in the reference frame
-        return np.full((len(t), 2), np.nan), np.full(len(t), np.nan)
-    base = 1.0 / np.maximum(dist, 1e-9 + 1e-3 * np.nanmax(dist)) ** 2  # nearer parts count more
-    w = base[None] * (seen[t][:, others] & seen[ref, others][None])  # (m, J)
-    w = np.where(np.isfinite(w), w, 0.0)
-    n = (w > 0).sum(1)
+    valid = ref >= 0
+    r = np.where(valid, ref, 0)
+    p_ref = known[r][:, others]  # (m, J, 2)
+    own = known[r, k]  # (m, 2)
+    dist = np.linalg.norm(p_ref - own[:, None], axis=-1)  # (m, J)
+    both = seen[t][:, others] & seen[r][:, others] & valid[:, None] & np.isfinite(dist)
+    dist = np.where(both, dist, np.inf)
+    nearest = np.min(dist, axis=1, keepdims=True)
+    base = 1.0 / np.maximum(dist, 1e-9 + 1e-3 * np.where(np.isfinite(nearest), nearest, 1.0)) ** 2
+    w = np.where(both, base, 0.0)  # (m, J)
+    n = both.sum(1)
     sw = np.maximum(w.sum(1, keepdims=True), 1e-300)
-    q = np.where(w[..., None] > 0, known[t][:, others], 0.0)  # (m, J, 2)
-    p = np.where(np.isfinite(p_ref), p_ref, 0.0)[None]  # (1, J, 2)
+    q = np.where(both[..., None], known[t][:, others], 0.0)  # (m, J, 2)
+    p = np.where(both[..., None], p_ref, 0.0)
     pc = (w[..., None] * p).sum(1) / sw  # (m, 2) weighted centroids
     qc = (w[..., None] * q).sum(1) / sw
     P, Q = p - pc[:, None], q - qc[:, None]
-    # 2-D similarity by weighted Procrustes: q ~ s R(theta) p, closed form.
-    a = (w * (P[..., 0] * Q[..., 0] + P[..., 1] * Q[..., 1])).sum(1)
-    b = (w * (P[..., 0] * Q[..., 1] - P[..., 1] * Q[..., 0])).sum(1)
+    # 2-D similarity by weighted Procrustes: q ~ s R(theta) p, closed form; s R = [[c, -s], [s, c]].
+    c = (w * (P[..., 0] * Q[..., 0] + P[..., 1] * Q[..., 1])).sum(1)
+    s = (w * (P[..., 0] * Q[..., 1] - P[..., 1] * Q[..., 0])).sum(1)
     norm = np.maximum((w * (P**2).sum(-1)).sum(1), 1e-300)
-    c, s = a / norm, b / norm  # s R = [[c, -s], [s, c]]
-    def apply(x):  # (m, ..., 2) centred -> transformed
-        return np.stack([c.reshape(-1, *[1] * (x.ndim - 2)) * x[..., 0] - s.reshape(-1, *[1] * (x.ndim - 2)) * x[..., 1],
-                         s.reshape(-1, *[1] * (x.ndim - 2)) * x[..., 0] + c.reshape(-1, *[1] * (x.ndim - 2)) * x[..., 1]], -1)
-    out = qc + apply((known[ref, k] - pc)[:, None, :])[:, 0]
-    resid = Q - apply(P)
+    c, s = c / norm, s / norm
+
+    def turn(x):  # (m, ..., 2) -> s R x, per row
+        cc, ss = c.reshape(-1, *[1] * (x.ndim - 2)), s.reshape(-1, *[1] * (x.ndim - 2))
+        return np.stack([cc * x[..., 0] - ss * x[..., 1], ss * x[..., 0] + cc * x[..., 1]], -1)
+
+    out = qc + turn(own - pc)
+    resid = np.where(both[..., None], Q - turn(P), 0.0)
     # Misfit per coordinate: weighted mean square over the parts, corrected for the 4 fitted parameters.
     misfit = (w * (resid**2).sum(-1)).sum(1) / sw[:, 0] / 2 * n / np.maximum(n - 2, 1)
     bad = n < 2
@@ -82,26 +89,39 @@ def _carry(known, seen, k: int, ref: int, t: np.ndarray) -> tuple[np.ndarray, np
     return out, misfit
 
 
-def _blend(answers: list, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Blend the references' answers linearly in time: (mean (m, 2), variance (m, 2)), NaN where none.
+def _blend(t: np.ndarray, first: tuple, second: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """The two references' answers (ref (m,), positions (m, 2), misfit (m,)) blended linearly in time
+    between them: (mean (m, 2), variance (m, 2)), NaN where neither answers.
 
     The variance is the blended misfit plus the references' disagreement."""
-    m = len(t)
-    if not answers:
-        return np.full((m, 2), np.nan), np.full((m, 2), np.nan)
-    if len(answers) == 1:
-        _, pos, mis = answers[0]
-        return pos, np.repeat(mis[:, None], 2, 1)
-    (r0, p0, v0), (r1, p1, v1) = answers
-    w1 = ((t - r0) / (r1 - r0))[:, None]
-    w0 = 1 - w1
-    ok0, ok1 = np.isfinite(p0).all(-1, keepdims=True), np.isfinite(p1).all(-1, keepdims=True)
-    w0, w1 = np.where(ok0, w0, 0.0), np.where(ok1, w1, 0.0)
-    tot = w0 + w1
-    w0, w1 = w0 / np.where(tot > 0, tot, 1), w1 / np.where(tot > 0, tot, 1)
+    (r0, p0, v0), (r1, p1, v1) = first, second
+    ok0, ok1 = np.isfinite(p0).all(-1) & (r0 >= 0), np.isfinite(p1).all(-1) & (r1 >= 0)
+    span = np.where(ok0 & ok1, r1 - r0, 1)
+    w1 = np.where(ok0 & ok1, np.clip((t - r0) / np.maximum(span, 1e-12), 0, 1), ok1.astype(float))[:, None]
+    w0 = np.where(ok0[:, None], 1 - w1, 0.0)
     mean = w0 * np.nan_to_num(p0) + w1 * np.nan_to_num(p1)
     var = w0 * np.nan_to_num(v0)[:, None] + w1 * np.nan_to_num(v1)[:, None]
     var = var + w0 * w1 * (np.nan_to_num(p0) - np.nan_to_num(p1)) ** 2  # the references' disagreement
-    none = (tot == 0)[:, 0]
+    none = ~(ok0 | ok1)
     mean[none], var[none] = np.nan, np.nan
     return mean, var
+
+
+def carry_all(known: np.ndarray, refs: list[int]) -> np.ndarray:
+    """Where the other parts would carry each part from the reference frames: (n, C, 2), NaN where they cannot.
+
+    known (n, C, 2) NaN where unseen; refs: one or two frame indices (before and after a gap). Each
+    part, at every frame, is carried from each reference where it is seen by the similarity transform
+    of the other parts seen in both (``_carry``), the two answers blended linearly in time between the
+    references (the nearer one alone outside them). At a reference the answer is the part's own
+    position there. The view of a body that the model draws (``view.Camera.body``)."""
+    known = np.asarray(known, np.float64)
+    n, C, _ = known.shape
+    seen = np.isfinite(known).all(-1)
+    t = np.arange(n)
+    r0, r1 = (refs + [-1])[:2] if len(refs) == 1 else refs[:2]
+    out = np.full((n, C, 2), np.nan)
+    for c in range(C):
+        first, second = (np.full(n, r if r >= 0 and seen[r, c] else -1) for r in (r0, r1))
+        out[:, c] = _blend(t, (first, *_carry(known, seen, c, first, t)), (second, *_carry(known, seen, c, second, t)))[0]
+    return out
