@@ -106,22 +106,3 @@ def _blend(t: np.ndarray, first: tuple, second: tuple) -> tuple[np.ndarray, np.n
     mean[none], var[none] = np.nan, np.nan
     return mean, var
 
-
-def carry_all(known: np.ndarray, refs: list[int]) -> np.ndarray:
-    """Where the other parts would carry each part from the reference frames: (n, C, 2), NaN where they cannot.
-
-    known (n, C, 2) NaN where unseen; refs: one or two frame indices (before and after a gap). Each
-    part, at every frame, is carried from each reference where it is seen by the similarity transform
-    of the other parts seen in both (``_carry``), the two answers blended linearly in time between the
-    references (the nearer one alone outside them). At a reference the answer is the part's own
-    position there. The view of a body that the model draws (``view.Camera.body``)."""
-    known = np.asarray(known, np.float64)
-    n, C, _ = known.shape
-    seen = np.isfinite(known).all(-1)
-    t = np.arange(n)
-    r0, r1 = (refs + [-1])[:2] if len(refs) == 1 else refs[:2]
-    out = np.full((n, C, 2), np.nan)
-    for c in range(C):
-        first, second = (np.full(n, r if r >= 0 and seen[r, c] else -1) for r in (r0, r1))
-        out[:, c] = _blend(t, (first, *_carry(known, seen, c, first, t)), (second, *_carry(known, seen, c, second, t)))[0]
-    return out
