@@ -76,7 +76,8 @@ def axis_range(values, min_span: float, pad: float = 0.06) -> list[float]:
 
 
 def timeline_figure(traj: kinviz.Trajectory, hidden: np.ndarray) -> go.Figure:
-    """One row of markers per object over the frames: observed, hidden by the mask, missing in the file.
+    """One row of markers per object over the frames: observed, hidden by the mask ((T,) frames or
+    (T, K) cells), missing in the file.
 
     Box or lasso selection returns the points' frames (x); the page turns them into a mask.
     """
@@ -84,7 +85,7 @@ def timeline_figure(traj: kinviz.Trajectory, hidden: np.ndarray) -> go.Figure:
     frames = np.repeat(np.arange(T), K)
     rows = np.tile(np.arange(K), T)
     missing = traj.missing.reshape(-1)
-    hid = np.repeat(hidden, K) & ~missing
+    hid = (hidden.reshape(-1) if hidden.ndim == 2 else np.repeat(hidden, K)) & ~missing
     seen = ~missing & ~hid
     Scatter = go.Scattergl if T * K > 4000 else go.Scatter
     fig = go.Figure()
@@ -331,7 +332,8 @@ class _Tiles:
         for k in range(traj.n_objects):
             c = colour(k)
             truth = traj.positions[t, k]
-            if kind == "truth" or (kind == "input" and not hidden):
+            cell_hidden = hidden if pred.hidden_cells is None else bool(pred.hidden_cells[t, k])
+            if kind == "truth" or (kind == "input" and not cell_hidden):
                 where = truth
             elif kind == "pred":
                 where = pred.positions[t, k]

@@ -142,11 +142,20 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
                    type="primary" if spec == name else "secondary")
     if "_mask_error" in ss:
         st.error(ss.pop("_mask_error"))
-    st.plotly_chart(views.timeline_figure(traj, mask), key="timeline", on_select=partial(on_timeline, mask),
+    frames = mask
+    if traj.n_objects > 1:  # hide some parts only: the others stay seen, and the fill can use them
+        parts = st.multiselect("Parts to hide in those frames", traj.names, default=traj.names, key="parts",
+                               help="Leave every part to hide whole frames. Pick some to hide only those while the "
+                                    "others stay seen, as when a tracker loses one body part.")
+        if parts and len(parts) < traj.n_objects:
+            mask = mask[:, None] & np.isin(traj.names, parts)[None, :]
+            spec = kinviz.format_mask(mask, traj.names) or "none"
+    st.plotly_chart(views.timeline_figure(traj, mask), key="timeline", on_select=partial(on_timeline, frames),
                     selection_mode=("points", "box", "lasso"), config={"displayModeBar": False})
     n_missing = int(traj.missing.sum())
+    which = "" if mask.ndim == 1 else f" for {', '.join(parts)} only"
     st.caption(
-        f"Hidden: **{kinviz.format_mask(mask) or 'none'}** ({int(mask.sum())} of {T} frames)"
+        f"Hidden: **{kinviz.format_mask(frames) or 'none'}**{which} ({int(frames.sum())} of {T} frames)"
         + (f"; the file's own {n_missing} missing cells (✕) are filled too." if n_missing else ".")
         + " Drag a box on the timeline to hide those frames; click a frame to toggle it."
     )

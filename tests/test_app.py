@@ -430,3 +430,22 @@ def test_decoding_preview_shows_each_object_in_its_own_colour():
     green_or_blue = (tiles[..., 1] > tiles[..., 0] + 40) | (tiles[..., 2] > tiles[..., 0] + 40)
     assert not green_or_blue.any()
     assert ((tiles[..., 0] > 150) & (tiles[..., 1] < 60)).any(), "the object in red"
+
+
+def test_parts_to_hide_hide_those_parts_alone():
+    at = open_predict()
+    at.selectbox(key="example").set_value("collision-01").run()
+    at.slider(key="mask").set_range(20, 39).run()
+    names = kinviz.load_csv(kinviz.EXAMPLES_DIR / "collision-01.csv").names
+    assert at.multiselect(key="parts").value == names  # every part by default: whole frames, as before
+    at.multiselect(key="parts").set_value([names[1]]).run()
+    assert_clean(at)
+    assert any(f"for {names[1]} only" in c.value for c in at.caption)
+    at.button(key="run").click().run()
+    assert_clean(at)
+    pred = at.session_state["_run"].prediction
+    expected = np.zeros((90, 3), bool)
+    expected[20:40, 1] = True
+    np.testing.assert_array_equal(pred.filled, expected)  # the other parts stay seen, exactly as given
+    np.testing.assert_array_equal(pred.hidden_cells, expected)
+    assert at.session_state["_run"].spec == f"{names[1]}:20-39"
