@@ -33,7 +33,8 @@ from .errors import CSVError
 
 MAX_BYTES = 10_000_000
 MAX_FRAMES = 20_000
-MAX_OBJECTS = 16
+MAX_OBJECTS = 256
+MAX_CELLS = MAX_FRAMES * 16  # frames x objects per file: the work of one request, as when 16 objects were the most
 MIN_FRAMES = 4
 
 TIME_NAMES = ("time", "timestamp", "t", "frame")  # first match wins
@@ -218,8 +219,8 @@ def _read_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
         for cells in reader:
             if "".join(cells).strip():
                 rows.append((reader.line_num, cells))
-            if len(rows) > MAX_FRAMES * MAX_OBJECTS + 1:  # header + the most rows we could use
-                raise CSVError(f"the file has over {MAX_FRAMES * MAX_OBJECTS} rows; kinviz reads at most that many")
+            if len(rows) > MAX_CELLS + 4:  # header lines + the most rows we could use
+                raise CSVError(f"the file has over {MAX_CELLS} rows; kinviz reads at most that many: split it")
     except csv.Error as e:
         raise CSVError(f"line {reader.line_num + 1}: cannot split it into fields ({e}); check its quotes") from None
     return rows
@@ -341,6 +342,13 @@ def _number(cell: str, column: str, row: int, line: int, allow_missing: bool) ->
     return v
 
 
+def check_size(n_frames: int, n_objects: int, label: str = "") -> None:
+    """Refuse a file whose frames x objects exceed what one request may cost (MAX_CELLS)."""
+    if n_frames * n_objects > MAX_CELLS:
+        raise CSVError(f"{label}{': ' if label else ''}the file has {n_frames} frames x {n_objects} objects; kinviz fills "
+                       f"at most {MAX_CELLS:,} positions per file: split it into shorter files or fewer objects")
+
+
 def _duplicate(data, keys: np.ndarray, cols: _Columns, obj_names: list[str], row_object: np.ndarray):
     """Raise the error naming the first repeated time stamp (per object in long layout)."""
     seen: dict[int, int] = {}
@@ -405,6 +413,7 @@ def _parse(text: str, source_name: str) -> Trajectory:
         raise CSVError(f"the file has {len(frames)} time stamps; kinviz reads at most {MAX_FRAMES}: trim it")
     if len(obj_names) > MAX_OBJECTS:
         raise CSVError(f"the file has {len(obj_names)} objects; kinviz handles at most {MAX_OBJECTS}")
+    check_size(len(frames), len(obj_names))
 
     # Positions: one (x, y) pair per object per row (wide) or one per row (long).
     positions = np.full((len(frames), len(obj_names), 2), np.nan)
@@ -599,10 +608,9 @@ def _decimals(cells: list[str]) -> int:
 
 
 def _round(v: float, decimals: int) -> str:
-    """`v` with at most `decimals` places, trailing zeros dropped: no float noise (0.8450000000000001 -> 0.845)."""
-    text = f"{float(v):.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
+    """`v` with at most `decimals` places and no more digits than read back as the same float, trailing
+    zeros dropped: no float noise (0.8450000000000001 -> 0.845; 1086.9524238334902 at 18 places as is)."""
+    text = np.format_float_positional(float(v), precision=decimals, unique=True, trim="-")
     return "0" if text == "-0" else text
 
 
