@@ -28,12 +28,14 @@ EXAMPLES = [
     ("trackmate-particles.csv", "trackmate", "collision", 100,
      "TrackMate spots table (Fiji): particle tracks in microns, spots missing where detection failed"),
     ("tracker-projectile.txt", "tracker", "projectile", 60,
-     "Tracker (Open Source Physics) export of mass_A: t, x, y in metres with dropped points"),
+     "Tracker 6 (Open Source Physics) data export of mass_A: t, x, y in metres with dropped points"),
     ("mot-pedestrians.txt", "mot", "walker", 80,
      "MOTChallenge gt.txt: pedestrian boxes per id (MOT17 columns), boxes missing where people were occluded"),
+    ("tracker-pucks-sv.txt", "tracker_sv", "collision", 60,
+     "Tracker 6 export of two masses in a Swedish locale: decimal commas, Unicode minus signs, dropped points"),
 ]
 TOOLS = {"deeplabcut": "DeepLabCut", "deeplabcut_multi": "DeepLabCut", "sleap": "SLEAP", "trackmate": "TrackMate",
-         "tracker": "Tracker", "mot": "MOTChallenge"}
+         "tracker": "Tracker", "tracker_sv": "Tracker", "mot": "MOTChallenge"}
 
 
 def to_pixels(positions: np.ndarray, size: float = 500.0) -> np.ndarray:
@@ -55,8 +57,10 @@ def write_format(fmt: str, positions: np.ndarray, names: list[str], lost: np.nda
     """
     T, K, _ = positions.shape
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n", delimiter="\t" if fmt == "tracker" and K > 1 else ",")
+    w = csv.writer(buf, lineterminator="\n", delimiter="\t" if fmt.startswith("tracker") else ",")
     num = lambda v, d=6: f"{v:.{d}f}"  # noqa: E731
+    if fmt == "tracker_sv":  # Tracker writes the user's locale: Swedish has a decimal comma and U+2212 for minus
+        num = lambda v, d=6: f"{v:.{d}f}".replace(".", ",").replace("-", "\u2212")  # noqa: E731
     conf = np.where(lost, rng.uniform(0.02, 0.5, (T, K)), rng.uniform(0.85, 1.0, (T, K)))
     jumped = positions + lost[..., None] * rng.normal(0, 40, positions.shape)
     split = [n.split("/", 1) if "/" in n else ["", n] for n in names]
@@ -101,11 +105,11 @@ def write_format(fmt: str, positions: np.ndarray, names: list[str], lost: np.nda
                 w.writerow([f"ID{spot}", str(spot), str(k), num(rng.uniform(20, 90), 3), num(positions[t, k, 0], 3),
                             num(positions[t, k, 1], 3), "0.0", num(t * dt, 3), str(t), "0.5", "1"])
                 spot += 1
-    elif fmt == "tracker":
+    elif fmt.startswith("tracker"):  # Tracker 6: the name over its x column; both header lines end with a delimiter
         if K == 1:
-            w.writerows([[names[0]], ["t", "x", "y"]])
+            w.writerows([["", names[0], ""], ["t", "x", "y", ""]])
         else:
-            w.writerows([["#multi:"], [""] + [c for n in names for c in (n, "")], ["t"] + ["x", "y"] * K])
+            w.writerows([["#multi:"], [""] + [c for n in names for c in (n, "")] + [""], ["t"] + ["x", "y"] * K + [""]])
         for t in range(T):
             w.writerow([num(t * dt, 4)] + [c for k in range(K) for c in
                                          (["", ""] if lost[t, k] else [num(positions[t, k, 0], 5), num(positions[t, k, 1], 5)])])
@@ -137,7 +141,7 @@ def example(fmt: str, family: str, n_frames: int, rng: np.random.Generator) -> s
     want = 2 if family in ("walker", "collision") else 1
     sample = next(s for s in (simulate(family, rng, n_frames=n_frames) for _ in range(50)) if len(s.names) >= want)
     positions, names = sample.positions, list(sample.names)
-    if fmt == "tracker":  # Tracker calls its point masses mass_A, mass_B, ...
+    if fmt.startswith("tracker"):  # Tracker calls its point masses mass_A, mass_B, ...
         names = [f"mass_{chr(65 + k)}" for k in range(len(names))]
     if family == "walker":  # people: a head above the hip; DeepLabCut individuals / SLEAP tracks
         people = [f"person{k + 1}" for k in range(len(names))]
@@ -150,6 +154,8 @@ def example(fmt: str, family: str, n_frames: int, rng: np.random.Generator) -> s
             positions, names = positions[:, order], [names[k] for k in order]
     if fmt == "trackmate":
         positions = to_pixels(positions, 40.0) / 10
+    elif fmt == "tracker_sv":  # the axes' origin at the middle of the scene, as one places it in Tracker
+        positions = positions - np.nanmean(positions, axis=(0, 1))
     elif fmt != "tracker":
         positions = to_pixels(positions)
     dt = float(sample.times[1] - sample.times[0])

@@ -32,7 +32,7 @@ import numpy as np
 from .errors import CSVError
 from .readers import LABELS, NEW_ROW, PUT, READERS, Table, _blank_row, _is_number, put_columns
 from .trajectory import (MAX_FRAMES, MAX_OBJECTS, MIN_FRAMES, Trajectory, _decimals, _decode, _parse, _read_rows,
-                         _read_source, _round, _safe, _sniff)
+                         _read_source, _round, _safe, _sniff, check_size)
 
 DEFAULT_MIN_CONFIDENCE = 0.6  # DeepLabCut's default pcutoff
 CONFIDENCE_NAMES = {"deeplabcut": "likelihood", "sleap": "node score"}
@@ -58,6 +58,8 @@ class TrackLayout:
     predicted_head: list[str | None] | None
     min_confidence: float
     extra: dict
+    width: int  # columns the header names; an added column goes there (Tracker 6 ends its lines with a delimiter)
+    newline: str  # the file's line ending, kept
 
     @property
     def label(self) -> str:
@@ -113,10 +115,18 @@ def load_track(source, *, name: str | None = None, min_confidence: float = DEFAU
     if fmt is None:
         return _parse(text, name)
     rows = _read_rows(text, delimiter)
-    return assemble(READERS[fmt](rows), delimiter, min_confidence=float(min_confidence), source_name=name)
+    return assemble(READERS[fmt](rows), delimiter, min_confidence=float(min_confidence), source_name=name,
+                    newline=_newline(text))
 
 
-def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name: str = "") -> Trajectory:
+def _newline(text: str) -> str:
+    """The line ending of the file's first line: CRLF is written back as CRLF."""
+    end = text.find("\n")
+    return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
+
+
+def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name: str = "",
+             newline: str = "\n") -> Trajectory:
     """A reader's table -> Trajectory: confidence cut, frames, one row per frame and group, objects."""
     label, data = LABELS[table.format], table.data
     G, S = len(table.groups), len(table.slot_cols)
@@ -182,6 +192,7 @@ def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name
     if seen.sum() > MAX_OBJECTS:
         raise CSVError(f"{label}: the file has {int(seen.sum())} objects ({', '.join(table.names[:3])}, ...); "
                        f"kinviz handles at most {MAX_OBJECTS}: export fewer body parts or tracks")
+    check_size(len(times), int(seen.sum()), label)
     obj_index = np.full(G * S, -1, np.int64)
     obj_index[seen] = np.arange(int(seen.sum()))
     if table.integer_frames and (n_empty := len(times) - len(np.unique(row_frame[tracked]))):
@@ -193,6 +204,7 @@ def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name
         slot_cols=table.slot_cols, obj_index=obj_index.reshape(G, S), time_col=table.time_col,
         group_col=table.group_col, frame_text=frame_text, predicted_col=table.predicted_col,
         predicted_head=table.predicted_head, min_confidence=min_confidence, extra=table.extra,
+        width=table.width or len(table.head[-1] if table.head else data[0][1]), newline=newline,
     )
     names = [n for n, ok in zip(table.names, seen) if ok]
     return Trajectory(times, positions[:, seen], names, layout, warnings, source_name)
@@ -218,33 +230,29 @@ def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> 
 
     # Rows: the file's, plus one per (frame, group) with a filled point and no row, in frame order.
     G, S = lay.obj_index.shape
-    width = len(lay.head[-1]) if lay.head else len(lay.rows[0])
+    width = lay.width
     need = np.zeros((T, G), dtype=bool)
     for g, s in np.argwhere(lay.obj_index >= 0):
         need[:, g] |= write[:, lay.obj_index[g, s]]
     present = np.zeros((T, G), dtype=bool)
     tracked = lay.row_group >= 0
     present[lay.row_frame[tracked], lay.row_group[tracked]] = True
-    digits: dict[int, int] = {}
-
-    def number(col: int, v: float) -> str:  # a filled number: the column's decimals + 3, as write_csv does
-        if col not in digits:
-            digits[col] = _decimals([row[col] for row in lay.rows]) + 3
-        return _round(v, digits[col])
+    number = _numberer(lay)
 
     new_row = NEW_ROW.get(lay.format, lambda n, lay, t, g, number: _blank_row(n, lay, t, g))
     out = [(t, g, list(cells)) for t, g, cells in zip(lay.row_frame.tolist(), lay.row_group.tolist(), lay.rows)]
     added = [(t, g, new_row(width, lay, t, g, number)) for t, g in np.argwhere(need & ~present).tolist()]
     out = _merge(out, added)
 
-    # Header lines, with the `predicted` column appended where the format has room.
+    # Header lines, with the `predicted` column added where the format has room.
     append = lay.predicted_col is None and lay.predicted_head is not None
     pred_col = lay.predicted_col if lay.predicted_col is not None else (width if append else None)
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=lay.delimiter, lineterminator="\n")
+    writer = csv.writer(buf, delimiter=lay.delimiter, lineterminator=lay.newline)
     for i, cells in enumerate(lay.head):
         cells = [_safe(c) for c in cells]
-        writer.writerow(cells + [lay.predicted_head[i]] if append and lay.predicted_head[i] is not None else cells)
+        writer.writerow(_insert(cells, width, lay.predicted_head[i]) if append and lay.predicted_head[i] is not None
+                        else cells)
 
     # Rows: filled points written in place, the row flagged.
     put = PUT.get(lay.format, put_columns)
@@ -258,11 +266,34 @@ def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> 
                 any_filled = True
         for c in text_cols:
             cells[c] = _safe(cells[c])
-        if pred_col is not None:
+        flag = "1" if any_filled else "0"
+        if append:
+            cells = _insert(cells, width, flag)
+        elif pred_col is not None:
             cells += [""] * (pred_col + 1 - len(cells))
-            cells[pred_col] = "1" if any_filled else "0"
+            cells[pred_col] = flag
         writer.writerow(cells)
     return buf.getvalue()
+
+
+def _insert(cells: list[str], at: int, cell: str) -> list[str]:
+    """`cell` at column `at`, padding a short row; cells past it (a trailing delimiter's) move right."""
+    return cells[:at] + [""] * (at - len(cells)) + [cell] + cells[at:]
+
+
+def _numberer(lay: TrackLayout):
+    """number(col, v): a filled number as the column writes its own: its decimals + 3 at most, the file's
+    decimal mark and minus sign (Tracker writes the user's locale)."""
+    decimal, minus = lay.extra.get("numeral", (".", "-"))
+    digits: dict[int, int] = {}
+
+    def number(col: int, v: float) -> str:
+        if col not in digits:
+            digits[col] = _decimals([row[col].replace(decimal, ".").replace(minus, "-") for row in lay.rows
+                                     if col < len(row)]) + 3
+        return _round(v, digits[col]).replace(".", decimal).replace("-", minus)
+
+    return number
 
 
 def _merge(rows: list, added: list) -> list:

@@ -15,6 +15,7 @@ each row's frame and group (a track; one group for files with one row per frame)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,8 +47,10 @@ class Table:
     predicted_head: list[str | None] | None  # per header line, the cell of an appended `predicted` column
     # (None: that line is left alone); None: the format has no room for one
     extra: dict = field(default_factory=dict)  # what a format's writer needs besides
+    width: int | None = None  # columns the header names (None: all of head[-1]); an added column goes there
 
 
+PRED_SUFFIX = "_pred"  # columns kinviz adds beside a point: the model's value for a point the file holds
 LABELS = {"deeplabcut": "DeepLabCut", "sleap": "SLEAP", "trackmate": "TrackMate", "tracker": "Tracker",
           "mot": "MOTChallenge"}
 
@@ -60,9 +63,10 @@ def _numbers_or_fail(label: str, data: list[Row], col: int, column: str, allow_m
         raise CSVError(f"{label}: {e}") from None
 
 
-def _check_width(label: str, data: list[Row], width: int) -> None:
+def _check_width(label: str, data: list[Row], width: int, *, trailing: bool = False) -> None:
+    """Every row `width` fields; with `trailing`, also any empty fields after them (a delimiter at the end)."""
     for line, cells in data:
-        if len(cells) != width:
+        if len(cells) != width and not (trailing and len(cells) > width and not "".join(cells[width:]).strip()):
             raise CSVError(f"{label}: line {line} has {len(cells)} fields but the header has {width}")
 
 
@@ -234,38 +238,77 @@ def new_row_trackmate(n_cols: int, lay, t: int, g: int, number) -> list[str]:
 
 
 def read_tracker(rows: list[Row]) -> Table:
-    """A mass-name line (`mass_A`), or `#multi:` and a line of names over their columns; then `t,x,y,...`."""
+    """A mass-name line, or `#multi:` and a line of names over their columns; then `t,x,y,...`.
+
+    Tracker 6 starts the name line with a delimiter (the name sits over its x column), ends both
+    header lines with one, and writes numbers in the user's locale (`0,25`, `−1,5`): all read here.
+    """
     label = LABELS["tracker"]
     multi = rows[0][1][0].strip().lower() == "#multi:"
     n_head = 3 if multi else 2
     if len(rows) <= n_head:
         raise CSVError(f"{label}: the file ends after its header lines")
     head, data = [cells for _, cells in rows[:n_head]], rows[n_head:]
-    columns = [c.strip().lower() for c in head[-1]]
+    width = _named_width(head[-1])
+    columns = [c.strip().lower() for c in head[-1][:width]]
     if "t" not in columns and "time" not in columns:
         raise CSVError(f"{label}: the column line has no 't' column: {','.join(head[-1])[:60]!r}")
     # Which columns belong to which mass: a name sits above the first of its columns.
-    if multi:
-        starts = [(c, n.strip()) for c, n in enumerate(head[1]) if n.strip()]
-    else:
-        starts = [(0, head[0][0].strip())]
+    starts = [(c, n.strip()) for c, n in enumerate(head[-2][:width]) if n.strip()]
+    if not starts:
+        raise CSVError(f"{label}: the line above the column names names no mass")
+    if not multi:
+        starts = starts[:1]
     slot_cols, names = [], []
     for i, (start, name) in enumerate(starts):
         stop = starts[i + 1][0] if i + 1 < len(starts) else len(columns)
         span = columns[start:stop]
         if "x" not in span or "y" not in span:
+            if all(c == "predicted" or c.endswith(PRED_SUFFIX) for c in span if c):
+                continue  # over kinviz's own columns only (a file kinviz wrote)
             raise CSVError(f"{label}: mass '{name}' has no x and y columns; export its positions x and y")
         slot_cols.append((start + span.index("x"), start + span.index("y"), -1))
         names.append(name)
     if len(set(names)) != len(names):
         raise CSVError(f"{label}: two masses are called the same; rename one in Tracker")
-    _check_width(label, data, len(columns))
-    xy, conf = _slots(label, data, slot_cols, names)
+    _check_width(label, data, width, trailing=True)
+    plain, numeral = _plain_numerals(data)
+    xy, conf = _slots(label, plain, slot_cols, names)
     time_col = columns.index("t" if "t" in columns else "time")
-    return Table("tracker", head, data, _numbers_or_fail(label, data, time_col, "t", allow_missing=False),
+    return Table("tracker", head, data, _numbers_or_fail(label, plain, time_col, "t", allow_missing=False),
                  np.zeros(len(data), np.int64), [""], slot_cols, xy, conf, names, integer_frames=False,
                  time_col=time_col, group_col=None, predicted_col=columns.index("predicted") if "predicted" in columns else None,
-                 predicted_head=[None] * (n_head - 1) + ["predicted"])
+                 predicted_head=[None] * (n_head - 1) + ["predicted"], extra={"numeral": numeral}, width=width)
+
+
+def _named_width(header: list[str]) -> int:
+    """How many columns a header line names: Tracker 6 ends its header lines with a delimiter."""
+    width = len(header)
+    while width > 1 and not header[width - 1].strip():
+        width -= 1
+    return width
+
+
+_LOCAL_NUMBER = re.compile(r"\s*[-\u2212+]?\d*,\d+(?:[eE][-\u2212+]?\d+)?\s*")
+
+
+def _plain_numerals(data: list[Row]) -> tuple[list[Row], tuple[str, str]]:
+    """Rows with locale numbers as Python reads them (`−1,5` -> `-1.5`), and the file's (decimal mark, minus sign).
+
+    Tracker writes numbers as the user's locale does: a decimal comma (with a tab or semicolon
+    between fields) and the Unicode minus sign in some locales.
+    """
+    cells = [c for _, row in data for c in row]
+    comma = any(_LOCAL_NUMBER.fullmatch(c) for c in cells)
+    minus = any("\u2212" in c for c in cells)
+    if not (comma or minus):
+        return data, (".", "-")
+
+    def plain(c: str) -> str:
+        c = c.replace("\u2212", "-")
+        return c.replace(",", ".") if comma and _LOCAL_NUMBER.fullmatch(c) else c
+
+    return [(line, [plain(c) for c in row]) for line, row in data], ("," if comma else ".", "\u2212" if minus else "-")
 
 
 # ----------------------------------------------------------------------------- MOTChallenge

@@ -13,7 +13,12 @@ from kinviz.formats import detect
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "formats-dev"  # CI: shared/ beside the clone
 LABEL = {"deeplabcut": "DeepLabCut", "deeplabcut_multi": "DeepLabCut", "sleap": "SLEAP", "trackmate": "TrackMate",
-         "tracker": "Tracker", "mot": "MOTChallenge"}
+         "tracker": "Tracker", "tracker_sv": "Tracker", "mot": "MOTChallenge"}
+
+
+def format_of(fmt: str) -> str:
+    """The reader's name for a writer's variant: deeplabcut_multi -> deeplabcut, tracker_sv -> tracker."""
+    return fmt.split("_")[0]
 
 
 def make(fmt: str, T: int = 40, K: int = 4, seed: int = 0) -> str:
@@ -26,9 +31,8 @@ def make(fmt: str, T: int = 40, K: int = 4, seed: int = 0) -> str:
 
 
 def cells(text: str) -> list[list[str]]:
-    first = next(line for line in text.splitlines() if line.strip())
-    delimiter = "\t" if "\t" in text.splitlines()[-1] else ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if "".join(row).strip()] if first else []
+    delimiter = detect(text)[1]
+    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if "".join(row).strip()]
 
 
 def fill(traj: kinviz.Trajectory) -> np.ndarray:
@@ -57,14 +61,15 @@ def assert_round_trip(text: str, **read) -> tuple[kinviz.Trajectory, kinviz.Traj
     observed = ~traj.missing
     assert np.array_equal(again.positions[observed], traj.positions[observed])
     np.testing.assert_allclose(again.positions[traj.missing], filled[traj.missing], rtol=1e-6)  # rounded to the column's decimals + 3
-    # The header lines come back as they were (a `predicted` cell may be appended).
+    # The header lines come back as they were (a `predicted` cell may be added after the named columns).
     src, got = cells(text), cells(out)
-    n_head = len(traj.layout.head)
+    n_head, width = len(traj.layout.head), traj.layout.width
     for a, b in zip(src[:n_head], got[:n_head]):
-        assert b[: len(a)] == a
+        assert b[: len(a)] == a or b[:width] + b[width + 1:] == a
     # The file's rows come back in their order, every cell the same text but a missing point's.
     may_change = written_cells(traj)
-    rows, j = got[n_head:], 0
+    added = traj.layout.predicted_col is None and traj.layout.predicted_head is not None
+    rows, j = [row[:width] + row[width + 1:] if added else row for row in got[n_head:]], 0
     for r, row in enumerate(src[n_head:]):
         while j < len(rows) and any(rows[j][c] != v for c, v in enumerate(row) if (r, c) not in may_change):
             j += 1  # an added row
@@ -77,10 +82,10 @@ def assert_round_trip(text: str, **read) -> tuple[kinviz.Trajectory, kinviz.Traj
 @pytest.mark.parametrize("fmt", list(LABEL))
 def test_each_format_is_found_from_its_content_and_round_trips(fmt):
     text = make(fmt)
-    assert detect(text)[0] == fmt.removesuffix("_multi")
+    assert detect(text)[0] == format_of(fmt)
     traj, _, out = assert_round_trip(text)
     assert traj.missing.any() and traj.n_objects == 4
-    assert detect(out)[0] == fmt.removesuffix("_multi")
+    assert detect(out)[0] == format_of(fmt)
 
 
 @pytest.mark.parametrize("fmt", ["sleap", "trackmate", "mot"])
@@ -101,9 +106,9 @@ def test_filled_rows_are_marked_the_way_each_format_allows():
     for fmt, col in [("sleap", "predicted"), ("trackmate", "PREDICTED"), ("tracker", "predicted")]:
         traj, _, out = assert_round_trip(make(fmt))
         table = cells(out)
-        n_head = len(traj.layout.head)
-        assert col in [row[-1] for row in table[:n_head]]
-        flags = [row[-1] for row in table[n_head:]]
+        n_head, at = len(traj.layout.head), traj.layout.width  # the column after the named ones
+        assert col in [row[at] for row in table[:n_head] if len(row) > at]
+        flags = [row[at] for row in table[n_head:]]
         assert set(flags) == {"0", "1"}
     traj, _, out = assert_round_trip(make("mot"))
     assert sum(row[6] == "-1" for row in cells(out)) == len(cells(out)) - len(cells(make("mot")))
@@ -154,6 +159,65 @@ def test_tracker_multi_mass_export_with_tabs():
     assert out.splitlines()[2] == "t\tx\ty\tx\ty\tpredicted"
 
 
+def tracker6(delimiter: str, masses: list[str], numeral: tuple[str, str] = (".", "-"), newline: str = "\n") -> str:
+    """A Tracker 6 data export: the name line starts with a delimiter (each name over its x column), both
+    header lines end with one, numbers in the user's locale; mass_A loses frames 2 and 3."""
+    d, (dot, minus) = delimiter, numeral
+    num = lambda v: f"{v:.3f}".replace(".", dot).replace("-", minus)  # noqa: E731
+    lines = (["#multi:"] if len(masses) > 1 else []) + [d + d.join(f"{m}{d}" for m in masses),
+                                                       "t" + d + d.join(["x", "y"] * len(masses)) + d]
+    for i in range(8):
+        cells = [num(i * 0.04)]
+        for k in range(len(masses)):
+            lost = k == 0 and i in (2, 3)
+            cells += ["", ""] if lost else [num(0.5 * i - 1.25 + k), num(-0.25 * i * i + k)]
+        lines.append(d.join(cells))
+    return newline.join(lines) + newline
+
+
+@pytest.mark.parametrize("delimiter, numeral", [("\t", (".", "-")), ("\t", (",", "-")), ("\t", (",", "\u2212")),
+                                                (",", (".", "-")), (";", (",", "-")), (";", (".", "\u2212"))])
+@pytest.mark.parametrize("masses", [["mass_A"], ["mass A", "mass B"]])
+def test_tracker_6_exports_read_and_come_back_in_their_shape(delimiter, numeral, masses):
+    text = tracker6(delimiter, masses, numeral)
+    traj, again, out = assert_round_trip(text)
+    assert traj.names == masses, "a single mass is named from its cell, not from the empty first one"
+    assert traj.missing[:, 0].tolist() == [False, False, True, True, False, False, False, False]
+    np.testing.assert_allclose(traj.positions[4], [[0.75, -4.0]] + [[1.75, -3.0]] * (len(masses) - 1))
+    np.testing.assert_allclose(traj.times, np.arange(8) * 0.04)
+    src, got = text.splitlines(), out.splitlines()
+    assert got[:-9] == src[:-9], "the name line (and #multi:) as they were"
+    assert got[-9] == src[-9][:-1] + delimiter + "predicted" + delimiter, "the column line still ends with a delimiter"
+    dot, minus = numeral
+    filled = got[-9 + 3].split(delimiter)[1:3]  # frame 2: mass_A written in the file's locale
+    assert all(minus in cell or not cell.startswith("-") for cell in filled) and (dot == "." or dot in filled[0] + filled[1])
+    assert not any("." in c for c in filled) if dot == "," else True
+
+
+def test_tracker_6_line_ends_and_a_trailing_delimiter_on_data_rows_are_kept():
+    text = tracker6("\t", ["mass_A"], newline="\r\n").replace("\r\n0.160", "\t\r\n0.160")  # one row ends with a tab
+    _, _, out = assert_round_trip(text)
+    assert out.count("\r\n") == len(out.splitlines()) and "\n" not in out.replace("\r\n", "")
+    assert "\t1\t\r\n0.160" in out, "a row's trailing delimiter stays after the flag"
+
+
+def test_filled_numbers_carry_the_shortest_digits_that_read_back():
+    text = ("scorer,S,S,S\nbodyparts,nose,nose,nose\ncoords,x,y,likelihood\n"
+            "0,1086.952423833490229,5.0,0.95\n1,,,\n2,1087.0,5.0,0.9\n3,1088.0,5.0,0.9\n")
+    traj = kinviz.load_track(text)
+    positions = fill(traj)
+    positions[1, 0] = [1086.9524238334902, 1 / 3]
+    row = kinviz.write_csv(traj, positions, traj.missing).splitlines()[4].split(",")
+    assert row[1:3] == ["1086.9524238334902", "0.3333"], "repr's digits at most, and the column's decimals + 3"
+
+
+@pytest.mark.parametrize("fmt", list(LABEL))
+def test_crlf_files_are_written_back_with_crlf(fmt):
+    text = make(fmt).replace("\n", "\r\n")
+    _, _, out = assert_round_trip(text)
+    assert out.count("\r\n") == out.count("\n") > 0
+
+
 def test_dlc_multi_animal_names_individual_and_body_part():
     traj = kinviz.load_track(make("deeplabcut_multi"))
     assert traj.names == ["animal0/part0", "animal0/part1", "animal1/part0", "animal1/part1"]
@@ -167,10 +231,14 @@ def test_dlc_multi_animal_names_individual_and_body_part():
     ("1,1,10,20,30,40\n1,1,11,20,30,40\n2,1,1,1,1,1\n3,1,1,1,1,1\n4,1,1,1,1,1\n", ["MOTChallenge", "twice"]),
     ("track,frame_idx,instance.score\n,0,1\n", ["SLEAP", "node"]),
     ("mass_A\nt,a,b\n0,1,2\n1,1,2\n", ["Tracker", "x and y"]),
+    ("\tmass_A\t\nt\tx\ty\t\n0\t1\t2\t5\n1\t1\t2\n2\t1\t2\n3\t1\t2\n", ["Tracker", "line 3 has 4 fields"]),
     ("TRACK_ID,POSITION_X,POSITION_Y,FRAME\n0,1,1,0.5\n0,1,1,1\n0,1,1,2\n0,1,1,3\n", ["TrackMate", "whole number"]),
     ("scorer,S,S,S\nbodyparts,a,a,a\ncoords,x,y,likelihood\n0,abc,2,0.9\n", ["DeepLabCut", "not a number"]),
-    ("".join(f"1,{i},1,1,1,1\n" for i in range(17)) + "".join(f"{f},1,1,1,1,1\n" for f in range(2, 6)),
-     ["MOTChallenge", "17 objects", "at most 16"]),
+    ("".join(f"1,{i},1,1,1,1\n" for i in range(257)) + "".join(f"{f},1,1,1,1,1\n" for f in range(2, 6)),
+     ["MOTChallenge", "257 objects", "at most 256"]),
+    ("scorer" + ",S" * 51 + "\nbodyparts" + "".join(f",p{k},p{k},p{k}" for k in range(17)) + "\ncoords"
+     + ",x,y,likelihood" * 17 + "\n" + "".join(f"{t}" + ",1,1,1" * 17 + "\n" for t in range(20_000)),
+     ["DeepLabCut", "20000 frames x 17 objects", "320,000 positions", "split it"]),
 ])
 def test_a_broken_file_gets_one_line_naming_its_format(text, fragments):
     with pytest.raises(kinviz.CSVError) as info:
