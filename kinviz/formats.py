@@ -36,6 +36,12 @@ from .trajectory import (MAX_FRAMES, MAX_OBJECTS, MIN_FRAMES, Trajectory, _decim
 
 DEFAULT_MIN_CONFIDENCE = 0.6  # DeepLabCut's default pcutoff
 CONFIDENCE_NAMES = {"deeplabcut": "likelihood", "sleap": "node score"}
+TWICE = {  # what to do about two rows of one track in one frame, where the format has a known cause
+    "trackmate": "the track splits or merges there, and kinviz fills tracks of one spot per frame: "
+                 "track again with splitting and merging off, or export each branch as its own track",
+    "mot": "each id needs one box per frame (a detections file without ids cannot be filled)",
+}
+SPANS = {"mot"}  # formats whose tracks begin and end: points are written only from a track's first frame to its last
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,8 +177,8 @@ def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name
         key = np.unique(keys[tracked])[np.argmax(counts > 1)]
         a, b = np.flatnonzero(tracked & (keys == key))[:2]
         who = f" for {table.groups[table.row_group[a]]!r}" if G > 1 or table.groups[0] else ""
-        raise CSVError(f"{label}: frame {frame_text[row_frame[a]]} appears twice{who} (lines {data[a][0]} and "
-                       f"{data[b][0]}); each frame needs one row per track")
+        where = f"frame {frame_text[row_frame[a]]} appears twice{who} (lines {data[a][0]} and {data[b][0]})"
+        raise CSVError(f"{label}: {where}; " + TWICE.get(table.format, "each frame needs one row per track"))
     if len(times) < MIN_FRAMES:
         raise CSVError(f"{label}: the file has {len(times)} frame(s); kinviz needs at least {MIN_FRAMES}")
 
@@ -225,6 +231,8 @@ def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> 
     if positions.shape != (T, K, 2) or filled.shape != (T, K):
         raise ValueError(f"expected positions {(T, K, 2)} and filled {(T, K)}; got {positions.shape}, {filled.shape}")
     write = filled & traj.missing
+    if lay.format in SPANS:
+        write &= inside_spans(traj)
     if not np.isfinite(positions[write]).all():
         raise ValueError("positions must be finite wherever a missing point is filled")
 
@@ -294,6 +302,15 @@ def _numberer(lay: TrackLayout):
         return _round(v, digits[col]).replace(".", decimal).replace("-", minus)
 
     return number
+
+
+def inside_spans(traj: Trajectory) -> np.ndarray:
+    """(T, K) bool: frames from each object's first observed frame to its last (a track's life)."""
+    seen = ~traj.missing
+    frames = np.arange(traj.n_frames)[:, None]
+    first = np.argmax(seen, axis=0)
+    last = traj.n_frames - 1 - np.argmax(seen[::-1], axis=0)
+    return (frames >= first) & (frames <= last)
 
 
 def _merge(rows: list, added: list) -> list:

@@ -11,6 +11,9 @@ each row's frame and group (a track; one group for files with one row per frame)
     trackmate   TrackMate spots CSV  TRACK_ID 1                         none (QUALITY is detector-scaled)
     tracker     Tracker (OSP)        1        mass                      none
     mot         MOTChallenge txt     id       1                         none (conf is a flag in gt, a score in det)
+
+A track has a life in MOTChallenge (first to last frame of its id): points are written only inside
+it. Ids of -1 (detections no tracker linked) are kept as written and are no object.
 """
 
 from __future__ import annotations
@@ -330,10 +333,14 @@ def read_mot(rows: list[Row]) -> Table:
         if np.isnan(values).any():
             raise CSVError(f"{label}: line {data[int(np.argmax(np.isnan(values)))][0]} has an empty field {c + 1}; "
                            f"every line needs {MOT_FIELDS}")
+    # Boxes with id -1 are detections no tracker linked (det.txt): kept as written, no object.
     ids = [cells[1].strip() for _, cells in data]
-    tracks = sorted(set(ids), key=lambda i: (float(i), i))
+    tracks = sorted({i for i in ids if float(i) != -1}, key=lambda i: (float(i), i))
+    if not tracks:
+        raise CSVError(f"{label}: every box has id -1, so this is a detections file (det.txt) with no tracks; "
+                       "kinviz fills tracks: give it a tracker's output (one id per person)")
     index = {t: g for g, t in enumerate(tracks)}
-    row_group = np.array([index[i] for i in ids], np.int64)
+    row_group = np.array([index.get(i, -1) for i in ids], np.int64)
     # World coordinates when every line gives them (MOT15 3-D files); -1 means "not given".
     world = width == 10 and bool(np.all((num[7] != -1) | (num[8] != -1)))
     box = np.stack([num[2], num[3], num[4], num[5]], -1)  # (R, 4) left, top, width, height
@@ -356,8 +363,9 @@ def new_row_mot(n_cols: int, lay, t: int, g: int, number) -> list[str]:
     cells = list(nearest)
     cells[0], cells[1] = lay.frame_text[t], lay.groups[g]
     cells[2:6] = [number(2 + i, float(np.interp(frame, frames, box[:, i]))) for i in range(4)]
-    if len(cells) > 6:
+    if len(cells) in (7, 10):
         cells[6] = "-1"  # conf: MOT's "not given"; marks the box as kinviz's
+    # A 9-field gt.txt (MOT16/17) has consider, class, visibility there: the nearest box's, kept in their meaning.
     return cells
 
 

@@ -110,7 +110,7 @@ def test_filled_rows_are_marked_the_way_each_format_allows():
         assert col in [row[at] for row in table[:n_head] if len(row) > at]
         flags = [row[at] for row in table[n_head:]]
         assert set(flags) == {"0", "1"}
-    traj, _, out = assert_round_trip(make("mot"))
+    traj, _, out = assert_round_trip(make("mot").replace(",1,1,1.0\n", ",0.9,-1,-1,-1\n"))  # a 10-field result
     assert sum(row[6] == "-1" for row in cells(out)) == len(cells(out)) - len(cells(make("mot")))
 
 
@@ -157,6 +157,57 @@ def test_tracker_multi_mass_export_with_tabs():
     traj, _, out = assert_round_trip(text)
     assert traj.names == ["mass_A", "mass_B"] and traj.missing.sum() == 1
     assert out.splitlines()[2] == "t\tx\ty\tx\ty\tpredicted"
+
+
+def mot_gt(lives: dict[int, tuple[int, int]], lost: set[tuple[int, int]], fields: int = 9) -> str:
+    """A MOT16/17 gt.txt (9 fields: ..., consider, class, visibility) or a results file (10 fields: ..., conf, x, y, z):
+    each id from its first to its last frame, boxes in `lost` (frame, id) left out; lines by frame, then id."""
+    lines = []
+    for f in range(1, 13):
+        for i, (first, last) in sorted(lives.items()):
+            if first <= f <= last and (f, i) not in lost:
+                tail = ["1", "7", "0.83"] if fields == 9 else ["0.91", "-1", "-1", "-1"]
+                lines.append(",".join([str(f), str(i), f"{100 + 5 * f + 40 * i}", f"{200 + 2 * f}", "40", "100"] + tail))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("fields", [9, 10])
+def test_mot_boxes_are_written_only_inside_each_ids_life(fields):
+    text = mot_gt({1: (1, 12), 2: (4, 9), 3: (2, 6)}, {(5, 1), (6, 2), (7, 2), (3, 3)}, fields)
+    traj = kinviz.load_track(text)
+    out = kinviz.write_csv(traj, fill(traj), traj.missing)  # every missing cell offered, the ends included
+    boxes = [row.split(",") for row in out.splitlines()]
+    added = [b for b in boxes if ",".join(b) not in text.splitlines()]
+    assert sorted((int(b[0]), int(b[1])) for b in added) == [(3, 3), (5, 1), (6, 2), (7, 2)], "no box outside a life"
+    for b in added:
+        assert b[6:] == (["1", "7", "0.83"] if fields == 9 else ["-1", "-1", "-1", "-1"]), \
+            "a gt file's consider, class, visibility keep their meaning; a result's conf -1 marks kinviz's box"
+        assert float(b[2]) == 100 + 5 * int(b[0]) + 40 * int(b[1]), "interpolated along the id's boxes"
+    again = kinviz.load_track(out)
+    assert np.array_equal(~again.missing, kinviz.formats.inside_spans(traj))
+
+
+@pytest.mark.parametrize("fmt, K", [("deeplabcut_multi", 28), ("sleap", 26), ("mot", 80), ("trackmate", 118)])
+def test_files_of_many_parts_or_tracks_read_and_round_trip(fmt, K):
+    traj, _, _ = assert_round_trip(make(fmt, T=30, K=K))
+    assert traj.n_objects == K
+
+
+def test_mot_detections_without_ids_are_kept_as_written_or_refused_when_all_are():
+    text = mot_gt({1: (1, 12)}, {(5, 1)}) + "3,-1,10,10,5,5,0.4,-1,-1\n3,-1,50,50,5,5,0.3,-1,-1\n"
+    traj, _, out = assert_round_trip(text)
+    assert traj.names == ["id 1"] and out.count(",-1,10,10,5,5,0.4") == 1
+    det = "".join(f"{f},-1,{10 + f},20,4,6,0.9,-1,-1,-1\n" for f in range(1, 8))
+    with pytest.raises(kinviz.CSVError, match="det.txt"):
+        kinviz.load_track(det)
+
+
+def test_trackmate_track_that_splits_gets_one_line_saying_so():
+    text = make("trackmate").splitlines()
+    spot = text[6].split(",")
+    spot[0], spot[1] = "ID999", "999"  # a second spot of the same track in the same frame
+    with pytest.raises(kinviz.CSVError, match="TrackMate: frame .* appears twice .* splits or merges"):
+        kinviz.load_track("\n".join(text + [",".join(spot)]) + "\n")
 
 
 def tracker6(delimiter: str, masses: list[str], numeral: tuple[str, str] = (".", "-"), newline: str = "\n") -> str:
