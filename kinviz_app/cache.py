@@ -54,8 +54,16 @@ def examples_index() -> pd.DataFrame:
     return index.assign(name=index.file.str.removesuffix(".csv"))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def example(name: str) -> kinviz.Trajectory:
+    """A bundled example by its name in the index; CSVError for any other name, before a path is built
+    (names come from URLs)."""
+    if name not in set(examples_index().name):
+        raise kinviz.CSVError(f"there is no bundled example called {str(name)[:40]!r}")
+    return _example(name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _example(name: str) -> kinviz.Trajectory:  # a name from the index
     return kinviz.load_csv(kinviz.EXAMPLES_DIR / f"{name}.csv")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import PurePath
@@ -17,6 +18,7 @@ import kinviz
 from kinviz import MAX_BYTES
 from kinviz_app import style, views
 
+VIDEO_METRICS_FRAMES = 300  # PSNR and SSIM need every hidden frame drawn per method: 6.5 s for 2,000 x 4 on 2 cores
 PLAYBACK_FRAMES = 240  # frames in the playback and the downloadable video (a window around the gaps)
 METRIC_COLUMNS = {"ade": "ADE", "ade_pct": "ADE %", "fde": "FDE", "fde_pct": "FDE %", "psnr": "PSNR (dB)", "ssim": "SSIM"}
 MODEL_LABEL = style.name(style.MODEL)
@@ -34,6 +36,22 @@ def read_upload(name: str, data: bytes, min_confidence: float = kinviz.DEFAULT_M
     """An uploaded file's bytes (a CSV or a tracker's own file) -> Trajectory, or CSVError with one line for people."""
     check_size(len(data))
     return kinviz.load_track(data, name=name, min_confidence=min_confidence)
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """Text from outside (a URL's query, a file name) for markdown: printable characters only, cut to
+    ``limit``, in a code span, so that it can never become a link, emphasis or a formula."""
+    text = "".join(c for c in str(text) if c.isprintable() and c != "`")
+    return f"`{text[:limit]}{'…' if len(text) > limit else ''}`"
+
+
+def plain(text) -> str:
+    """A message that may carry text from outside (a file's cell, a typed mask) for markdown: the characters
+    that make links, emphasis, code, HTML or formulas escaped, and bare web addresses broken, so it shows as
+    written and never becomes a link."""
+    text = "".join(c for c in str(text) if c.isprintable())
+    text = re.sub(r"([\\`*_\[\]()<>~$|#])", r"\\\1", text)
+    return re.sub(r"(?i)(?<=www)\.|(?<=:)//", lambda m: "".join("\\" + c for c in m.group(0)), text)
 
 
 def objects_words(names: list[str]) -> str:
@@ -78,6 +96,104 @@ def _finite(v):
 
 
 @dataclass
+class Effect:
+    """What the model did in one run: how many filled cells it moved off the classical fill, and how far."""
+
+    filled: int
+    changed: int
+    max_shift: float  # CSV units
+    mean_share: float  # the model's mean weight in the cells it changed (0..1)
+    scene: float  # CSV units: the scene's size, for percentages
+
+
+def model_effect(prediction: kinviz.Prediction) -> Effect:
+    changed = views.model_changed(prediction)
+    shift = np.linalg.norm(prediction.positions - views.classical_fill(prediction), axis=-1)
+    weight = prediction.weight if prediction.weight is not None else np.ones(changed.shape)
+    return Effect(int(prediction.filled.sum()), int(changed.sum()),
+                  float(shift[changed].max()) if changed.any() else 0.0,
+                  float(weight[changed].mean()) if changed.any() else 0.0, views.scene_size(prediction.trajectory))
+
+
+def effect_words(effect: Effect) -> str:
+    """One plain sentence: which filled cells are the model's, which the smoother's, and by how much it moved them."""
+    classical = "the Kalman smoother's fill"
+    if effect.filled == 0:
+        return "Nothing was filled."
+    if effect.changed == 0:
+        return (f"**The model changed none of the {effect.filled} filled cells**: every filled value is {classical} "
+                "(the model's drawing agreed with it, or was not trusted over it). The model line is that fill.")
+    rest = effect.filled - effect.changed
+    return (f"**The model changed {effect.changed} of the {effect.filled} filled cells** (dots on the plots), by up "
+            f"to {number(effect.max_shift)} ({number(100 * effect.max_shift / effect.scene)} % of the scene), with "
+            f"{effect.mean_share:.0%} of the weight there on average"
+            + (f"; the other {rest} are {classical}." if rest else "."))
+
+
+def number(v: float, digits: int = 3) -> str:
+    """A number for people: ``digits`` significant digits, no exponent (9.934e-05 -> 0.0000993; 12345.6 -> 12,346)."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    if v == 0:
+        return "0"
+    places = max(0, digits - 1 - math.floor(math.log10(abs(v))))
+    return f"{v:,.{min(places, 8)}f}"
+
+
+def column_decimals(column: str) -> int | None:
+    """Decimals a metrics column is shown to: % to 2, dB to 1, SSIM to 3; None for the file's own units
+    (each value to 3 significant digits, ``number``: files range from metres to thousands of pixels)."""
+    if column.endswith("%"):
+        return 2
+    if column.startswith("PSNR"):
+        return 1
+    if column.startswith("SSIM"):
+        return 3
+    return None
+
+
+def as_shown(column: str, v: float) -> float:
+    """``v`` rounded as the table shows it, so that comparisons are of what people read."""
+    d = column_decimals(column)
+    if not math.isfinite(v) or v == 0:
+        return v
+    return round(v, d) if d is not None else float(f"{v:.3g}")
+
+
+def cell_text(column: str, v: float) -> str:
+    d = column_decimals(column)
+    return "–" if not math.isfinite(v) else (f"{v:,.{d}f}" if d is not None else number(v))
+
+
+def best_rows(table: pd.DataFrame, column: str) -> list[str]:
+    """The row that is best in ``column`` as displayed (rounded), or [] on a tie at the top."""
+    shown = table[column].astype(float).map(lambda v: as_shown(column, v))
+    shown = shown[np.isfinite(shown)]
+    if len(shown) < 2:
+        return []
+    best = shown.max() if column.startswith(("PSNR", "SSIM")) else shown.min()
+    rows = shown.index[shown == best].tolist()
+    return rows if len(rows) == 1 else []
+
+
+def highlight_best(table: pd.DataFrame, *, images: bool = False):
+    """A Styler: each column as people read it (``cell_text``), the best method in bold on green only
+    where it beats every other as displayed: never on a tie. PSNR and SSIM are highlighted only when
+    ``images``: they compare drawn frames (the model's own, the others' drawn from positions), so they
+    differ even where two methods' positions are the same."""
+    best = "font-weight: bold; background-color: #dff3e4"
+    by_name = {style.name(m): m for m in style.METHODS}
+    styler = table.style.format({c: (lambda v, c=c: cell_text(c, v)) for c in table.columns})
+    for column in table.columns:
+        if column.startswith(("PSNR", "SSIM")) and not images:
+            continue
+        winners = best_rows(table, column)
+        if winners:
+            styler = styler.map(lambda _: best, subset=pd.IndexSlice[winners, [column]])
+    return styler.map_index(lambda n: f"color: {style.colour(by_name.get(n, n))}; font-weight: bold")
+
+
+@dataclass
 class Run:
     """One press of Run, ready to display and download."""
 
@@ -89,6 +205,20 @@ class Run:
     window: tuple[int, int]  # frames in the playback and the video download
     playback: bytes  # GIF: ground truth beside prediction
     report: dict
+    figures: dict = field(default_factory=dict, repr=False)  # (kind, baselines, band) -> plotly figure, made once
+
+    def figure(self, kind: str, baselines: tuple[str, ...], band: bool = True):
+        """The 'coords', 'path' or 'errors' figure for these baselines, built once per run: a rerun of the
+        page (a toggle, the strip's slider) reuses it."""
+        key = (kind, tuple(baselines), bool(band) and kind != "errors")
+        if key not in self.figures:
+            chosen = {m: self.result.baselines[m] for m in baselines if m in self.result.baselines}
+            if kind == "errors":
+                self.figures[key] = views.error_figure(self.prediction, chosen)
+            else:
+                draw = views.coords_figure if kind == "coords" else views.path_figure
+                self.figures[key] = draw(self.prediction, chosen, band=band)
+        return self.figures[key]
 
     @cached_property
     def video(self) -> bytes:
@@ -108,7 +238,7 @@ class Run:
 def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: dict, device: str) -> Run:
     """Score a prediction against the baselines and make everything the page shows and offers."""
     traj = prediction.trajectory
-    result = kinviz.score(prediction)
+    result = kinviz.score(prediction, with_video=traj.n_frames <= VIDEO_METRICS_FRAMES)
     window = focus_window(prediction.filled.any(axis=1), PLAYBACK_FRAMES)
     stem = PurePath(traj.source_name or "trajectory").stem
     truth_ok = has_ground_truth(result)
@@ -123,6 +253,7 @@ def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: di
         "filled_cells": int(prediction.filled.sum()),
         "fallback_cells": int(prediction.fallback.sum()),
         "smoother_only_cells": int(prediction.smoother_only.sum()),
+        "model_changed_cells": int(views.model_changed(prediction).sum()),
         "ground_truth": truth_ok,
         "metrics": {m: {k: _finite(v) for k, v in values.items()} for m, values in result.metrics.items()} if truth_ok else None,
         "reader_warnings": traj.warnings,
@@ -148,9 +279,11 @@ def demo(prediction: kinviz.Prediction, name: str) -> Demo:
     ade = {m: v.get("ade_pct") for m, v in result.metrics.items()}
     best = min((m for m in ade if m != style.MODEL), key=lambda m: ade[m])
     hidden = kinviz.format_mask(prediction.hidden)
+    outcome = {"better": "the model is closer", "worse": f"{style.name(best)} is closer",
+               "tie": "a tie: the model kept the classical fill"}[verdict(ade[style.MODEL], ade[best])]
     caption = (f"{name}: frames {hidden} hidden (amber); the recording on the left, the model's fill on the right. "
-               f"Error over the hidden frames: model {ade[style.MODEL]:.2f} %, best baseline ({style.name(best)}) "
-               f"{ade[best]:.2f} % of the scene's size.")
+               f"Error over the hidden frames: model {ade[style.MODEL]:.2f} %, best classical fill ({style.name(best)}) "
+               f"{ade[best]:.2f} % of the scene's size: {outcome}.")
     return Demo(views.playback_gif(prediction, 0, prediction.trajectory.n_frames), caption)
 
 
@@ -239,23 +372,35 @@ def headline_words(head: dict) -> str:
     """One plain sentence: the model's error against the best classical fill's, in % of the scene's size."""
     task = TASK_WORDS.get(head["task"], head["task"])
     model, best, name = head["model"], head["best_value"], style.name(head["best"])
-    if model < best:
-        verdict = f"the model's error is **{1 - model / best:.0%} smaller**"
-    elif model > best:
-        verdict = f"**{name} is better here** (the model's error is {model / best - 1:.0%} larger)"
+    outcome = verdict(model, best, 1)
+    if outcome == "better":
+        verdict_words = f"the model's error is **{1 - model / best:.0%} smaller**"
+    elif outcome == "worse":
+        verdict_words = f"**{name} is better here** (the model's error is {model / best - 1:.0%} larger)"
     else:
-        verdict = "a tie"
+        verdict_words = "**a tie**: the model's fill is the classical one there"
     return (f"**{task}**: the model is off by {model:.1f} % of the scene's size on average, the best classical "
-            f"fill ({name}) by {best:.1f} %: {verdict}.")
+            f"fill ({name}) by {best:.1f} %: {verdict_words}.")
 
 
-def highlight_best(table: pd.DataFrame):
-    """A Styler: numbers to 4 significant digits, the best method per column in bold on green."""
-    higher_is_better = [c for c in table.columns if c.startswith(("PSNR", "SSIM"))]
-    lower = [c for c in table.columns if c not in higher_is_better]
-    best = "font-weight: bold; background-color: #dff3e4"
-    by_name = {style.name(m): m for m in style.METHODS}
-    return (table.style.format("{:.4g}")
-            .highlight_min(subset=lower, props=best)
-            .highlight_max(subset=higher_is_better, props=best)
-            .map_index(lambda n: f"color: {style.colour(by_name.get(n, n))}; font-weight: bold"))
+def score_words(table: pd.DataFrame) -> str:
+    """One sentence on a run's metrics table: the model's ADE % against the best classical fill's, and
+    which is better as shown (a tie is a tie)."""
+    ade = table["ADE %"].astype(float)
+    model = ade.get(MODEL_LABEL, np.nan)
+    others = ade.drop(index=MODEL_LABEL).dropna()
+    if not math.isfinite(model) or others.empty:
+        return ""
+    best = others.idxmin()
+    outcome = verdict(model, others[best])
+    words = {"better": f"**the model is closer** by {others[best] - model:.2f} points",
+             "worse": f"**{best} is closer** by {model - others[best]:.2f} points",
+             "tie": "**a tie**: the same error as shown"}[outcome]
+    return (f"Mean error over these cells: the model {model:.2f} % of the scene's size, the best classical fill "
+            f"({best}) {others[best]:.2f} %: {words}.")
+
+
+def verdict(model: float, best: float, decimals: int = 2) -> str:
+    """'better', 'worse' or 'tie' for a lower-is-better error, compared as displayed (rounded)."""
+    m, b = round(model, decimals), round(best, decimals)
+    return "tie" if m == b else ("better" if m < b else "worse")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from PIL import Image, ImageDraw, ImageFont
@@ -41,9 +42,45 @@ def colour(k: int) -> str:
     return "#" + "".join(f"{int(round(c * 255)):02x}" for c in rgb)
 
 
-def _shade(fig: go.Figure, hidden: np.ndarray, **where) -> None:
-    for a, b in kinviz.mask_runs(hidden):
-        fig.add_vrect(x0=a - 0.5, x1=b + 0.5, fillcolor=HIDDEN_FILL, line_width=0, layer="below", **where)
+PART_COLOURS = plotly.colors.qualitative.Dark24[:16]  # one per part in the charts, 16 told apart; more repeat
+BASELINE_DASH = ("dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px,1px,2px")
+CHANGE_SHARE = 1e-3  # the model moved a cell when it moved it by more than this share of the scene (not rounding)
+BAND_ROOM = 0.5  # a band is drawn at most this share of the scene beyond it: a wild spread must not squash the plot
+
+
+def _shapes(hidden: np.ndarray, xref: str = "x", yref: str = "y domain") -> list[dict]:
+    """One shaded rectangle per hidden stretch, as layout shapes: added in one call (``add_vrect`` per
+    stretch rebuilt the layout each time: minutes for a 2,000-frame file with 30 % hidden at random)."""
+    return [dict(type="rect", xref=xref, yref=yref, x0=a - 0.5, x1=b + 0.5, y0=0, y1=1, fillcolor=HIDDEN_FILL,
+                 line_width=0, layer="below") for a, b in kinviz.mask_runs(hidden)]
+
+
+def part_colour(k: int) -> str:
+    return PART_COLOURS[k % len(PART_COLOURS)]
+
+
+def classical_fill(pred: kinviz.Prediction) -> np.ndarray:
+    """(T, K, 2) what the fill is without the model: the classical prior it was fused with."""
+    for prior in (getattr(pred, "classical", None), pred.smoother):
+        if prior is not None:
+            return np.asarray(prior, float)
+    return pred.positions
+
+
+def model_changed(pred: kinviz.Prediction) -> np.ndarray:
+    """(T, K) bool: filled cells the model moved off the classical fill by more than rounding. Elsewhere
+    the 'model' value is the classical fill (a share of 0, or a drawing that agreed with it)."""
+    shift = np.linalg.norm(pred.positions - classical_fill(pred), axis=-1)
+    weight = pred.weight if pred.weight is not None else np.ones(pred.filled.shape)
+    return pred.filled & (weight > 0) & (np.nan_to_num(shift) > CHANGE_SHARE * scene_size(pred.trajectory))
+
+
+def scene_box(traj: kinviz.Trajectory) -> tuple[np.ndarray, np.ndarray]:
+    """(lo (2,), hi (2,)): the bounding box of every known position."""
+    pts = traj.positions[~traj.missing]
+    if not len(pts):
+        return np.zeros(2), np.ones(2)
+    return pts.min(axis=0), pts.max(axis=0)
 
 
 def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
@@ -124,96 +161,180 @@ def _line(method: str, **kw) -> dict:
     if method == style.TRUTH:
         return dict(line=dict(color=style.colour(method), width=2), **kw)
     if method == style.MODEL:
-        return dict(line=dict(color=style.colour(method), width=3), marker=dict(size=6), **kw)
+        return dict(line=dict(color=style.colour(method), width=3), **kw)
     return dict(line=dict(color=style.colour(method), width=2, dash="dash"), **kw)
 
 
+def _part_line(method: str, k: int, order: int) -> dict:
+    """With several parts the colour says which part and the line which method: truth thin, the model
+    thick, each baseline its own dash."""
+    c = part_colour(k)
+    if method == style.TRUTH:
+        return dict(line=dict(color=c, width=1.5), opacity=0.55)
+    if method == style.MODEL:
+        return dict(line=dict(color=c, width=3))
+    return dict(line=dict(color=c, width=1.5, dash=BASELINE_DASH[order % len(BASELINE_DASH)]))
+
+
+class _Styles:
+    """Trace styles and legend entries for a figure: by method (one part) or by part and method (several)."""
+
+    def __init__(self, fig: go.Figure, traj: kinviz.Trajectory, baselines: dict):
+        self.fig, self.names, self.many = fig, traj.names, traj.n_objects > 1
+        self.order = {m: i for i, m in enumerate(baselines)}
+        self.shown: set[str] = set()
+        if self.many:  # a key for the line styles, in grey; the parts get their own entries
+            for method in [style.TRUTH, style.MODEL, *baselines]:
+                kw = _part_line(method, 0, self.order.get(method, 0))
+                kw["line"]["color"] = "#555"
+                fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=style.name(method),
+                                         legendgroup="methods", legendgrouptitle_text="line" if not self.shown else None,
+                                         **kw))
+                self.shown.add("methods")
+
+    def __call__(self, method: str, k: int) -> dict:
+        """Keyword arguments for one part's trace of one method (name, legend, line)."""
+        label = style.name(method)
+        if not self.many:
+            kw = dict(name=label, legendgroup=label, showlegend=label not in self.shown, **_line(method))
+            self.shown.add(label)
+            return kw
+        part = self.names[k]
+        kw = dict(name=part, legendgroup=f"part:{part}", showlegend=method == style.TRUTH and part not in self.shown,
+                  **_part_line(method, k, self.order.get(method, 0)))
+        if method == style.TRUTH:
+            self.shown.add(part)
+        return kw
+
+    def legend(self) -> dict:
+        if self.many:  # parts down the right: readable at 16
+            return dict(orientation="v", x=1.01, y=1, yanchor="top", groupclick="toggleitem", tracegroupgap=4)
+        return dict(orientation="h", y=1.02, yanchor="bottom", x=0)
+
+
+def _clip_band(lo: np.ndarray, hi: np.ndarray, box_lo: float, box_hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """A band clipped to the scene plus ``BAND_ROOM`` of its size on each side, for display."""
+    room = BAND_ROOM * max(box_hi - box_lo, 1e-12)
+    return np.clip(lo, box_lo - room, box_hi + room), np.clip(hi, box_lo - room, box_hi + room)
+
+
 def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, band: bool = True) -> go.Figure:
-    """x and y over the frames: ground truth where there is truth, the model's fill with its uncertainty
-    band (± ``style.BAND_SD`` standard deviations), the chosen baselines; hidden frames shaded. Each
-    method has one colour and one legend entry; several objects share them (hover names the object)."""
+    """x and y over the frames: ground truth where there is truth, the fill (dots where the model moved it
+    off the classical fill; the line alone where it is that fill) with its uncertainty band (± ``style.BAND_SD``
+    standard deviations, clipped to the scene), the chosen baselines; hidden frames shaded. One part: a
+    colour per method. Several: a colour per part and a line style per method, each in the legend."""
     traj = pred.trajectory
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
     frames = np.arange(traj.n_frames)
     sd = spread(pred) if band else None
-    shown: set[str] = set()
+    styles = _Styles(fig, traj, baselines)
+    changed = model_changed(pred)
+    share = pred.weight if pred.weight is not None else np.ones(pred.filled.shape)
+    box_lo, box_hi = scene_box(traj)
     min_span = MIN_SPAN * scene_size(traj)
+    band_label = f"uncertainty (± {style.BAND_SD} s.d.)"
 
     def add(method: str, k: int, axis: int, y, mode: str = "lines", **kw) -> None:
         label = style.name(method)
-        fig.add_trace(go.Scatter(x=frames, y=y, mode=mode, name=label, legendgroup=label,
-                                 showlegend=label not in shown, connectgaps=False,
+        fig.add_trace(go.Scatter(x=frames, y=y, mode=mode, connectgaps=False,
                                  hovertemplate=f"{traj.names[k]} · {label}<br>frame %{{x}}: %{{y:.4g}}<extra></extra>",
-                                 **kw), row=axis + 1, col=1)
-        shown.add(label)
+                                 **styles(method, k), **kw), row=axis + 1, col=1)
 
     for k in range(traj.n_objects):
         near = _near(pred.filled[:, k])
         for axis in range(2):
             if sd is not None and np.isfinite(sd[:, k, axis]).any():
                 centre, half = pred.positions[:, k, axis], style.BAND_SD * np.nan_to_num(sd[:, k, axis])
-                lo, hi = np.where(near, centre - half, np.nan), np.where(near, centre + half, np.nan)
-                label = f"model ± {style.BAND_SD} s.d."
+                lo, hi = _clip_band(centre - half, centre + half, box_lo[axis], box_hi[axis])
+                lo, hi = np.where(near, lo, np.nan), np.where(near, hi, np.nan)
+                fill = style.MODEL_BAND if not styles.many else style.rgba(part_colour(k), 0.15)
                 fig.add_trace(go.Scatter(x=frames, y=lo, mode="lines", line=dict(width=0), hoverinfo="skip",
-                                         legendgroup=label, showlegend=False), row=axis + 1, col=1)
+                                         legendgroup=band_label, showlegend=False), row=axis + 1, col=1)
                 fig.add_trace(go.Scatter(x=frames, y=hi, mode="lines", line=dict(width=0), fill="tonexty",
-                                         fillcolor=style.MODEL_BAND, name=label, legendgroup=label,
-                                         showlegend=label not in shown, hoverinfo="skip"), row=axis + 1, col=1)
-                shown.add(label)
-            add(style.TRUTH, k, axis, traj.positions[:, k, axis], **_line(style.TRUTH))  # NaN (no truth) breaks it
-            add(style.MODEL, k, axis, np.where(near, pred.positions[:, k, axis], np.nan), mode="lines+markers",
-                **_line(style.MODEL))
+                                         fillcolor=fill, name=band_label, legendgroup=band_label,
+                                         showlegend=band_label not in styles.shown, hoverinfo="skip"), row=axis + 1, col=1)
+                styles.shown.add(band_label)
+            add(style.TRUTH, k, axis, traj.positions[:, k, axis])  # NaN (no truth) breaks it
+            dots = changed[:, k]
+            fig.add_trace(go.Scatter(
+                x=frames, y=np.where(near, pred.positions[:, k, axis], np.nan), mode="lines+markers", connectgaps=False,
+                marker=dict(size=np.where(dots, 7, 0), line_width=0), customdata=np.round(100 * share[:, k]),
+                hovertemplate=f"{traj.names[k]} · {style.name(style.MODEL)}<br>frame %{{x}}: %{{y:.4g}}"
+                              "<br>model's weight %{customdata:.0f} %<extra></extra>",
+                **styles(style.MODEL, k)), row=axis + 1, col=1)
             for method, pos in baselines.items():
-                add(method, k, axis, np.where(near, pos[:, k, axis], np.nan), **_line(method))
-    for row in (1, 2):
-        _shade(fig, pred.hidden, row=row, col=1)
+                add(method, k, axis, np.where(near, pos[:, k, axis], np.nan))
     for axis, title in enumerate("xy"):
-        values = [t.y for t in fig.data if t.yaxis == ("y" if axis == 0 else "y2") and t.y is not None]
+        ref = "y" if axis == 0 else "y2"
+        values = [np.asarray(t.y, float) for t in fig.data if t.yaxis == ref and t.y is not None and t.x[0] is not None]
         fig.update_yaxes(title_text=title, range=axis_range(np.concatenate(values), min_span), row=axis + 1, col=1)
     fig.update_xaxes(title_text="frame", row=2, col=1)
-    return _layout(fig, 480)
+    fig.update_layout(shapes=_shapes(pred.hidden, "x", "y domain") + _shapes(pred.hidden, "x2", "y2 domain"))
+    return _layout(fig, 480 + (12 * max(traj.n_objects - 12, 0)), legend=styles.legend())
 
 
 def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, band: bool = True) -> go.Figure:
-    """The paths in the plane at equal scale: ground truth where there is truth, the model's filled
-    points (with ± ``style.BAND_SD`` s.d. error bars), the chosen baselines over the filled frames."""
+    """The paths in the plane at equal scale: ground truth where there is truth, the fill over the filled
+    frames (dots where the model moved it), its uncertainty as a translucent ellipse per changed cell
+    (± ``style.BAND_SD`` s.d., clipped to the scene), the chosen baselines over the filled frames."""
     traj = pred.trajectory
     fig = go.Figure()
     sd = spread(pred) if band else None
-    shown: set[str] = set()
+    styles = _Styles(fig, traj, baselines)
+    changed = model_changed(pred)
+    box_lo, box_hi = scene_box(traj)
 
     def add(method: str, k: int, x, y, mode: str = "lines", **kw) -> None:
         label = style.name(method)
-        fig.add_trace(go.Scatter(x=x, y=y, mode=mode, name=label, legendgroup=label, showlegend=label not in shown,
-                                 connectgaps=False, text=[f"{traj.names[k]} · frame {t}" for t in range(len(x))],
-                                 hovertemplate=f"%{{text}} · {label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>", **kw))
-        shown.add(label)
+        fig.add_trace(go.Scatter(x=x, y=y, mode=mode, connectgaps=False,
+                                 text=[f"{traj.names[k]} · frame {t}" for t in range(len(x))],
+                                 hovertemplate=f"%{{text}} · {label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+                                 **styles(method, k), **kw))
 
+    if sd is not None:
+        _ellipses(fig, pred, sd, changed, box_lo, box_hi, many=styles.many)
     for k in range(traj.n_objects):
-        filled = pred.filled[:, k]
-        near = _near(filled)
-        add(style.TRUTH, k, traj.positions[:, k, 0], traj.positions[:, k, 1], **_line(style.TRUTH))
+        near = _near(pred.filled[:, k])
+        add(style.TRUTH, k, traj.positions[:, k, 0], traj.positions[:, k, 1])
         for method, pos in baselines.items():
-            add(method, k, np.where(near, pos[:, k, 0], np.nan), np.where(near, pos[:, k, 1], np.nan), **_line(method))
-        errors = {}
-        if sd is not None and np.isfinite(sd[:, k]).any():
-            errors = dict(error_x=dict(type="data", array=style.BAND_SD * np.where(filled, sd[:, k, 0], np.nan),
-                                       color=style.rgba(style.colour(style.MODEL), 0.45), thickness=1.5, width=0),
-                          error_y=dict(type="data", array=style.BAND_SD * np.where(filled, sd[:, k, 1], np.nan),
-                                       color=style.rgba(style.colour(style.MODEL), 0.45), thickness=1.5, width=0))
+            add(method, k, np.where(near, pos[:, k, 0], np.nan), np.where(near, pos[:, k, 1], np.nan))
         add(style.MODEL, k, np.where(near, pred.positions[:, k, 0], np.nan), np.where(near, pred.positions[:, k, 1], np.nan),
-            mode="lines+markers", **_line(style.MODEL), **errors)
-        if traj.n_objects > 1:  # name each object where its path starts
+            mode="lines+markers", marker=dict(size=np.where(changed[:, k], 7, 0), line_width=0))
+        if 1 < traj.n_objects <= 6:  # name each object where its path starts (more: the legend names them)
             first = np.flatnonzero(~traj.missing[:, k])[0]
             fig.add_annotation(x=traj.positions[first, k, 0], y=traj.positions[first, k, 1], text=traj.names[k],
-                               showarrow=False, yshift=12, font=dict(color=colour(k)))
+                               showarrow=False, yshift=12, font=dict(color=part_colour(k)))
     # Equal scale on both axes, every point inside, a sensible least span.
-    xs = np.concatenate([np.asarray(t.x, float) for t in fig.data])
-    ys = np.concatenate([np.asarray(t.y, float) for t in fig.data])
+    xs = np.concatenate([np.asarray(t.x, float) for t in fig.data if t.x[0] is not None])
+    ys = np.concatenate([np.asarray(t.y, float) for t in fig.data if t.x[0] is not None])
     min_span = MIN_SPAN * scene_size(traj)
     fig.update_xaxes(range=axis_range(xs, min_span), constrain="range")
     fig.update_yaxes(range=axis_range(ys, min_span), scaleanchor="x", scaleratio=1, constrain="range")
-    return _layout(fig, 480, xaxis_title="x", yaxis_title="y")
+    return _layout(fig, 480, xaxis_title="x", yaxis_title="y", legend=styles.legend())
+
+
+MAX_ELLIPSES = 400  # uncertainty ellipses drawn in the x-y plot at most (every n-th changed cell beyond)
+
+
+def _ellipses(fig: go.Figure, pred: kinviz.Prediction, sd: np.ndarray, changed: np.ndarray, box_lo, box_hi, *,
+              many: bool) -> None:
+    """± ``style.BAND_SD`` s.d. around each changed cell as one translucent trace (closed outlines separated
+    by gaps, each filled), clipped to the scene plus ``BAND_ROOM``."""
+    t, k = np.nonzero(changed & np.isfinite(sd).all(axis=-1))
+    if not len(t):
+        return
+    step = int(np.ceil(len(t) / MAX_ELLIPSES))
+    t, k = t[::step], k[::step]
+    angle = np.linspace(0, 2 * np.pi, 25)
+    centre = pred.positions[t, k][:, None, :]  # (n, 1, 2)
+    radius = style.BAND_SD * sd[t, k][:, None, :]
+    pts = centre + radius * np.stack([np.cos(angle), np.sin(angle)], -1)[None]  # (n, 25, 2)
+    room = BAND_ROOM * np.maximum(box_hi - box_lo, 1e-12)
+    pts = np.clip(pts, box_lo - room, box_hi + room)
+    pts = np.concatenate([pts, np.full((len(t), 1, 2), np.nan)], axis=1).reshape(-1, 2)
+    colour_ = style.MODEL_BAND if not many else "rgba(120, 120, 120, 0.15)"
+    fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="lines", fill="toself", fillcolor=colour_,
+                             line=dict(width=0), hoverinfo="skip", name=f"uncertainty (± {style.BAND_SD} s.d.)"))
 
 
 def frame_errors(truth: np.ndarray, positions: np.ndarray, cells: np.ndarray) -> np.ndarray:
@@ -225,18 +346,19 @@ def frame_errors(truth: np.ndarray, positions: np.ndarray, cells: np.ndarray) ->
 
 
 def error_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray]) -> go.Figure:
-    """Error over time on the filled cells that have ground truth, for the model and the chosen baselines."""
+    """Error over time on the filled cells that have ground truth (mean over parts), for the model and the
+    chosen baselines, one colour per method."""
     traj = pred.trajectory
     cells = pred.filled & ~traj.missing
     fig = go.Figure()
     frames = np.arange(traj.n_frames)
     for method, pos in {style.MODEL: pred.positions, **baselines}.items():
-        fig.add_trace(go.Scatter(x=frames, y=frame_errors(traj.positions, pos, cells), mode="lines+markers",
+        fig.add_trace(go.Scatter(x=frames, y=frame_errors(traj.positions, pos, cells), mode="lines",
                                  name=style.name(method), **_line(method)))
     top = max([np.nanmax(np.asarray(t.y, float)) for t in fig.data if np.isfinite(np.asarray(t.y, float)).any()],
               default=0.0)
-    _shade(fig, pred.hidden)
     fig.update_yaxes(range=[0, max(top * 1.08, 0.01 * scene_size(traj))])
+    fig.update_layout(shapes=_shapes(pred.hidden))
     return _layout(fig, 300, xaxis_title="frame", yaxis_title="error (CSV units)")
 
 

@@ -8,6 +8,8 @@ from kinviz_app import cache, guard, results, style, views
 
 ss = st.session_state
 BUNDLED, UPLOADED = "Bundled examples", "My CSV files"
+MAX_FILES = 20  # uploaded files one evaluation takes: bounded work per request on a shared server
+MAX_CELLS = 100_000  # frames x objects over the files of one evaluation (a few minutes on 2 CPU cores)
 TASK_HELP = {"interpolate": "hide the middle third", "forecast": "hide the last quarter",
              "random": "hide 30% of the inner frames at random"}
 
@@ -22,18 +24,29 @@ def pick_recordings() -> tuple[list[kinviz.Trajectory], bool]:
                                persist_state="session",
                                help="One per kind of motion by default; add more, or all 45 (slower on a CPU).")
         return [cache.example(n) for n in names], True
-    files = st.file_uploader("CSV files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="eval_upload")
-    trajectories, seen = [], set()
-    for f in files or []:
+    files = st.file_uploader("CSV files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="eval_upload",
+                             help=f"Up to {MAX_FILES} files and {MAX_CELLS:,} frames x objects in all per evaluation.")
+    files = files or []
+    if len(files) > MAX_FILES:
+        st.warning(f"{len(files)} files uploaded; one evaluation takes the first {MAX_FILES}. Evaluate the rest "
+                   "separately, or on the command line (`python -m kinviz evaluate`).")
+        files = files[:MAX_FILES]
+    trajectories, seen, cells = [], set(), 0
+    for f in files:
         try:
             results.check_size(f.size)
             traj = cache.upload(f.name, f.getvalue())
         except kinviz.CSVError as e:
-            st.warning(f"{f.name} skipped: {e}")
+            st.warning(results.plain(f"{f.name} skipped: {e}"))
             continue
         if traj.source_name in seen:
-            st.warning(f"{f.name} skipped: another file has the same name")
+            st.warning(results.plain(f"{f.name} skipped: another file has the same name"))
             continue
+        if cells + traj.n_frames * traj.n_objects > MAX_CELLS:
+            st.warning(results.plain(f"{f.name} skipped: with it the files hold more than {MAX_CELLS:,} frames x "
+                                     "objects, more than one evaluation here takes; evaluate it separately."))
+            continue
+        cells += traj.n_frames * traj.n_objects
         seen.add(traj.source_name)
         trajectories.append(traj)
     return trajectories, False
@@ -44,7 +57,7 @@ def show(report, bundled: bool) -> None:
     st.subheader(f"Task '{report.task}' over {n} recording{'s' * (n != 1)}")
     summary = results.summary_table(report)
     table = results.per_example(report)
-    wins = int((table["model − best (pp)"] < 0).sum())
+    wins = int((table["model − best (pp)"].round(2) < 0).sum())  # better as shown, never a tie
 
     # The headline: ADE %, the model against the best baseline, before anything else.
     model = summary.loc[results.MODEL_LABEL, "ADE %"]
@@ -55,7 +68,8 @@ def show(report, bundled: bool) -> None:
               delta_color="inverse", help="Mean position error over the hidden cells, in % of each recording's "
                                           "scene diagonal, averaged over the recordings. Lower is better.")
     c2.metric(f"Best baseline: {best}", f"{others[best]:.2f} %")
-    c3.metric("Model beats the best baseline on", f"{wins} of {len(table)}")
+    c3.metric("Model beats the best baseline on", f"{wins} of {len(table)}",
+              help="Recordings where the model's error is lower as shown (to 0.01 points); ties do not count.")
     for note in results.coinciding(report, report.task):
         st.caption(note)
 
@@ -84,7 +98,7 @@ def show(report, bundled: bool) -> None:
 def main() -> None:
     st.title("Evaluate")
     predictor = cache.predictor()
-    st.caption(f"The MAGVIT model against the classical fills ({', '.join(style.name(m) for m in kinviz.BASELINES)}) "
+    st.caption(f"The model against the classical fills ({', '.join(style.name(m) for m in kinviz.BASELINES)}) "
                f"on the same hidden frames, on **{predictor.device.upper()}**.")
     left, right = st.columns([1, 2])
     with left:

@@ -16,6 +16,7 @@ from kinviz_app import cache, guard, results, style, views
 
 ss = st.session_state
 STRIP_FRAMES = 10  # frames in the frame strip at once, large enough to see (scrub with the slider beyond that)
+MAX_STEPS = 24  # drawing passes a request may ask for: 12 is the model's; more holds the model's one lock longer
 PREVIEW_SECONDS = 0.12  # each preview stage stays on screen this long: decoding is faster than the eye
 PRESETS = {"interpolate": "Interpolate (middle third)", "forecast": "Forecast (last quarter)",
            "random": "Random frames", "none": "Only missing cells"}
@@ -35,7 +36,7 @@ def pick_source():
         if asked in names:
             ss["_example"] = ss["example"] = asked
         else:
-            st.warning(f"There is no bundled example called '{asked}'; showing another one.")
+            st.warning(f"There is no bundled example called {results.quoted(asked)}; showing another one.")
     ss.setdefault("_example", names[0])
     if ss.get("example") not in names:
         ss["example"] = ss["_example"]
@@ -61,7 +62,7 @@ def pick_source():
             return (f"upload:{upload.file_id}:{min_confidence:g}",
                     cache.upload(upload.name, upload.getvalue(), float(min_confidence)))
         except kinviz.CSVError as e:
-            st.error(f"{upload.name}: {e}")
+            st.error(results.plain(f"{upload.name}: {e}"))
             return None
     st.query_params["example"] = ss["_qp_example"] = name
     return f"example:{name}", cache.example(name)
@@ -121,7 +122,8 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
     try:
         mask = kinviz.parse_mask(spec, T, seed=int(ss.get("seed", 0)))
     except kinviz.MaskError as e:
-        st.warning(f"Mask '{spec}' does not fit this file ({e}); using '{default_spec(traj)}' instead.")
+        st.warning(f"The frames to hide {results.quoted(spec)} do not fit this file ({results.quoted(e, 80)}); "
+                   f"hiding {results.quoted(default_spec(traj))} instead.")
         spec = default_spec(traj)
         mask = kinviz.parse_mask(spec, T, seed=int(ss.get("seed", 0)))
     ss["_mask_spec"] = ss["_qp_mask"] = st.query_params["mask"] = spec
@@ -141,7 +143,7 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
         col.button(label, key=f"preset_{name}", on_click=set_mask, args=(name, T), width="stretch",
                    type="primary" if spec == name else "secondary")
     if "_mask_error" in ss:
-        st.error(ss.pop("_mask_error"))
+        st.error(results.plain(ss.pop("_mask_error")))
     frames = mask
     if traj.n_objects > 1:  # hide some parts only: the others stay seen, and the fill can use them
         parts = st.multiselect("Parts to hide in those frames", traj.names, default=traj.names, key="parts",
@@ -171,7 +173,7 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
     anim = st.empty()
 
     def on_step(step, total, frame_indices, frames):  # a few stages of the decoding (``kinviz.predict.PREVIEW_STAGES``)
-        bar.progress((step + 1) / total, text=f"MaskGIT decoding: step {step + 1} of {total}")
+        bar.progress((step + 1) / total, text=f"The model draws the hidden frames: pass {step + 1} of {total}")
         anim.image(views.step_strip(frame_indices, frames, traj.n_objects),
                    caption="The hidden frames as the model draws them, step by step (its own view of each gap)")
         if step + 1 < total:
@@ -209,19 +211,19 @@ def show_results(run: results.Run) -> None:
     )
     for note in pred.notes:  # where the smoother itself could not be fitted
         st.caption(f"Kalman smoother, {note}.")
+    st.markdown(results.effect_words(results.model_effect(pred)))
 
     table = results.metrics_table(result)
-    band_note = ""
-    if views.spread(pred) is None:
-        band_note = " This kinviz gives no sample spread, so no uncertainty band is drawn."
-    if table is None:
-        st.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
-                "score and no numbers are shown. The prediction is below and in the downloads.")
-    else:
+    if table is not None:
         st.dataframe(results.highlight_best(table), key="metrics")
+        st.markdown(results.score_words(table))
         st.caption(f"Scored on the {result.metrics['magvit']['n_cells']} filled cells that have ground truth. "
-                   "ADE: mean position error; FDE: error at each gap's last frame; in CSV units and in % of the "
-                   "scene's diagonal. PSNR and SSIM compare the rendered hidden frames with the ground truth's.")
+                   "ADE: mean position error; FDE: error at each gap's last frame; in the file's units and in % of "
+                   "the scene's size. Green marks the best only where it beats every other as shown."
+                   + (" PSNR and SSIM compare pictures of the hidden frames (the model's own drawing, the others "
+                      "drawn from their positions), so they can differ where positions do not: never marked best."
+                      if "SSIM" in table.columns else
+                      f" Picture scores (PSNR, SSIM) are left out for files over {results.VIDEO_METRICS_FRAMES} frames."))
     st.caption("The download keeps every measurement as it was: empty cells are filled in place, and the model's "
                "values for hidden measurements go into added `_pred` columns beside them; `predicted` flags the rows.")
 
@@ -243,24 +245,32 @@ def show_results(run: results.Run) -> None:
                      "where it has a value). Hidden frames framed in amber; grey: the path where it was seen.")
 
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    shown = c1.multiselect("Baselines to draw", list(kinviz.BASELINES), style.default_baselines(), key="baselines",
+    shown = c1.multiselect("Classical fills to draw", list(kinviz.BASELINES), style.default_baselines(), key="baselines",
                            format_func=style.name, persist_state="session")
-    band = c2.toggle(f"Model's uncertainty (± {style.BAND_SD} s.d.)", True, key="band",
-                     disabled=views.spread(pred) is None, persist_state="session",
-                     help="The spread of the model's samples around its fill, fused with the Kalman smoother's.")
-    if band_note:
-        c2.caption(band_note)
-    baselines = {m: result.baselines[m] for m in shown if m in result.baselines}
+    band = c2.toggle("Uncertainty band (about 95 %)", True, key="band", disabled=views.spread(pred) is None,
+                     persist_state="session",
+                     help=f"The fill ± {style.BAND_SD} standard deviations: how far off it may be, from the model's "
+                          "samples and the Kalman smoother together. Drawn inside the scene.")
+    if views.spread(pred) is None:
+        c2.caption("This prediction carries no spread, so no band is drawn.")
+    shown = tuple(m for m in shown if m in result.baselines)
     left, right = st.columns([3, 2])
-    left.plotly_chart(views.coords_figure(pred, baselines, band=band), key="coords")
+    left.plotly_chart(run.figure("coords", shown, band), key="coords")
+    if traj.n_objects > 1:
+        left.caption("Colour: the part; line: the method (thin: the recording, thick: the fill, dashed: the classical "
+                     "fills). Dots mark the cells the model changed; click a part in the legend to hide it.")
     with right:
         a, b = run.window
         st.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: the recording beside the prediction",
                  width="stretch")
     left, right = st.columns([3, 2])
     if table is not None:
-        left.plotly_chart(views.error_figure(pred, baselines), key="errors")
-    right.plotly_chart(views.path_figure(pred, baselines, band=band), key="path")
+        left.plotly_chart(run.figure("errors", shown), key="errors")
+        right.plotly_chart(run.figure("path", shown, band), key="path")
+    else:  # no truth to score: the paths take the wide column, the reason beside them
+        left.plotly_chart(run.figure("path", shown, band), key="path")
+        right.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
+                   "score and no error numbers are shown. The fill is on the plots and in the downloads.")
 
 
 def main() -> None:
@@ -297,8 +307,10 @@ def _fill(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory,
     # persist_state: a refused upload (which ends the page early) or a visit to another page keeps them.
     c1.number_input("Seed", 0, 2**31 - 1, step=1, key="seed", help="Same seed, same prediction.",
                     persist_state="session")
-    c2.number_input("Decoding steps", 1, 64, int(predictor.meta.get("decoding", {}).get("steps", 12)), step=1,
-                    key="steps", help="MaskGIT steps; MAGVIT uses 12.", persist_state="session")
+    c2.number_input("Drawing passes", 1, MAX_STEPS, min(int(predictor.meta.get("decoding", {}).get("steps", 12)), MAX_STEPS),
+                    step=1, key="steps", persist_state="session",
+                    help="How many passes the model takes to draw the hidden frames, a few more of them each pass. "
+                         "The default is the model's own; fewer is faster and rougher.")
     if spec == "random" and int(ss["seed"]) != ss.get("_mask_seed"):
         st.rerun()  # the random frames follow the seed: draw them again above, with the whole page
     if not mask.any() and not traj.missing.any():
@@ -310,7 +322,8 @@ def _fill(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory,
     run = ss.get("_run")
     if run is not None and run.source == source_key:
         if run.spec != spec:
-            st.info(f"These results are for mask '{run.spec}'. Press Run to fill '{spec}'.")
+            st.info(f"These results are for the frames {results.quoted(run.spec)}. Press Run to fill "
+                    f"{results.quoted(spec)}.")
         show_results(run)
 
 
