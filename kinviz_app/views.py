@@ -208,8 +208,9 @@ class _Styles:
 
     def legend(self) -> dict:
         if self.many:  # parts down the right: readable at 16
-            return dict(orientation="v", x=1.01, y=1, yanchor="top", groupclick="toggleitem", tracegroupgap=4)
-        return dict(orientation="h", y=1.02, yanchor="bottom", x=0)
+            return dict(orientation="v", x=1.01, y=1, yanchor="top", groupclick="toggleitem", tracegroupgap=4,
+                        traceorder="grouped")  # a filled band would otherwise reverse the order
+        return dict(orientation="h", y=1.02, yanchor="bottom", x=0, traceorder="normal")
 
 
 def _clip_band(lo: np.ndarray, hi: np.ndarray, box_lo: float, box_hi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -232,7 +233,7 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
     share = pred.weight if pred.weight is not None else np.ones(pred.filled.shape)
     box_lo, box_hi = scene_box(traj)
     min_span = MIN_SPAN * scene_size(traj)
-    band_label = f"uncertainty (± {style.BAND_SD} s.d.)"
+    band_label = "uncertainty (about 95 %)"
 
     def add(method: str, k: int, axis: int, y, mode: str = "lines", **kw) -> None:
         label = style.name(method)
@@ -334,7 +335,7 @@ def _ellipses(fig: go.Figure, pred: kinviz.Prediction, sd: np.ndarray, changed: 
     pts = np.concatenate([pts, np.full((len(t), 1, 2), np.nan)], axis=1).reshape(-1, 2)
     colour_ = style.MODEL_BAND if not many else "rgba(120, 120, 120, 0.15)"
     fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="lines", fill="toself", fillcolor=colour_,
-                             line=dict(width=0), hoverinfo="skip", name=f"uncertainty (± {style.BAND_SD} s.d.)"))
+                             line=dict(width=0), hoverinfo="skip", name="uncertainty (about 95 %)"))
 
 
 def frame_errors(truth: np.ndarray, positions: np.ndarray, cells: np.ndarray) -> np.ndarray:
@@ -465,7 +466,7 @@ class _Tiles:
                 if self.sd is not None and np.isfinite(self.sd[t, k]).all():
                     ring = big.to_pixels(where)
                     rx, ry = style.BAND_SD * self.sd[t, k] * big.scale
-                    rx, ry = max(rx, radius), max(ry, radius)
+                    rx, ry = np.clip([rx, ry], radius, big.size / 3)  # a wild spread stays inside the tile
                     draw.ellipse([ring[0] - rx, ring[1] - ry, ring[0] + rx, ring[1] + ry], fill=c + "30", outline=c + "90")
                 if np.isfinite(truth).all():
                     q = big.to_pixels(truth)

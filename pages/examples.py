@@ -6,13 +6,21 @@ import kinviz
 from kinviz_app import cache, guard
 
 COLUMNS = 3
+LAYOUT_WORDS = {"wide": "columns x, y", "wide_named": "columns per object (ball_x, ball_y, …)",
+                "long": "one row per object", "z": "with a z column", "semicolon": "semicolon-separated",
+                "label": "with a text column", "temperature": "with an extra number column"}
+
+
+def layout_words(layout: str) -> str:
+    """'wide_named' -> 'columns per object (ball_x, ball_y, …)'; 'long+semicolon' -> 'one row per object, semicolon-separated'."""
+    return ", ".join(LAYOUT_WORDS.get(part, part.replace("_", " ")) for part in str(layout).split("+"))
 
 
 def main() -> None:
     st.title("Examples")
     index = cache.examples_index()
     st.caption(f"{len(index)} lab-style recordings of {index.family.nunique()} kinds of motion, bundled with kinviz. "
-               "Some have tracker dropouts (missing cells), some several objects, some other CSV layouts.")
+               "Some have tracker dropouts (missing cells), some several objects, some other ways of laying out a CSV.")
     tracker_files()
     families = st.multiselect("Kinds of motion", sorted(index.family.unique()), key="families", persist_state="session",
                               placeholder="All kinds")
@@ -28,7 +36,7 @@ def main() -> None:
             with col.container(border=True):
                 st.image(cache.thumbnail(row.name), width="stretch")
                 st.markdown(f"**{row.name}** · {row.family}")
-                st.caption(f"{row.frames} frames · {row.objects} object(s) · {row.layout} layout · "
+                st.caption(f"{row.frames} frames · {row.objects} object(s) · {layout_words(row.layout)} · "
                            f"{row.missing_cells} missing cells")
                 st.caption(row.description)
                 st.page_link("pages/predict.py", label="Open in Predict", icon=":material/play_arrow:",

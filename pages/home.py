@@ -1,17 +1,18 @@
 """Overview: the story on one screen for someone who has five minutes: the model at work on a real
-recording, what it measured against the classical fixes, and how it learnt."""
+recording and what it measured against the classical fixes (how it learnt is on the Model page)."""
 
 import streamlit as st
 
-from kinviz_app import cache, guard, results, views
+from kinviz_app import cache, guard, results
 
 
 def main() -> None:
     st.title("kinviz: fill the gaps in tracked motion")
     st.markdown(
         "#### Tracking data has holes: occlusions, dropouts, a camera that started late. kinviz draws each "
-        "trajectory as a short video, lets a MAGVIT-style masked video model paint in the missing frames, "
-        "and reads the positions back, then shows how that compares with the classical fixes."
+        "trajectory as a short video, lets a model trained on videos of moving things paint in the missing "
+        "frames, and weighs its answer against the Kalman smoother that trackers already trust. Every result "
+        "says which cells the model changed and how it compares with the classical fixes."
     )
 
     # The model at work: a bundled recording with frames hidden, truth beside the fill.
@@ -26,9 +27,10 @@ def main() -> None:
             for head in heads:
                 st.markdown("- " + results.headline_words(head))
             split = heads[0].get("split") or "held-out recordings"
-            st.caption(f"Average position error over the hidden frames of {heads[0]['examples']} recordings "
-                       f"({split}) that the model never trained on, from the model's own record. Measure your "
-                       "own files on the Evaluate page.")
+            st.caption(f"Average position error over the hidden frames of {heads[0]['examples']} simulated "
+                       f"recordings ({split}) that the model never trained on, as recorded with the model "
+                       "(`bench --record`, the figures in docs/BENCHMARK.md). Other recordings give other figures: "
+                       "the Evaluate page measures the model on the bundled ones, or on yours, against the same fills.")
         else:
             st.info("This model's record carries no benchmark yet: measure one on the Evaluate page.")
         st.page_link("pages/predict.py", label="Try it on your own file", icon=":material/movie:")
@@ -44,13 +46,6 @@ def main() -> None:
         with col.container(border=True):
             st.markdown(f"**{title}**")
             st.caption(text)
-
-    meta = cache.predictor().meta
-    curve = meta.get("training", {}).get("curve", [])
-    if curve:
-        st.markdown("**How it learnt**: the error on clips it never trained on (validation loss) fell as training "
-                    "went on; the dotted line is a blind guess.")
-        st.plotly_chart(views.curve_figure(curve, meta.get("transformer", {}).get("levels")), key="home_curve")
 
     cols = st.columns(4)
     cols[0].page_link("pages/predict.py", label="Try it: Predict", icon=":material/movie:")

@@ -310,9 +310,16 @@ def test_landing_page_speaks_plainly_and_shows_the_model_at_work():
     for head in results.headlines(meta):  # the measured headline per task, in words, against the best baseline
         assert results.headline_words(head) in text
     assert at.get("image"), "a real fill playing"
-    curve = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert [p["step"] for p in meta["training"]["curve"]] == [
-        s for t in curve["data"] if t.get("name") == "validation loss" for s in t["x"]]
+    for jargon in ("MAGVIT-style", "cross-entropy", "nats", "EMA", "FSQ", "MaskGIT", "RTS", "s.d."):
+        assert jargon not in text, f"'{jargon}' belongs on the Model page"
+    assert not at.get("plotly_chart"), "the training curve is on the Model page"
+    assert "BENCHMARK.md" in text, "the headline names the measurement it comes from"
+
+
+def test_examples_speak_plainly():
+    at = open_app("pages/examples.py")
+    assert_clean(at)
+    assert not any("wide_named" in c.value or "layout" in c.value for c in at.caption)
 
 
 def test_objects_in_words():
