@@ -59,7 +59,7 @@ def _train(args) -> int:
 
 
 def _predict(args) -> int:
-    from .formats import load_track
+    from .formats import load_track, written_summary
     from .masks import parse_mask
     from .predict import Predictor
 
@@ -74,8 +74,7 @@ def _predict(args) -> int:
     text = pred.to_csv()
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8", newline="")
-        n = int(pred.filled.any(axis=1).sum())
-        print(f"filled {int(pred.filled.sum())} cells on {n} frames -> {args.out}", file=sys.stderr)
+        print(f"{written_summary(traj, pred.filled)} -> {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

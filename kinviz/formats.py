@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import CSVError
-from .readers import LABELS, NEW_ROW, PUT, READERS, Table, _blank_row, _is_number, put_columns
+from .readers import (LABELS, NEW_ROW, PRED_SUFFIX, PUT, READERS, TRACKER_SUFFIX, Table, _blank_row, _is_number,
+                      put_columns)
 from .trajectory import (MAX_FRAMES, MAX_OBJECTS, MIN_FRAMES, Trajectory, _decimals, _decode, _parse, _read_rows,
                          _read_source, _round, _safe, _sniff, check_size)
 
@@ -41,6 +42,9 @@ TWICE = {  # what to do about two rows of one track in one frame, where the form
                  "track again with splitting and merging off, or export each branch as its own track",
     "mot": "each id needs one box per frame (a detections file without ids cannot be filled)",
 }
+ROOM = {"deeplabcut", "sleap", "trackmate", "tracker"}  # formats with room for added columns (not MOT's fixed fields)
+CONF_COLUMN = {"deeplabcut": "likelihood", "sleap": "score"}  # the confidence's name in `_tracker` columns
+NAME_LINE = {"trackmate": 0}  # the header line that names columns (others: the last)
 SPANS = {"mot"}  # formats whose tracks begin and end: points are written only from a track's first frame to its last
 
 
@@ -219,22 +223,50 @@ def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name
 # ----------------------------------------------------------------------------- writing
 
 
+def placement(traj: Trajectory, filled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each filled point goes in the file: (in_place, beside), both (T, K) bool.
+
+    In place: a point the file lacks or holds under the confidence cut (MOT: inside its track's life).
+    Beside, in `_pred` columns: a point the file holds that was hidden on purpose, where the format
+    has room for columns (all but MOTChallenge). A plain CSV puts every filled cell in one or the other.
+    """
+    filled = np.asarray(filled, dtype=bool)
+    if not isinstance(traj.layout, TrackLayout):
+        return filled & traj.missing, filled & ~traj.missing
+    in_place = filled & traj.missing
+    if traj.layout.format in SPANS:
+        in_place &= inside_spans(traj)
+    beside = filled & ~traj.missing if traj.layout.format in ROOM else np.zeros_like(filled)
+    return in_place, beside
+
+
+def written_summary(traj: Trajectory, filled: np.ndarray) -> str:
+    """One line on what a filled file holds: points in place, values beside measurements, points left out."""
+    in_place, beside = placement(traj, filled)
+    frames = int((in_place | beside).any(axis=1).sum())
+    line = f"filled {int(in_place.sum())} points in place"
+    if beside.any():
+        line += f", {int(beside.sum())} measured points' values in _pred columns"
+    if (left := int((np.asarray(filled, dtype=bool) & ~in_place & ~beside).sum())):
+        line += f"; {left} not written (outside their track's life, or a measured box: MOT has no room for them)"
+    return line + f", on {frames} frames"
+
+
 def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> str:
     """`traj`'s file in its own format with the filled points written (see the module's table).
 
-    positions: (T, K, 2), finite wherever `filled`; filled: (T, K) bool. Only points the file lacks
-    (or had under the confidence cut) are written; observed cells keep their text.
+    positions: (T, K, 2), finite wherever `filled`; filled: (T, K) bool. Points the file lacks (or
+    had under the confidence cut) are written in place, the text they replace kept in `_tracker`
+    columns; points the file holds keep their text, the model's value beside them in `_pred` columns.
     """
     lay: TrackLayout = traj.layout
     positions, filled = np.asarray(positions, dtype=np.float64), np.asarray(filled, dtype=bool)
     T, K = traj.n_frames, traj.n_objects
     if positions.shape != (T, K, 2) or filled.shape != (T, K):
         raise ValueError(f"expected positions {(T, K, 2)} and filled {(T, K)}; got {positions.shape}, {filled.shape}")
-    write = filled & traj.missing
-    if lay.format in SPANS:
-        write &= inside_spans(traj)
-    if not np.isfinite(positions[write]).all():
-        raise ValueError("positions must be finite wherever a missing point is filled")
+    write, beside = placement(traj, filled)
+    if not np.isfinite(positions[write | beside]).all():
+        raise ValueError("positions must be finite wherever a point is filled")
 
     # Rows: the file's, plus one per (frame, group) with a filled point and no row, in frame order.
     G, S = lay.obj_index.shape
@@ -248,35 +280,54 @@ def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> 
     number = _numberer(lay)
 
     new_row = NEW_ROW.get(lay.format, lambda n, lay, t, g, number: _blank_row(n, lay, t, g))
-    out = [(t, g, list(cells)) for t, g, cells in zip(lay.row_frame.tolist(), lay.row_group.tolist(), lay.rows)]
-    added = [(t, g, new_row(width, lay, t, g, number)) for t, g in np.argwhere(need & ~present).tolist()]
-    out = _merge(out, added)
+    out = [(t, g, list(cells), True) for t, g, cells in zip(lay.row_frame.tolist(), lay.row_group.tolist(), lay.rows)]
+    added = [(t, g, new_row(width, lay, t, g, number), False) for t, g in np.argwhere(need & ~present).tolist()]
+    out = _merge(out, added)  # (frame, group, cells, from the file)
 
-    # Header lines, with the `predicted` column added where the format has room.
-    append = lay.predicted_col is None and lay.predicted_head is not None
-    pred_col = lay.predicted_col if lay.predicted_col is not None else (width if append else None)
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=lay.delimiter, lineterminator=lay.newline)
-    for i, cells in enumerate(lay.head):
-        cells = [_safe(c) for c in cells]
-        writer.writerow(_insert(cells, width, lay.predicted_head[i]) if append and lay.predicted_head[i] is not None
-                        else cells)
-
-    # Rows: filled points written in place, the row flagged.
+    # Each row's values: filled points in place (the text they replace kept), hidden points' values beside.
     put = PUT.get(lay.format, put_columns)
     slots = [[(s, int(k)) for s, k in enumerate(lay.obj_index[g]) if k >= 0] for g in range(G)]
-    write_list, text_cols = write.tolist(), _text_columns(lay, width)
-    for t, g, cells in out:
-        any_filled = False
+    write_list, beside_list = write.tolist(), beside.tolist()
+    extra: list[dict[tuple[int, str], str]] = []  # per row: (slot, column name) -> text for an added column
+    flags = []
+    keep = lay.format in ROOM
+    for t, g, cells, from_file in out:
+        values, any_filled = {}, False
         for s, k in slots[g] if g >= 0 else ():
+            x, y = float(positions[t, k, 0]), float(positions[t, k, 1])
             if write_list[t][k]:
-                put(lay, cells, s, float(positions[t, k, 0]), float(positions[t, k, 1]), number)
-                any_filled = True
+                values |= _kept(lay, cells, s) if keep and from_file else {}
+                put(lay, cells, s, x, y, number)
+            elif beside_list[t][k]:
+                cx, cy, _ = lay.slot_cols[s]
+                values |= {(s, "x" + PRED_SUFFIX): number(cx, x), (s, "y" + PRED_SUFFIX): number(cy, y)}
+            any_filled |= write_list[t][k] or beside_list[t][k]
+        extra.append(values)
+        flags.append("1" if any_filled else "0")
+
+    # Columns: the file's, then the added ones (a column of that name in the file is reused), then `predicted`.
+    columns = _added_columns(lay, {key for values in extra for key in values})
+    append = lay.predicted_col is None and lay.predicted_head is not None
+    pred_col = lay.predicted_col if lay.predicted_col is not None else (width + len(columns[1]) if append else None)
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=lay.delimiter, lineterminator=lay.newline)
+    for i, cells in enumerate(lay.head):  # a line shorter than the columns (`#multi:`) is left alone
+        flag = lay.predicted_head[i] if append else None
+        new = [head[i] for head in columns[1].values()] + ([flag or ""] if append else [])
+        cells = [_safe(c) for c in cells]
+        writer.writerow(_insert(cells, width, new) if flag is not None or (len(cells) >= width and any(new)) else cells)
+
+    text_cols = _text_columns(lay, width)
+    for (t, g, cells, _), values, flag in zip(out, extra, flags):
+        for key, c in columns[0].items():  # the file's own kinviz columns: `_pred` cleared, `_tracker` kept
+            if key in values or key[1].endswith(PRED_SUFFIX):
+                cells += [""] * (c + 1 - len(cells))
+                cells[c] = values.get(key, "")
         for c in text_cols:
             cells[c] = _safe(cells[c])
-        flag = "1" if any_filled else "0"
-        if append:
-            cells = _insert(cells, width, flag)
+        new = [values.get(key, "") for key in columns[1]] + ([flag] if append else [])
+        if new:
+            cells = _insert(cells, width, new)
         elif pred_col is not None:
             cells += [""] * (pred_col + 1 - len(cells))
             cells[pred_col] = flag
@@ -284,9 +335,48 @@ def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> 
     return buf.getvalue()
 
 
-def _insert(cells: list[str], at: int, cell: str) -> list[str]:
-    """`cell` at column `at`, padding a short row; cells past it (a trailing delimiter's) move right."""
-    return cells[:at] + [""] * (at - len(cells)) + [cell] + cells[at:]
+def _kept(lay: TrackLayout, cells: list[str], slot: int) -> dict[tuple[int, str], str]:
+    """The text a point written in place replaces (the tracker's own guess), for its `_tracker` columns."""
+    cx, cy, cc = lay.slot_cols[slot]
+    held = {a: cells[c] for a, c in (("x", cx), ("y", cy), ("c", cc)) if 0 <= c < len(cells) and cells[c].strip()}
+    if not ({"x", "y"} & held.keys()):
+        return {}
+    return {(slot, _axis_name(lay, a) + TRACKER_SUFFIX): held.get(a, "") for a in ("x", "y", "c") if a != "c" or cc >= 0}
+
+
+def _axis_name(lay: TrackLayout, axis: str) -> str:
+    """'x', 'y', or the confidence's own name in the format (likelihood, score)."""
+    return CONF_COLUMN.get(lay.format, "confidence") if axis == "c" else axis
+
+
+def _added_columns(lay: TrackLayout, keys: set[tuple[int, str]]):
+    """({key: column} of the file's own kinviz columns, {key: header cells} of the columns to add), keys by slot.
+
+    key: (slot, name) with name like 'x_pred' or 'likelihood_tracker'. A column is named in each header
+    line as its slot's x (or y, or confidence) column is, with the name's suffix on the line that names columns.
+    """
+    order = {n: i for i, n in enumerate(["x" + PRED_SUFFIX, "y" + PRED_SUFFIX] +
+                                         [a + TRACKER_SUFFIX for a in ("x", "y", "likelihood", "score", "confidence")])}
+    own, new = {}, {}
+    for slot, name in sorted(keys, key=lambda k: (k[0], order[k[1]])):
+        axis, _, suffix = name.rpartition("_")
+        cx, cy, cc = lay.slot_cols[slot]
+        src = {"x": cx, "y": cy}.get(axis, cc)
+        head = [cells[src] if src < len(cells) else "" for cells in lay.head]
+        at = NAME_LINE.get(lay.format, -1)
+        tail = "_" + suffix
+        head[at] = head[at].strip() + (tail.upper() if lay.format == "trackmate" else tail)  # TrackMate's names are upper case
+        found = [c for c in range(lay.width) if [cells[c] if c < len(cells) else "" for cells in lay.head] == head]
+        if found:
+            own[(slot, name)] = found[0]
+        else:
+            new[(slot, name)] = head
+    return own, new
+
+
+def _insert(cells: list[str], at: int, new: list[str]) -> list[str]:
+    """`new` cells at column `at`, padding a short row; cells past it (a trailing delimiter's) move right."""
+    return cells[:at] + [""] * (at - len(cells)) + new + cells[at:]
 
 
 def _numberer(lay: TrackLayout):

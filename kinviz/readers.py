@@ -54,6 +54,7 @@ class Table:
 
 
 PRED_SUFFIX = "_pred"  # columns kinviz adds beside a point: the model's value for a point the file holds
+TRACKER_SUFFIX = "_tracker"  # and the tracker's own text for a point kinviz wrote over (under the confidence cut)
 LABELS = {"deeplabcut": "DeepLabCut", "sleap": "SLEAP", "trackmate": "TrackMate", "tracker": "Tracker",
           "mot": "MOTChallenge"}
 
@@ -71,6 +72,11 @@ def _check_width(label: str, data: list[Row], width: int, *, trailing: bool = Fa
     for line, cells in data:
         if len(cells) != width and not (trailing and len(cells) > width and not "".join(cells[width:]).strip()):
             raise CSVError(f"{label}: line {line} has {len(cells)} fields but the header has {width}")
+
+
+def _kinviz_column(name: str) -> bool:
+    """A column kinviz added to a file it wrote (`x_pred`, `nose.likelihood_tracker`): no data of the tracker's."""
+    return name.strip().lower().endswith((PRED_SUFFIX, TRACKER_SUFFIX))
 
 
 def _cell(cells: list[str], col: int) -> str:
@@ -116,7 +122,7 @@ def read_deeplabcut(rows: list[Row]) -> Table:
     for c, axis in enumerate(coords):
         if axis in ("x", "y", "likelihood"):
             triples.setdefault((who[c].strip(), parts[c].strip()), {}).setdefault(axis, c)
-    index_cols = [c for c in range(width) if coords[c] not in ("x", "y", "likelihood")]
+    index_cols = [c for c in range(width) if coords[c] not in ("x", "y", "likelihood") and not _kinviz_column(coords[c])]
     if not triples:
         raise CSVError(f"{label}: the 'coords' line names no x or y column")
     for (ind, part), cols in triples.items():
@@ -267,7 +273,7 @@ def read_tracker(rows: list[Row]) -> Table:
         stop = starts[i + 1][0] if i + 1 < len(starts) else len(columns)
         span = columns[start:stop]
         if "x" not in span or "y" not in span:
-            if all(c == "predicted" or c.endswith(PRED_SUFFIX) for c in span if c):
+            if all(c == "predicted" or _kinviz_column(c) for c in span if c):
                 continue  # over kinviz's own columns only (a file kinviz wrote)
             raise CSVError(f"{label}: mass '{name}' has no x and y columns; export its positions x and y")
         slot_cols.append((start + span.index("x"), start + span.index("y"), -1))

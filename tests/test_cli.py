@@ -58,6 +58,21 @@ def test_predict_without_mask_fills_only_missing_cells(env, tmp_path):
     assert table["predicted"].tolist() == [0, 0, 1, 0, 0]
 
 
+def test_predict_with_a_mask_on_a_tracker_file_without_gaps_writes_the_hidden_points_values(env, tmp_path):
+    src, out = tmp_path / "full.txt", tmp_path / "out.txt"
+    src.write_text("\tmass_A\t\nt\tx\ty\t\n" + "".join(f"{i * 0.04:.2f}\t{0.5 * i:.3f}\t{i * i / 9:.3f}\n"
+                                                          for i in range(20)))
+    r = run("predict", src, "--mask", "6-9,14", "--out", out, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "filled 0 points in place, 5 measured points' values in _pred columns, on 5 frames" in r.stderr
+    table = pd.read_csv(out, sep="\t", skiprows=1, dtype=str, keep_default_na=False)
+    assert list(table.columns[:6]) == ["t", "x", "y", "x_pred", "y_pred", "predicted"]
+    assert set(np.flatnonzero(table["x_pred"] != "")) == {6, 7, 8, 9, 14} == set(np.flatnonzero(table["predicted"] == "1"))
+    assert np.isfinite(table.loc[[6, 7, 8, 9, 14], ["x_pred", "y_pred"]].astype(float).to_numpy()).all()
+    source = pd.read_csv(src, sep="\t", skiprows=1, dtype=str, keep_default_na=False)
+    assert (table[["t", "x", "y"]] == source[["t", "x", "y"]]).all().all(), "the measurements stay"
+
+
 @pytest.mark.parametrize("args,fragment", [
     (["predict", "missing.csv"], "not found"),
     (["predict", EXAMPLE, "--mask", "5-x"], "not a frame number"),

@@ -106,8 +106,8 @@ def test_filled_rows_are_marked_the_way_each_format_allows():
     for fmt, col in [("sleap", "predicted"), ("trackmate", "PREDICTED"), ("tracker", "predicted")]:
         traj, _, out = assert_round_trip(make(fmt))
         table = cells(out)
-        n_head, at = len(traj.layout.head), traj.layout.width  # the column after the named ones
-        assert col in [row[at] for row in table[:n_head] if len(row) > at]
+        n_head = len(traj.layout.head)
+        at = table[0 if fmt == "trackmate" else n_head - 1].index(col)
         flags = [row[at] for row in table[n_head:]]
         assert set(flags) == {"0", "1"}
     traj, _, out = assert_round_trip(make("mot").replace(",1,1,1.0\n", ",0.9,-1,-1,-1\n"))  # a 10-field result
@@ -124,7 +124,8 @@ def test_confidence_under_the_threshold_is_missing_and_zero_keeps_every_point():
     assert not kinviz.load_track(text, min_confidence=0).missing.any()
     assert kinviz.load_track(text, min_confidence=0.99).missing[:, 0].tolist() == [True, True, True, False, True]
     out = kinviz.write_csv(traj, fill(traj), traj.missing)
-    assert out.splitlines()[4] == "1,2,2,", "the cut point is filled in place, its likelihood emptied"
+    assert out.splitlines()[2:5] == ["coords,x,y,likelihood,x_tracker,y_tracker,likelihood_tracker", "0,1.0,1.0,0.95,,,",
+                                     "1,2,2,,2.0,2.0,0.59"], "the cut point filled in place, the tracker's own kept beside"
     for bad in (-0.1, float("nan"), "0.5"):
         with pytest.raises(kinviz.CSVError, match="minimum confidence"):
             kinviz.load_track(text, min_confidence=bad)
@@ -156,7 +157,8 @@ def test_tracker_multi_mass_export_with_tabs():
             + "".join(f"{i * 0.1:.1f}\t{i}\t{'' if i == 2 else i}\t{-i}\t{2 * i}\n" for i in range(6)))
     traj, _, out = assert_round_trip(text)
     assert traj.names == ["mass_A", "mass_B"] and traj.missing.sum() == 1
-    assert out.splitlines()[2] == "t\tx\ty\tx\ty\tpredicted"
+    assert out.splitlines()[1:3] == ["\tmass_A\t\tmass_B\t\tmass_A\t\t", "t\tx\ty\tx\ty\tx_tracker\ty_tracker\tpredicted"]
+    assert out.splitlines()[5].split("\t")[5:] == ["2", "", "1"], "the x that was half a point is kept beside it"
 
 
 def mot_gt(lives: dict[int, tuple[int, int]], lost: set[tuple[int, int]], fields: int = 9) -> str:
@@ -269,6 +271,43 @@ def test_crlf_files_are_written_back_with_crlf(fmt):
     assert out.count("\r\n") == out.count("\n") > 0
 
 
+@pytest.mark.parametrize("fmt", ["deeplabcut", "deeplabcut_multi", "sleap", "trackmate", "tracker", "tracker_sv"])
+def test_hidden_measured_points_get_the_models_values_beside_them_and_read_back_the_same(fmt):
+    text = make(fmt)
+    traj = kinviz.load_track(text)
+    hidden = np.zeros_like(traj.missing)
+    hidden[5:9] = ~traj.missing[5:9]  # measured points hidden on purpose
+    positions = fill(traj)
+    positions[hidden] += 0.5  # the model's values differ from the measurements
+    out = kinviz.write_csv(traj, positions, traj.missing | hidden)
+    again = kinviz.load_track(out)
+    assert np.array_equal(again.positions[~traj.missing], traj.positions[~traj.missing]), "measurements unchanged"
+    assert again.names == traj.names and not again.missing.any()
+    table = cells(out)
+    names = table[0 if fmt == "trackmate" else len(traj.layout.head) - 1]
+    pred = [c for c, n in enumerate(names) if n.lower().endswith("_pred")]
+    assert len(pred) == 2 * (1 if fmt == "trackmate" else int(hidden.any(0).sum())), "a pair for each part with a value"
+    values = [float(row[c].replace(",", ".").replace("\u2212", "-")) for row in table[len(traj.layout.head):]
+              for c in pred if row[c]]
+    assert len(values) == 2 * hidden.sum()
+    np.testing.assert_allclose(sorted(values), sorted(positions[hidden].ravel()), atol=1e-3)
+    assert kinviz.write_csv(again, fill(again), again.missing) .splitlines()[:len(traj.layout.head)] \
+        == out.splitlines()[:len(traj.layout.head)], "written again: the same columns, none added twice"
+
+
+def test_points_under_the_cut_keep_the_trackers_own_text_beside_the_fill():
+    text = make("deeplabcut")
+    traj = kinviz.load_track(text)
+    out = kinviz.write_csv(traj, fill(traj), traj.missing)
+    src, got = cells(text), cells(out)
+    assert got[2][-3:] == ["x_tracker", "y_tracker", "likelihood_tracker"] and got[1][-3:] == ["part3"] * 3
+    for t, k in np.argwhere(traj.missing):
+        cx, cy, cc = traj.layout.slot_cols[k]
+        block = [c for c in range(len(src[0]), len(got[2])) if got[1][c] == f"part{k}"]
+        assert [got[3 + t][c] for c in block] == [src[3 + t][cx], src[3 + t][cy], src[3 + t][cc]]
+    assert not kinviz.load_track(out).missing.any()
+
+
 def test_dlc_multi_animal_names_individual_and_body_part():
     traj = kinviz.load_track(make("deeplabcut_multi"))
     assert traj.names == ["animal0/part0", "animal0/part1", "animal1/part0", "animal1/part1"]
@@ -313,7 +352,8 @@ def test_plain_layouts_still_read_and_write_as_before():
 def test_real_deeplabcut_files(file):
     text = (REAL / file).read_text()
     traj, _, out = assert_round_trip(text)
-    assert out.splitlines()[:3] == text.splitlines()[:3], "DeepLabCut's three header lines, byte for byte"
+    assert all(a.startswith(b + ",") for a, b in zip(out.splitlines()[:3], text.splitlines()[:3])), \
+        "DeepLabCut's three header lines, byte for byte, then the columns keeping the tracker's own points"
     assert traj.n_frames == 12 and traj.missing.any()
     everything = kinviz.load_track(REAL / file, min_confidence=0)
     assert everything.names == ["bodypart1", "bodypart2", "bodypart3", "objectA"] and not everything.missing.any()
@@ -346,13 +386,13 @@ def test_cli_predict_reads_a_tracker_file_with_min_confidence_and_writes_its_for
     assert main(["predict", str(src), "--min-confidence", "0.9", "--out", str(out), "--device", "cpu"]) == 0
     assert "likelihood under 0.9" in capsys.readouterr().err
     text, got = src.read_text(), out.read_text()
-    assert got.splitlines()[:3] == text.splitlines()[:3]
+    assert all(a.startswith(b + ",") for a, b in zip(got.splitlines()[:3], text.splitlines()[:3]))
     traj = kinviz.load_track(src, min_confidence=0.9)
     assert not kinviz.load_track(got, min_confidence=0.9).missing.any()
     may_change = written_cells(traj)
     for r, (a, b) in enumerate(zip(cells(text)[3:], cells(got)[3:])):
         assert [v for c, v in enumerate(a) if (r, c) not in may_change] == \
-               [v for c, v in enumerate(b) if (r, c) not in may_change]
+               [v for c, v in enumerate(b[:len(a)]) if (r, c) not in may_change]
 
 
 def test_app_uploads_a_deeplabcut_file_and_downloads_it_filled_in_its_format():
@@ -369,7 +409,8 @@ def test_app_uploads_a_deeplabcut_file_and_downloads_it_filled_in_its_format():
     traj = run.prediction.trajectory
     assert traj.names == ["a", "b"] and traj.layout.min_confidence == 0.9
     got = run.prediction.to_csv()
-    assert got.splitlines()[:3] == text.splitlines()[:3] and run.csv_name == "reach-filled.csv"
+    assert all(a.startswith(b) for a, b in zip(got.splitlines()[:3], text.splitlines()[:3]))
+    assert run.csv_name == "reach-filled.csv"
     assert not kinviz.load_track(got, min_confidence=0.9).missing.any()
 
 
