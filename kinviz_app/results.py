@@ -345,7 +345,7 @@ def summary_table(report) -> pd.DataFrame:
 
 
 TASK_WORDS = {"interpolate": "Filling a gap in the middle", "forecast": "Continuing past the end",
-              "random": "Filling scattered frames"}
+              "random": "Filling scattered frames", "occlude": "Filling parts of a body lost while others are seen"}
 
 
 def headlines(meta: dict) -> list[dict]:

@@ -109,6 +109,14 @@ def on_timeline(mask: np.ndarray) -> None:
     set_mask(kinviz.format_mask(new) or "none", len(mask))
 
 
+def short_spec(text: str, spec: str, frames: np.ndarray, limit: int = 120) -> str:
+    """The hidden frames as typed, or, when that runs to lines, the task and the number of stretches."""
+    if len(text) <= limit:
+        return text
+    runs = len(kinviz.mask_runs(frames))
+    return f"{spec if spec in PRESETS else text[:limit] + '…'} in {runs} stretches"
+
+
 def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarray]:
     """The mask widgets; returns (spec, mask (T,) bool) and keeps the URL in step."""
     T = traj.n_frames
@@ -157,7 +165,8 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
     n_missing = int(traj.missing.sum())
     which = "" if mask.ndim == 1 else f" for {', '.join(parts)} only"
     st.caption(
-        f"Hidden: **{kinviz.format_mask(frames) or 'none'}**{which} ({int(frames.sum())} of {T} frames)"
+        f"Hidden: **{short_spec(kinviz.format_mask(frames) or 'none', spec, frames)}**{which} "
+        f"({int(frames.sum())} of {T} frames)"
         + (f"; the file's own {n_missing} missing cells (✕) are filled too." if n_missing else ".")
         + " Drag a box on the timeline to hide those frames; click a frame to toggle it."
     )
