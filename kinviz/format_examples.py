@@ -162,6 +162,59 @@ def example(fmt: str, family: str, n_frames: int, rng: np.random.Generator) -> s
     return write_format(fmt, positions, names, _lost(n_frames, positions.shape[1], rng), rng=rng, dt=dt)
 
 
+def dlc_h5(csv_text: str, path: Path | str) -> Path:
+    """DeepLabCut's .h5 beside its CSV, written as DeepLabCut writes it: the CSV's table through pandas'
+    `to_hdf(key='df_with_missing', format='table')` (needs PyTables: requirements-dev.txt)."""
+    import pandas as pd
+
+    head = 4 if csv_text.split("\n", 2)[1].startswith("individuals") else 3
+    table = pd.read_csv(io.StringIO(csv_text), header=list(range(head)), index_col=0)
+    table.columns = table.columns.set_names(["scorer", "individuals", "bodyparts", "coords"][4 - head:])
+    table.to_hdf(path, key="df_with_missing", format="table", mode="w")
+    return Path(path)
+
+
+def sleap_h5(csv_text: str, path: Path | str) -> Path:
+    """SLEAP's analysis .h5 holding what its analysis CSV holds, in SLEAP's layout: tracks (n_tracks, 2, n_nodes,
+    n_frames), point_scores (n_tracks, n_nodes, n_frames), instance_scores (n_tracks, n_frames),
+    track_occupancy (n_frames, n_tracks), node_names, track_names."""
+    import h5py
+
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    head, data = rows[0], rows[1:]
+    nodes = [h[:-2] for h in head[3:] if h.endswith(".x")]
+    names = list(dict.fromkeys(r[0] for r in data))
+    n_frames = max(int(r[1]) for r in data) + 1
+    value = lambda c: float(c) if c else np.nan  # noqa: E731
+    tracks = np.full((len(names), 2, len(nodes), n_frames), np.nan)
+    scores = np.full((len(names), len(nodes), n_frames), np.nan)
+    instance = np.full((len(names), n_frames), np.nan)
+    occupancy = np.zeros((n_frames, len(names)), np.uint8)
+    for r in data:
+        t, f = names.index(r[0]), int(r[1])
+        occupancy[f, t], instance[t, f] = 1, value(r[2])
+        for n in range(len(nodes)):
+            x, y, score = (value(c) for c in r[3 + 3 * n: 6 + 3 * n])
+            tracks[t, :, n, f], scores[t, n, f] = (x, y), score
+    with h5py.File(path, "w", track_order=True) as f:
+        for key, array in [("tracks", tracks), ("point_scores", scores), ("instance_scores", instance),
+                           ("track_occupancy", occupancy)]:
+            f.create_dataset(key, data=array, compression="gzip", track_times=False)
+        f.create_dataset("node_names", data=np.array([n.encode() for n in nodes], dtype="S"), track_times=False)
+        f.create_dataset("track_names", data=np.array([n.encode() for n in names], dtype="S"), track_times=False)
+    return Path(path)
+
+
+# .h5 examples: (file, the bundled CSV they hold, writer). Binary, so not among the text examples the Examples page shows.
+H5_EXAMPLES = [("deeplabcut-walkers.h5", "deeplabcut-walkers.csv", dlc_h5), ("sleap-walkers.h5", "sleap-walkers.csv", sleap_h5)]
+
+
+def write_h5_examples(out_dir: Path | str = FORMATS_DIR) -> list[Path]:
+    """Write each .h5 example from the bundled CSV it holds (DeepLabCut and SLEAP write both)."""
+    out_dir = Path(out_dir)
+    return [writer((FORMATS_DIR / source).read_text(encoding="utf-8"), out_dir / file) for file, source, writer in H5_EXAMPLES]
+
+
 def write_examples(out_dir: Path | str = FORMATS_DIR, *, seed: int = 2024) -> list[Path]:
     """Write one example per format; the same seed gives byte-identical files."""
     out_dir = Path(out_dir)
@@ -212,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", nargs="?", default=str(FORMATS_DIR), help="output folder")
     parser.add_argument("--seed", type=int, default=2024, help="random seed (default 2024)")
     args = parser.parse_args(argv)
-    paths = write_examples(args.out, seed=args.seed)
+    paths = write_examples(args.out, seed=args.seed) + write_h5_examples(args.out)
     print(f"wrote {len(paths)} examples to {args.out}")
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import CSVError
+from .hdf5 import h5_rows, is_hdf5
 from .readers import (LABELS, NEW_ROW, PRED_SUFFIX, PUT, READERS, TRACKER_SUFFIX, Table, _blank_row, _is_number,
                       put_columns)
 from .trajectory import (MAX_FRAMES, MAX_OBJECTS, MIN_FRAMES, Trajectory, _decimals, _decode, _parse, _read_rows,
@@ -119,8 +120,11 @@ def load_track(source, *, name: str | None = None, min_confidence: float = DEFAU
     if not (isinstance(min_confidence, (int, float)) and 0 <= min_confidence < float("inf")):
         raise CSVError(f"the minimum confidence must be a number of 0 or more, not {min_confidence!r}")
     data, default_name = _read_source(source)
-    text = _decode(data)
     name = name if name is not None else default_name
+    if is_hdf5(data):  # DeepLabCut's or SLEAP's .h5: read as the CSV its tool writes, and written back as that CSV
+        fmt, rows = h5_rows(data)
+        return assemble(READERS[fmt](rows), ",", min_confidence=float(min_confidence), source_name=name)
+    text = _decode(data)
     fmt, delimiter = detect(text)
     if fmt is None:
         return _parse(text, name)

@@ -116,6 +116,9 @@ def read_deeplabcut(rows: list[Row]) -> Table:
 
     # Slots: one x, y[, likelihood] triple per (individual, body part), in column order.
     coords = [c.strip().lower() for c in head[-1]]
+    if "z" in coords:
+        raise CSVError(f"{label}: this is a 3-D file (coords x, y, z, from triangulation); kinviz fills 2-D tracks: "
+                       "give it one camera's 2-D file (x, y, likelihood)")
     parts = head[-2]
     who = head[1] if multi else [""] * width
     triples: dict[tuple[str, str], dict[str, int]] = {}

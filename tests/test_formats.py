@@ -308,6 +308,54 @@ def test_points_under_the_cut_keep_the_trackers_own_text_beside_the_fill():
     assert not kinviz.load_track(out).missing.any()
 
 
+@pytest.mark.parametrize("fmt", ["deeplabcut", "deeplabcut_multi", "sleap"])
+def test_h5_files_read_as_the_csv_their_tool_writes_beside_them_and_come_back_as_it(fmt, tmp_path):
+    text = make(fmt)
+    if fmt.startswith("deeplabcut"):
+        pytest.importorskip("tables")  # DeepLabCut's own route to its .h5 (pandas' to_hdf), for the test file only
+    path = (fx.dlc_h5 if fmt.startswith("deeplabcut") else fx.sleap_h5)(text, tmp_path / "file.h5")
+    h5, csv_ = kinviz.load_track(path), kinviz.load_track(text)
+    assert h5.layout.format == format_of(fmt) and h5.names == csv_.names and h5.source_name == "file.h5"
+    np.testing.assert_array_equal(h5.positions, csv_.positions)
+    np.testing.assert_array_equal(h5.times, csv_.times)
+    out, out_csv = kinviz.write_csv(h5, fill(h5), h5.missing), kinviz.write_csv(csv_, fill(csv_), csv_.missing)
+    again, again_csv = kinviz.load_track(out), kinviz.load_track(out_csv)
+    assert not again.missing.any() and again.layout.format == format_of(fmt)
+    np.testing.assert_allclose(again.positions, again_csv.positions, atol=1e-3)  # the tool's CSV, filled
+    if fmt.startswith("deeplabcut"):  # DeepLabCut's CSV writes floats as repr does: the very same text
+        assert out == out_csv
+
+
+def test_bundled_h5_examples_hold_their_csvs():
+    for file, source, _ in fx.H5_EXAMPLES:
+        h5, csv_ = kinviz.load_track(kinviz.FORMATS_DIR / file), kinviz.load_track(kinviz.FORMATS_DIR / source)
+        assert h5.names == csv_.names and h5.missing.any()
+        np.testing.assert_array_equal(h5.positions, csv_.positions)
+
+
+def test_an_h5_file_of_neither_tool_or_with_code_in_its_names_gets_one_line(tmp_path):
+    import h5py
+
+    with h5py.File(tmp_path / "other.h5", "w") as f:
+        f["data"] = np.zeros(3)
+    with pytest.raises(kinviz.CSVError, match="neither DeepLabCut's 'df_with_missing' table nor SLEAP's 'tracks'"):
+        kinviz.load_track(tmp_path / "other.h5")
+    with h5py.File(tmp_path / "evil.h5", "w") as f:  # a pickle that would call os.system if unpickled freely
+        g = f.create_group("df_with_missing")
+        g.attrs["pandas_type"] = np.bytes_(b"frame_table")
+        t = g.create_dataset("table", data=np.zeros(2, dtype=[("index", "<i8"), ("values_block_0", "<f8", (3,))]))
+        t.attrs["values_block_0_kind"] = np.bytes_(b"cos\nsystem\n(S'echo hacked'\ntR.")
+    with pytest.raises(kinviz.CSVError, match="refer to Python code .os.system"):
+        kinviz.load_track(tmp_path / "evil.h5")
+
+
+def test_a_deeplabcut_3d_file_is_refused_in_plain_words():
+    text = ("scorer,DLC_3D,DLC_3D,DLC_3D\nbodyparts,snout,snout,snout\ncoords,x,y,z\n"
+            + "".join(f"{i},{i}.5,2.5,-1.5\n" for i in range(6)))
+    with pytest.raises(kinviz.CSVError, match="DeepLabCut: this is a 3-D file .* one camera's 2-D file"):
+        kinviz.load_track(text)
+
+
 def test_dlc_multi_animal_names_individual_and_body_part():
     traj = kinviz.load_track(make("deeplabcut_multi"))
     assert traj.names == ["animal0/part0", "animal0/part1", "animal1/part0", "animal1/part1"]
