@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import KinvizError, MaskError
+from .errors import KinvizError
 from .formats import DEFAULT_MIN_CONFIDENCE
 from .generate import FAMILIES, NOISY, PHYSICS_FAMILIES
 from .masks import TASKS
@@ -59,25 +59,48 @@ def _train(args) -> int:
 
 
 def _predict(args) -> int:
-    from .formats import load_track, written_summary
-    from .masks import parse_mask
-    from .predict import Predictor
+    from glob import has_magic
 
-    traj = load_track(args.input, min_confidence=args.min_confidence)
-    mask = parse_mask(args.mask, traj.n_frames, seed=args.seed)
-    for note in traj.warnings:
-        print(f"warning: {note}", file=sys.stderr)
-    if args.steps is not None and args.steps < 1:
-        raise MaskError(f"--steps must be at least 1, got {args.steps}")
-    predictor = Predictor.load(args.checkpoint, device=args.device)
-    pred = predictor.predict(traj, mask, seed=args.seed, steps=args.steps)
+    from .batch import Job, plan, predict_file
+
+    job = Job(mask=args.mask, min_confidence=args.min_confidence, seed=args.seed, steps=args.steps,
+              checkpoint=args.checkpoint, device=args.device)
+    if args.out_dir is None and len(args.input) == 1 and not has_magic(args.input[0]):
+        return _predict_one(args, job, predict_file)
+    if args.out_dir is None:
+        raise KinvizError("several input files need --out-dir DIR (each is written there under its own name)")
+    if args.out:
+        raise KinvizError("--out names one file; with --out-dir each file is written under its own name: give one")
+    return _predict_many(plan(args.input, args.out_dir), job, args.jobs)
+
+
+def _predict_one(args, job, predict_file) -> int:
+    from .formats import written_summary
+
+    pred = predict_file(args.input[0], job, warn=lambda note: print(f"warning: {note}", file=sys.stderr))
     text = pred.to_csv()
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8", newline="")
-        print(f"{written_summary(traj, pred.filled)} -> {args.out}", file=sys.stderr)
+        print(f"{written_summary(pred.trajectory, pred.filled)} -> {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _predict_many(pairs, job, jobs: int) -> int:
+    """Every file filled by `jobs` worker processes; a progress bar, then the failures, on stderr. Exit 1 if any failed."""
+    from tqdm import tqdm
+
+    from .batch import run
+
+    with tqdm(total=len(pairs), desc="predict", unit="file", file=sys.stderr, disable=None) as bar:
+        results = run(pairs, job, jobs=jobs, progress=lambda done: bar.update(1))
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"failed: {r.source}: {r.summary}", file=sys.stderr)
+    print(f"{len(results) - len(failed)} of {len(results)} files filled -> {pairs[0][1].parent}"
+          + (f"; {len(failed)} failed (above)" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _evaluate(args) -> int:
@@ -139,13 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     pr = sub.add_parser("predict", help="fill hidden frames and missing cells of a CSV")
-    pr.add_argument("input", metavar="IN.csv", help="a trajectory CSV, or a DeepLabCut, SLEAP, TrackMate, Tracker or "
-                    "MOTChallenge file (written back in its own format)")
+    pr.add_argument("input", metavar="IN.csv", nargs="+",
+                    help="a trajectory CSV, or a DeepLabCut (CSV or .h5), SLEAP (CSV or .h5), TrackMate, Tracker or "
+                         "MOTChallenge file (written back in its own format); several files, folders or patterns "
+                         "('tracks/*.csv') with --out-dir")
     pr.add_argument("--min-confidence", type=float, default=DEFAULT_MIN_CONFIDENCE, metavar="C",
                     help="points with a lower likelihood (DeepLabCut) or node score (SLEAP) are missing and get "
                          f"filled; 0 keeps every point (default {DEFAULT_MIN_CONFIDENCE:g}, DeepLabCut's pcutoff)")
     pr.add_argument("--mask", metavar="SPEC", help="frames to hide: indices and ranges (6-9,14) or interpolate|forecast|random; default: only missing cells")
     pr.add_argument("--out", metavar="OUT.csv", help="where to write the filled CSV (default: stdout)")
+    pr.add_argument("--out-dir", metavar="DIR", help="fill every input file into DIR under its own name (.h5 as its "
+                    "tool's CSV); failures are listed at the end and the rest still written")
+    pr.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for --out-dir (default 1)")
     pr.add_argument("--seed", type=int, default=0)
     pr.add_argument("--steps", type=int, help="MaskGIT decoding steps (default: the checkpoint's, 12)")
     _model_options(pr)

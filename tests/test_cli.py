@@ -73,12 +73,44 @@ def test_predict_with_a_mask_on_a_tracker_file_without_gaps_writes_the_hidden_po
     assert (table[["t", "x", "y"]] == source[["t", "x", "y"]]).all().all(), "the measurements stay"
 
 
+def test_predict_fills_a_folder_with_worker_processes_and_names_the_files_that_failed(env, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for name in ("spring-01.csv", "orbit-01.csv"):
+        (src / name).write_bytes((kinviz.EXAMPLES_DIR / name).read_bytes())
+    (src / "broken.csv").write_text("time,x,y\n0,1,2\n1,abc,3\n2,1,1\n3,1,1\n")
+    (src / "notes.md").write_text("not a track")  # a folder gives its .csv, .txt, .tsv and .h5 files only
+    r = run("predict", src, kinviz.FORMATS_DIR / "sleap-walkers.h5", "--out-dir", out, "--jobs", "2",
+            "--mask", "interpolate", env=env)
+    assert r.returncode == 1, "a file failed"
+    assert sorted(p.name for p in out.iterdir()) == ["orbit-01.csv", "sleap-walkers.csv", "spring-01.csv"]
+    lines = r.stderr.strip().splitlines()
+    assert lines[-2].startswith(f"failed: {src / 'broken.csv'}: column 'x', row 2") and "Traceback" not in r.stderr
+    assert lines[-1] == f"3 of 4 files filled -> {out}; 1 failed (above)"
+    single = run("predict", src / "orbit-01.csv", "--mask", "interpolate", env=env)
+    assert (out / "orbit-01.csv").read_text() == single.stdout, "the same fill as one file at a time"
+    assert not kinviz.load_track(out / "sleap-walkers.csv").missing.any()
+
+
+def test_predict_takes_a_glob_and_refuses_two_outputs_of_one_name(env, tmp_path):
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "same.csv").write_bytes(EXAMPLE.read_bytes())
+    r = run("predict", str(tmp_path / "a" / "*.csv"), "--out-dir", tmp_path / "out", env=env)
+    assert r.returncode == 0 and (tmp_path / "out" / "same.csv").exists(), r.stderr
+    r = run("predict", str(tmp_path / "*" / "same.csv"), "--out-dir", tmp_path / "out", env=env)
+    assert r.returncode == 2 and "would both be written to" in r.stderr
+
+
 @pytest.mark.parametrize("args,fragment", [
     (["predict", "missing.csv"], "not found"),
     (["predict", EXAMPLE, "--mask", "5-x"], "not a frame number"),
     (["predict", EXAMPLE, "--mask", "9-6"], "reversed"),
     (["predict", EXAMPLE, "--mask", "0-100000"], "out of range"),
     (["predict", EXAMPLE, "--steps", "0"], "at least 1"),
+    (["predict", EXAMPLE, EXAMPLE.parent / "orbit-01.csv"], "need --out-dir"),
+    (["predict", EXAMPLE, "--out-dir", "o", "--out", "x.csv"], "give one"),
+    (["predict", "nothing/*.csv", "--out-dir", "o"], "no file matches"),
     (["predict", EXAMPLE, "--device", "tpu"], "invalid choice"),
     (["predict", EXAMPLE, "--checkpoint", "nowhere.safetensors"], "no checkpoint"),
     (["evaluate", "nowhere"], "not found"),
