@@ -4,21 +4,24 @@
     pred = kinviz.Predictor.load().predict(traj, kinviz.parse_mask("", traj.n_frames))
     open("filled.csv", "w").write(pred.to_csv())                    # DeepLabCut in, DeepLabCut out
 
-`load_track` reads DeepLabCut, SLEAP, TrackMate, Tracker and MOTChallenge files (see `readers`)
-and every layout `load_csv` reads. Points whose confidence is under `min_confidence` (DeepLabCut's
-likelihood, SLEAP's node score) are missing, like empty cells, and get filled; so are frames with
-no row at all (a TrackMate spot or a MOT box that is not there). The trajectory remembers its
-format, and `write_csv` (so `Prediction.to_csv`) writes it back in it: the same header lines and
-columns, every observed cell's original text, filled points written in place, rows that were
-missing added in frame order, and the filled rows marked where the format has room:
+`load_track` reads DeepLabCut, SLEAP, TrackMate, Tracker and MOTChallenge files (see `readers`;
+DeepLabCut's and SLEAP's `.h5` through `hdf5`) and every layout `load_csv` reads. Points whose
+confidence is under `min_confidence` (DeepLabCut's likelihood, SLEAP's node score) are missing, like
+empty cells, and get filled; so are frames with no row at all (a TrackMate spot or a MOT box that is
+not there). The trajectory remembers its format, and `write_csv` (so `Prediction.to_csv`) writes it
+back in it: the same header lines, columns, line endings and number style, every observed cell's
+original text, filled points written in place, rows that were missing added in frame order, and:
 
-    DeepLabCut   filled points get an empty likelihood (no column can be added under its 3-4 header lines)
-    SLEAP        a last column `predicted` (1 on rows with a filled node); filled nodes' score empty
-    TrackMate    a last column PREDICTED (Predicted, Predicted, no unit); added spots: empty ID and QUALITY
-    Tracker      a last column `predicted`
-    MOTChallenge added boxes have conf -1 (MOT's "not given"); their size is interpolated along the track
+    DeepLabCut   filled points get an empty likelihood
+    SLEAP        a column `predicted` (1 on rows with a filled node); filled nodes' score empty
+    TrackMate    a column PREDICTED (Predicted, Predicted, no unit); added spots: empty ID and QUALITY
+    Tracker      a column `predicted` (before Tracker 6's trailing delimiter)
+    MOTChallenge boxes only inside each id's first-to-last frame, their size interpolated; conf -1
+                 where that field is a score (7 or 10 fields)
 
-Cells observed in the file are never rewritten, not even where a frame was hidden on purpose.
+All but MOTChallenge also get `x_pred`, `y_pred` columns (the model's value for a point the file holds,
+hidden on purpose) and `x_tracker`, `y_tracker`[, confidence] columns (the text a point written in
+place replaced: the tracker's own guess under the cut), added after the file's columns per part.
 """
 
 from __future__ import annotations
