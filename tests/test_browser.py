@@ -254,7 +254,8 @@ def test_a_deeplabcut_upload_downloads_filled_in_its_own_format(server, page, tm
     path = tmp_path / "filled.csv"
     download.value.save_as(path)
     got = path.read_text()
-    assert got.splitlines()[:3] == source.splitlines()[:3], "DeepLabCut's header lines, as uploaded"
+    for mine, theirs in zip(got.splitlines()[:3], source.splitlines()[:3]):  # added columns (_tracker) come after
+        assert mine.startswith(theirs), "DeepLabCut's header lines, as uploaded"
     before, after = kinviz.load_track(source), kinviz.load_track(got)
     assert before.missing.any() and not after.missing.any()
     observed = ~before.missing
