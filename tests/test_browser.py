@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import kinviz  # noqa: E402
 from kinviz.checkpoint import default_path  # noqa: E402  (honours $KINVIZ_CHECKPOINT, as the app does)
+from kinviz.trajectory import MAX_OBJECTS  # noqa: E402
 from appserver import (  # noqa: E402
     CHROMIUM, DOWNLOAD_BUTTON, DRAWN_JS, EXCEPTION, FRESH_ERROR, LAUNCH, RUN_BUTTON, SETTLED_JS, UPLOAD_INPUT,
     UPLOAD_REFUSED,
@@ -281,7 +282,7 @@ def _bad_uploads() -> dict[str, bytes | str]:
     """Twenty-odd files a person might hand the app by mistake, each refused by the reader."""
     good = projectile_csv(24).splitlines()
     header, rows = good[0], good[1:]
-    many = ",".join(f"o{k}_x,o{k}_y" for k in range(17))
+    many = ",".join(f"o{k}_x,o{k}_y" for k in range(MAX_OBJECTS + 1))
     return {
         "empty.csv": b"",
         "blank-lines.csv": "\n\n   \n\n",
@@ -301,7 +302,7 @@ def _bad_uploads() -> dict[str, bytes | str]:
         "ragged.csv": _table([header, *rows[:7], rows[7] + ",12", *rows[8:]]),
         "missing-time.csv": _table([header, *rows[:4], ",1.0,2.0", *rows[5:]]),
         "all-missing.csv": _table([header, *(f"{i * 0.05:.2f},," for i in range(24))]),
-        "17-objects.csv": _table(["time," + many, *(f"{i}," + ",".join(["1.0"] * 34) for i in range(24))]),
+        "257-objects.csv": _table(["time," + many, *(f"{i}," + ",".join(["1.0"] * 2 * (MAX_OBJECTS + 1)) for i in range(24))]),
         "20001-frames.csv": _table([header, *(f"{i},{i * 0.1:.1f},1.0" for i in range(20_001))]),
         "semicolon-mangled.csv": _table(["time;x;y", *(r.replace(",", ";").replace(".", ",") for r in rows)]),
         "duplicate-columns.csv": _table(["time,x,y,x", *(r + ",0" for r in rows)]),
