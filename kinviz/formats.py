@@ -14,7 +14,8 @@ original text, filled points written in place, rows that were missing added in f
 
     DeepLabCut   filled points get an empty likelihood
     SLEAP        a column `predicted` (1 on rows with a filled node); filled nodes' score empty
-    TrackMate    a column PREDICTED (Predicted, Predicted, no unit); added spots: empty ID and QUALITY
+    TrackMate    spots only inside each track's first-to-last frame; a column PREDICTED (Predicted,
+                 Predicted, no unit); added spots: empty ID and QUALITY
     Tracker      a column `predicted` (before Tracker 6's trailing delimiter)
     MOTChallenge boxes only inside each id's first-to-last frame, their size interpolated; conf -1
                  where that field is a score (7 or 10 fields)
@@ -49,7 +50,7 @@ TWICE = {  # what to do about two rows of one track in one frame, where the form
 ROOM = {"deeplabcut", "sleap", "trackmate", "tracker"}  # formats with room for added columns (not MOT's fixed fields)
 CONF_COLUMN = {"deeplabcut": "likelihood", "sleap": "score"}  # the confidence's name in `_tracker` columns
 NAME_LINE = {"trackmate": 0}  # the header line that names columns (others: the last)
-SPANS = {"mot"}  # formats whose tracks begin and end: points are written only from a track's first frame to its last
+SPANS = {"mot", "trackmate"}  # formats whose tracks begin and end: points are written only from a track's first frame to its last
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,7 +234,7 @@ def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name
 def placement(traj: Trajectory, filled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Where each filled point goes in the file: (in_place, beside), both (T, K) bool.
 
-    In place: a point the file lacks or holds under the confidence cut (MOT: inside its track's life).
+    In place: a point the file lacks or holds under the confidence cut (MOT, TrackMate: inside its track's life).
     Beside, in `_pred` columns: a point the file holds that was hidden on purpose, where the format
     has room for columns (all but MOTChallenge). A plain CSV puts every filled cell in one or the other.
     """

@@ -12,8 +12,8 @@ each row's frame and group (a track; one group for files with one row per frame)
     tracker     Tracker (OSP)        1        mass                      none
     mot         MOTChallenge txt     id       1                         none (conf is a flag in gt, a score in det)
 
-A track has a life in MOTChallenge (first to last frame of its id): points are written only inside
-it. Ids of -1 (detections no tracker linked) are kept as written and are no object.
+A track has a life in MOTChallenge and TrackMate (first to last frame of its id): points are written
+only inside it. Ids of -1 (detections no tracker linked) are kept as written and are no object.
 """
 
 from __future__ import annotations

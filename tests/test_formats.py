@@ -189,6 +189,44 @@ def test_mot_boxes_are_written_only_inside_each_ids_life(fields):
     assert np.array_equal(~again.missing, kinviz.formats.inside_spans(traj))
 
 
+def trackmate_spots(lives: dict[int, tuple[int, int]], lost: set[tuple[int, int]]) -> str:
+    """A TrackMate 7 spots export (four header lines, spots track by track): each TRACK_ID from its first
+    to its last frame, spots in `lost` (frame, track) left out, and one spot in no track."""
+    head = ["LABEL,ID,TRACK_ID,QUALITY,POSITION_X,POSITION_Y,POSITION_Z,POSITION_T,FRAME,RADIUS,VISIBILITY",
+            "Label,Spot ID,Track ID,Quality,X,Y,Z,T,Frame,Radius,Visibility",
+            "Label,Spot ID,Track ID,Quality,X,Y,Z,T,Frame,R,Visibility",
+            ",,,(quality),(micron),(micron),(micron),(sec),,(micron),"]
+    spots, n = [], 0
+    for track, (first, last) in sorted(lives.items()):
+        for f in range(first, last + 1):
+            if (f, track) not in lost:
+                spots.append(f"ID{n},{n},{track},42.000,{1.5 * f + 10 * track:.3f},{0.25 * f * f:.3f},0.0,"
+                             f"{0.2 * f:.3f},{f},0.5,1")
+                n += 1
+    spots.append(f"ID{n},{n},,7.000,3.000,4.000,0.0,0.400,2,0.5,1")  # a spot no track took
+    return "\n".join(head + spots) + "\n"
+
+
+def test_trackmate_spots_are_written_only_inside_each_tracks_life():
+    text = trackmate_spots({0: (0, 14), 3: (4, 9), 7: (6, 18)}, {(5, 0), (6, 0), (7, 3), (10, 7), (11, 7)})
+    traj = kinviz.load_track(text)
+    assert traj.names == ["track 0", "track 3", "track 7"] and traj.n_frames == 19
+    assert traj.missing.sum() > 5, "frames before and after a track's life are gaps too"
+    out = kinviz.write_csv(traj, fill(traj), traj.missing)  # every missing cell offered, the ends included
+    rows = cells(out)[4:]
+    added = [r for r in rows if ",".join(r[:11]) not in text.splitlines()]
+    assert sorted((int(r[8]), int(r[2])) for r in added) == [(5, 0), (6, 0), (7, 3), (10, 7), (11, 7)], \
+        "no spot before a track's first frame or after its last"
+    for r in added:
+        assert r[0] == r[1] == r[3] == "" and r[-1] == "1", "an added spot: no LABEL, ID or QUALITY, PREDICTED 1"
+        assert float(r[7]) == pytest.approx(0.2 * int(r[8])), "T from the spots' own T per frame"
+        assert float(r[4]) == pytest.approx(1.5 * int(r[8]) + 10 * int(r[2])), "filled along the track"
+    again = kinviz.load_track(out)
+    assert np.array_equal(~again.missing, kinviz.formats.inside_spans(traj))
+    summary = kinviz.formats.written_summary(traj, traj.missing)
+    assert summary.startswith("filled 5 points in place; ") and "outside their track's life" in summary
+
+
 @pytest.mark.parametrize("fmt, K", [("deeplabcut_multi", 28), ("sleap", 26), ("mot", 80), ("trackmate", 118)])
 def test_files_of_many_parts_or_tracks_read_and_round_trip(fmt, K):
     traj, _, _ = assert_round_trip(make(fmt, T=30, K=K))
