@@ -62,7 +62,10 @@ from .windows import Window, plan_windows
 
 MAX_WINDOWS = 1024  # windows one request may decode (about 2 minutes on 2 CPU cores): bounded work per request
 BATCH_ROWS = 64  # window-samples per forward pass: bounded memory however many windows a request has
-StepCallback = Callable[[int, int, np.ndarray, np.ndarray], None]  # (step, total, frame indices, frames (n, S, S, 3) uint8)
+# on_step(step, total, frame indices (n,), frames (n, S, S, 3) uint8, estimate (T, K, 2)): a stage of the decoding,
+# called as it happens (inside the model's lock: keep it cheap). ``estimate`` holds the positions read back from
+# those frames (one sample, before fusion), in the trajectory's units, NaN where this preview has no reading.
+StepCallback = Callable[[int, int, np.ndarray, np.ndarray, np.ndarray], None]
 PREVIEW_STAGES = 4  # MaskGIT steps an ``on_step`` preview sees, evenly spaced, the last included
 
 
@@ -298,8 +301,7 @@ class Predictor:
         """Decode the windows, those around inner gaps and those at either end each with their own
         number of samples (``Decoding.samples_for``), in mini-batches of at most
         ``BATCH_ROWS`` window-samples, each sample of each window with its own generator (``window_generator``). The preview
-        (``on_step``) shows the first mini-batch at ``PREVIEW_STAGES`` of its steps, after the
-        decode and outside the model's lock.
+        (``on_step``) shows the first mini-batch at ``PREVIEW_STAGES`` of its steps, live, as it decodes.
 
         Returns frames (samples, n, S, S, 3) float per window, and each window's camera.
         """
@@ -365,11 +367,12 @@ class Predictor:
                     tok.decode(digits[hid_t.repeat(rows, 1)]).permute(0, 2, 3, 1).float().cpu().numpy())
             return out
 
-        previews = []  # the first sample's frames at a few steps, handed to ``on_step`` once the lock is free
+        idx = np.array([int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]])
 
-        def callback(step, total, digits):
+        def callback(step, total, digits):  # the first sample at a few steps, shown as it is drawn
             if (step + 1) % max(1, total // PREVIEW_STAGES) == 0 or step + 1 == total:
-                previews.append((step, total, to_uint8(frames_of(digits[:W])[hidden])))
+                drawn = frames_of(digits[:W])  # (W, n, S, S, 3)
+                on_step(step, total, idx, to_uint8(drawn[hidden]), _estimate(drawn, windows, cameras, known.shape))
 
         with self._lock:
             digits = tok.encode(x)
@@ -389,11 +392,6 @@ class Predictor:
                     on_step=callback if on_step is not None else None,
                 )
             frames = frames_of(digits).reshape(-1, W, n_max, size, size, 3)
-        # The preview is drawn by the caller outside the lock: one session's drawing never holds up
-        # another's decoding, and sessions take the model one whole decode at a time.
-        idx = np.array([int(w.frames[i]) for b, w in enumerate(windows) for i in range(len(w.frames)) if hidden[b, i]])
-        for step, total, shown in previews:
-            on_step(step, total, idx, shown)
         return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
 
 
@@ -403,6 +401,20 @@ def window_generator(seed: int, window: Window, sample: int) -> torch.Generator:
     f = window.frames
     key = [int(seed), int(f[0]), int(f[-1]), len(f), sample, *map(int, window.group)]
     return torch.Generator().manual_seed(int(np.random.SeedSequence(key).generate_state(1, np.uint64)[0] >> 1))
+
+
+def _estimate(drawn: np.ndarray, windows: list[Window], cameras: list[Camera], shape: tuple) -> np.ndarray:
+    """(W, n, S, S, 3) one drawing per window -> (T, K, 2) the positions it puts on the cells each window
+    fills (its gap's hidden frames), NaN elsewhere: the preview's estimate, read as ``assemble`` reads."""
+    out = np.full(shape, np.nan)
+    for b, (w, camera) in enumerate(zip(windows, cameras)):
+        rows = w.hidden & np.isin(w.frames, w.targets)
+        if rows.any():
+            pos = readout(drawn[b, : len(w.frames)][rows], camera.frames(rows), len(w.group))[0]  # (m, C, 2)
+            for c, k in enumerate(w.group):
+                if k in w.fills:
+                    out[w.frames[rows], k] = pos[:, c]
+    return out
 
 
 def _read_samples(drawn: np.ndarray, camera: Camera, n_objects: int) -> tuple[np.ndarray, np.ndarray]:

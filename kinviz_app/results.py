@@ -208,12 +208,16 @@ class Run:
     figures: dict = field(default_factory=dict, repr=False)  # (kind, baselines, band) -> plotly figure, made once
 
     def figure(self, kind: str, baselines: tuple[str, ...], band: bool = True):
-        """The 'coords', 'path' or 'errors' figure for these baselines, built once per run: a rerun of the
-        page (a toggle, the strip's slider) reuses it."""
-        key = (kind, tuple(baselines), bool(band) and kind != "errors")
+        """The 'coords', 'path' or 'errors' figure for these baselines, or the 'fill' in the scene (no baselines),
+        built once per run: a rerun of the page (a toggle, the strip's slider) reuses it."""
+        key = (kind, tuple(baselines), bool(band) and kind not in ("errors", "fill"))
         if key not in self.figures:
             chosen = {m: self.result.baselines[m] for m in baselines if m in self.result.baselines}
-            if kind == "errors":
+            pred = self.prediction
+            if kind == "fill":
+                self.figures[key] = views.fill_figure(pred.trajectory, ~pred.filled,
+                                                      np.where(pred.filled[..., None], pred.positions, np.nan))
+            elif kind == "errors":
                 self.figures[key] = views.error_figure(self.prediction, chosen)
             else:
                 draw = views.coords_figure if kind == "coords" else views.path_figure

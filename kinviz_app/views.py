@@ -314,6 +314,43 @@ def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, ba
     return _layout(fig, 480, xaxis_title="x", yaxis_title="y", legend=styles.legend())
 
 
+LIVE_HEIGHT = 300  # pixels: the live fill sits under the Run button, short enough to stay on screen with it
+LIVE_POINTS = 20_000  # points per trace at most in the live fill (every n-th beyond): each redraw stays cheap
+
+
+def _every(n: int) -> int:
+    return max(1, -(-n // LIVE_POINTS))
+
+
+def fill_figure(traj: kinviz.Trajectory, seen: np.ndarray, points: np.ndarray, *,
+                height: int = LIVE_HEIGHT) -> go.Figure:
+    """The scene at equal scale: each part's path where it was seen (``seen`` (T, K) bool), in grey for
+    context, and ``points`` (T, K, 2) as dots in the model's colour (one part) or each part's (several),
+    NaN where there are none. Two traces however many parts, so it is cheap to draw again at every stage
+    of the decoding (the Predict page's live fill)."""
+    T, K = traj.n_frames, traj.n_objects
+    # The seen path, part after part, broken where a part was not seen and between parts.
+    path = np.where(seen[..., None], traj.positions, np.nan).transpose(1, 0, 2)  # (K, T, 2)
+    path = np.concatenate([path, np.full((K, 1, 2), np.nan)], axis=1).reshape(-1, 2)[:: _every(K * (T + 1))]
+    t, k = np.nonzero(np.isfinite(points).all(axis=-1))
+    t, k = t[:: _every(len(t))], k[:: _every(len(t))]
+    dots = points[t, k]
+    colours = [part_colour(j) for j in k] if K > 1 else style.colour(style.MODEL)
+    fig = go.Figure([
+        go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", line=dict(color="#b8bfc7", width=2),
+                   name="seen", hoverinfo="skip"),
+        go.Scatter(x=dots[:, 0], y=dots[:, 1], mode="markers", marker=dict(color=colours, size=6),
+                   name="hidden, as drawn", text=[f"{traj.names[j]} · frame {i}" for i, j in zip(t, k)],
+                   hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"),
+    ])
+    xy = np.concatenate([path, dots])
+    min_span = MIN_SPAN * scene_size(traj)
+    fig.update_xaxes(range=axis_range(xy[:, 0], min_span), constrain="domain")
+    fig.update_yaxes(range=axis_range(xy[:, 1], min_span), scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_layout(height=height, showlegend=False, margin=dict(l=10, r=10, t=10, b=10))
+    return fig
+
+
 MAX_ELLIPSES = 400  # uncertainty ellipses drawn in the x-y plot at most (every n-th changed cell beyond)
 
 
@@ -511,29 +548,6 @@ def strip_image(pred: kinviz.Prediction, start: int, stop: int, tile: int = TILE
         draw.text((label_w + i * (tile + GAP) + tile // 2, top // 2), f"frame {t}" + (" · hidden" if pred.hidden[t] else ""),
                   fill=(170, 110, 0) if pred.hidden[t] else (90, 90, 90), font=_font(13), anchor="mm")
     return np.asarray(out)
-
-
-def step_strip(frame_indices: np.ndarray, frames: np.ndarray, n_objects: int, limit: int = 8,
-               scale: int = 4) -> np.ndarray:
-    """(H, W, 3) uint8: the model's own frames while it decodes (first ``limit`` distinct frames), on
-    white, each object in its own colour. The model draws object c of a group in colour channel c;
-    channels without an object are dropped (early steps leave noise there)."""
-    order = np.unique(frame_indices, return_index=True)[1][:limit]
-    maps = frames[order].astype(np.float32) / 255  # (n, S, S, 3) one channel per object of the group
-    used = min(n_objects, 3)
-    paint = np.array([[int(colour(c)[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in range(used)], np.float32)
-    ink = np.einsum("nhwc,cd->nhwd", maps[..., :used], 1 - paint)  # white minus each object's ink
-    tiles = _upscale(np.clip(255 * (1 - ink), 0, 255).astype(np.uint8), scale)
-    n, S = tiles.shape[:2]
-    out = np.full((S + 22, n * (S + GAP), 3), 255, np.uint8)
-    for i in range(n):
-        out[:S, i * (S + GAP) : i * (S + GAP) + S] = _border(tiles[i], HIDDEN_RGB, 3)
-    img = Image.fromarray(out)
-    draw = ImageDraw.Draw(img)
-    for i, j in enumerate(order):
-        draw.text((i * (S + GAP) + S // 2, S + 11), f"frame {frame_indices[j]}", fill=(90, 90, 90), font=_font(13),
-                  anchor="mm")
-    return np.asarray(img)
 
 
 def _gif(frames: list[Image.Image]) -> bytes:

@@ -17,7 +17,6 @@ from kinviz_app import cache, guard, results, style, views
 ss = st.session_state
 STRIP_FRAMES = 10  # frames in the frame strip at once, large enough to see (scrub with the slider beyond that)
 MAX_STEPS = 24  # drawing passes a request may ask for: 12 is the model's; more holds the model's one lock longer
-PREVIEW_SECONDS = 0.12  # each preview stage stays on screen this long: decoding is faster than the eye
 PRESETS = {"interpolate": "Interpolate (middle third)", "forecast": "Forecast (last quarter)",
            "random": "Random frames", "none": "Only missing cells"}
 
@@ -176,30 +175,59 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
 # ----------------------------------------------------------------------------- run and results
 
 
-def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory, spec: str, mask: np.ndarray) -> None:
-    """Decode with a progress bar and the hidden frames filling in step by step; keep the run in state."""
-    bar = st.progress(0.0, text="Starting…")
-    anim = st.empty()
+def fill_slots():
+    """Places for the fill in the scene, right under Run (on screen when it is pressed): the figure, and beside it
+    what it shows. Each is replaced as the model draws."""
+    left, right = st.container(key="live").columns([3, 2], vertical_alignment="center")
+    return left.empty(), right.empty()
 
-    def on_step(step, total, frame_indices, frames):  # a few stages of the decoding (``kinviz.predict.PREVIEW_STAGES``)
-        bar.progress((step + 1) / total, text=f"The model draws the hidden frames: pass {step + 1} of {total}")
-        anim.image(views.step_strip(frame_indices, frames, traj.n_objects),
-                   caption="The hidden frames as the model draws them, step by step (its own view of each gap)")
-        if step + 1 < total:
-            time.sleep(PREVIEW_SECONDS)  # outside the model's lock: no other session waits on it
+
+def show_words(slot, headline: str, words: str, progress: float | None = None) -> None:
+    with slot.container():
+        st.markdown(headline)
+        if progress is not None:
+            st.progress(progress)
+        st.caption(words)
+
+
+def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory, spec: str, mask: np.ndarray,
+              slots) -> None:
+    """Decode, drawing in ``slots`` where the model puts the hidden points as it draws them (a few of its passes,
+    ``kinviz.predict.PREVIEW_STAGES``, live); keep the run in state."""
+    chart, text = slots
+    seen = ~traj.missing & ~(mask[:, None] if mask.ndim == 1 else mask)  # (T, K) what the model is given
+    n_hidden = int((~seen).sum())
+    context = "Grey: the path where it was seen."
+    chart.plotly_chart(views.fill_figure(traj, seen, np.full(traj.positions.shape, np.nan)), key="live_start",
+                       config={"displayModeBar": False})
+    show_words(text, "**Starting…**", context, 0.0)
+
+    def on_step(step, total, frame_indices, frames, estimate):  # called as the model draws, inside its lock: cheap
+        drawn = int(np.isfinite(estimate).all(axis=-1).sum())
+        chart.plotly_chart(views.fill_figure(traj, seen, estimate), key=f"live_{step}", config={"displayModeBar": False})
+        show_words(text, f"**Drawing the hidden frames: pass {step + 1} of {total}**",
+                   f"Dots: where the model's drawing puts {drawn} of the {n_hidden} hidden points so far (one of its "
+                   f"drawings, before it is combined with the Kalman smoother). {context}", (step + 1) / total)
 
     start = time.perf_counter()
     pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step)
     predicted = time.perf_counter()
-    bar.progress(1.0, text="Scoring against the baselines and drawing the videos…")
+    show_words(text, "**Scoring against the classical fills and drawing the videos…**", context, 1.0)
     ss["_run"] = results.build_run(pred, source=source_key, spec=spec, meta=predictor.meta, device=predictor.device)
     guard.log.info("run done in %.2f s: %d frames x %d objects, %d cells filled; prediction %.2f s, scoring and "
                    "drawing %.2f s", time.perf_counter() - start, traj.n_frames, traj.n_objects, int(pred.filled.sum()),
                    predicted - start, time.perf_counter() - predicted)
     del pred
-    bar.empty()
-    anim.empty()
     guard.release_memory()
+
+
+def show_filled(slots, run: results.Run) -> None:
+    """The run's fill where the live drawing was: it stays on screen after the run, and on every rerun."""
+    chart, text = slots
+    chart.plotly_chart(run.figure("fill", ()), key="live_fill", config={"displayModeBar": False})
+    show_words(text, "**Done: the fill, in the scene**",
+               "Dots: the fill, as scored and downloaded below (the model's drawings combined with the Kalman "
+               "smoother). Grey: the path where it was seen.")
 
 
 def show_results(run: results.Run) -> None:
@@ -322,14 +350,19 @@ def _fill(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory,
                          "The default is the model's own; fewer is faster and rougher.")
     if spec == "random" and int(ss["seed"]) != ss.get("_mask_seed"):
         st.rerun()  # the random frames follow the seed: draw them again above, with the whole page
+    pressed = False
     if not mask.any() and not traj.missing.any():
         c3.button("Run", key="run", type="primary", disabled=True, help="Hide some frames first.")
         st.info("Nothing to fill: hide some frames first.")
-    elif c3.button("Run", key="run", type="primary", width="stretch"):
-        run_model(predictor, source_key, traj, spec, mask)
+    else:
+        pressed = c3.button("Run", key="run", type="primary", width="stretch")
+    slots = fill_slots()
+    if pressed:
+        run_model(predictor, source_key, traj, spec, mask, slots)
 
     run = ss.get("_run")
     if run is not None and run.source == source_key:
+        show_filled(slots, run)
         if run.spec != spec:
             st.info(f"These results are for the frames {results.quoted(run.spec)}. Press Run to fill "
                     f"{results.quoted(spec)}.")

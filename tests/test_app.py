@@ -427,16 +427,45 @@ def test_frames_are_large_cropped_and_mark_hidden_frames(upload_with_gaps):
     assert red.sum() > 50, "the prediction at an empty frame is drawn, in the object's own red"
 
 
-def test_decoding_preview_shows_each_object_in_its_own_colour():
-    """A single red object was previewed as green and blue blobs: channels without an object are noise."""
-    frames = np.zeros((2, 32, 32, 3), np.uint8)
-    frames[:, 10:14, 10:14, 0] = 255  # the object
-    frames[:, 20:24, 20:24, 1:] = 200  # noise in the unused channels
-    strip = views.step_strip(np.array([3, 4]), frames, n_objects=1)
-    tiles = strip[: 32 * 4].astype(int)
-    green_or_blue = (tiles[..., 1] > tiles[..., 0] + 40) | (tiles[..., 2] > tiles[..., 0] + 40)
-    assert not green_or_blue.any()
-    assert ((tiles[..., 0] > 150) & (tiles[..., 1] < 60)).any(), "the object in red"
+@pytest.mark.parametrize("K", [1, 4])
+def test_the_fill_in_the_scene_is_two_traces_at_equal_scale(K):
+    """The live fill: the seen path (grey, broken where unseen) and the dots, two traces however many parts."""
+    traj = many_parts(60, K) if K > 1 else kinviz.load_csv(csv_text(60))
+    seen = np.ones((60, K), bool)
+    seen[20:30] = False
+    points = np.full((60, K, 2), np.nan)
+    points[20:30] = traj.positions[20:30] + 0.01
+    fig = views.fill_figure(traj, seen, points)
+    path, dots = fig.data
+    assert len(fig.data) == 2 and len(dots.x) == 10 * K
+    assert np.isnan(np.asarray(path.x, float)).sum() >= K  # broken at the hidden frames (and between parts)
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.height == views.LIVE_HEIGHT
+    assert len(set(dots.marker.color)) == K if K > 1 else dots.marker.color == style.colour(style.MODEL)
+
+
+def test_the_fill_is_drawn_live_under_run_and_stays_after_it(monkeypatch):
+    """Run draws the hidden points as the model draws them (each stage of the decoding, never from a buffer
+    afterwards: the figure is built inside the callback), then the fill, which a rerun keeps on screen."""
+    import kinviz.predict as predict_module
+
+    drawn = []
+    fill = views.fill_figure
+    monkeypatch.setattr(views, "fill_figure", lambda traj, seen, points, **kw: drawn.append(
+        (seen.copy(), np.isfinite(points).all(axis=-1))) or fill(traj, seen, points, **kw))
+    at = open_predict(example="pendulum-01", mask="10-21")
+    at.button(key="run").click().run()
+    assert_clean(at)
+    live = drawn[1:-1]  # after the empty start, before the fill
+    assert len(live) == predict_module.PREVIEW_STAGES
+    for seen, dots in live:
+        assert dots.any() and not (dots & seen).any()  # dots on hidden cells only
+        assert not seen[10:22].any() and seen[:10].all()
+    assert drawn[-1][1][10:22].all(), "the fill: every hidden point"
+    headline = [m.value for m in at.markdown if "Done" in m.value]
+    assert headline == ["**Done: the fill, in the scene**"], headline
+    at.toggle(key="band").set_value(False).run()  # a rerun of the results
+    assert [m.value for m in at.markdown if "Done" in m.value] == headline
+    assert len(drawn) == 2 + predict_module.PREVIEW_STAGES, "the fill figure is the run's, built once"
 
 
 def test_parts_to_hide_hide_those_parts_alone():

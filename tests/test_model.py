@@ -160,11 +160,31 @@ def test_any_length_and_object_count(tiny_checkpoint, n, k):
     traj = kinviz.from_arrays(traj.times, pos)
     mask = kinviz.task_mask("forecast", n)
     steps = []
-    pred = p.predict(traj, mask, on_step=lambda s, total, idx, frames: steps.append((s, total, len(idx), frames.shape)))
+    pred = p.predict(traj, mask, on_step=lambda s, total, idx, frames, estimate: steps.append(
+        (s, total, len(idx), frames.shape, estimate)))
     assert np.isfinite(pred.positions).all()
     total = p.decoding.steps  # a few stages of the decoding, evenly spaced, the last included
     assert [s for s, *_ in steps][-1] == total - 1 and all(t == total for _, t, *_ in steps)
     assert len(steps) == min(total, predict_module.PREVIEW_STAGES) and steps[0][3][1:] == (32, 32, 3)
+    estimate = steps[-1][4]  # (T, K, 2): readings on hidden cells only, never on what the model was given
+    assert estimate.shape == (n, k, 2) and not np.isfinite(estimate[~mask]).any()
+
+
+def test_the_live_estimate_is_the_drawing_read_back(tiny_checkpoint):
+    """The preview's last stage shows what ``assemble`` reads from the first sample: the same drawing, read the
+    same way (before it is fused with the smoother), on the cells the window fills."""
+    p = Predictor.load(tiny_checkpoint, device="cpu")
+    traj = _traj(40, 2)
+    mask = kinviz.task_mask("interpolate", 40)
+    stages = []
+    draw = p.draw(traj, mask, seed=3, on_step=lambda s, total, idx, frames, estimate: stages.append(estimate))
+    w = draw.windows[0]
+    rows = w.hidden & np.isin(w.frames, w.targets)
+    read = draw.read(0)[0][0][rows]  # sample 0, the gap's frames: (m, C, 2)
+    for c, k in enumerate(w.group):
+        shown = stages[-1][w.frames[rows], k]
+        assert np.allclose(shown, read[:, c], atol=1e-3, equal_nan=True), (shown, read[:, c])
+    assert len(stages) > 1 and not np.array_equal(stages[0], stages[-1], equal_nan=True)  # it changes as it draws
 
 
 def test_checkpoint_round_trip(tiny_checkpoint, tmp_path):
