@@ -345,8 +345,9 @@ def fill_figure(traj: kinviz.Trajectory, seen: np.ndarray, points: np.ndarray, *
     ])
     xy = np.concatenate([path, dots])
     min_span = MIN_SPAN * scene_size(traj)
-    fig.update_xaxes(range=axis_range(xy[:, 0], min_span), constrain="domain")
-    fig.update_yaxes(range=axis_range(xy[:, 1], min_span), scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_xaxes(range=axis_range(xy[:, 0], min_span), constrain="domain", title=dict(text="x", standoff=2))
+    fig.update_yaxes(range=axis_range(xy[:, 1], min_span), scaleanchor="x", scaleratio=1, constrain="domain",
+                     title=dict(text="y", standoff=2))
     fig.update_layout(height=height, showlegend=False, margin=dict(l=10, r=10, t=10, b=10))
     return fig
 

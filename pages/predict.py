@@ -176,18 +176,31 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
 
 
 def fill_slots():
-    """Places for the fill in the scene, right under Run (on screen when it is pressed): the figure, and beside it
-    what it shows. Each is replaced as the model draws."""
-    left, right = st.container(key="live").columns([3, 2], vertical_alignment="center")
-    return left.empty(), right.empty()
+    """Places for the fill in the scene, right under Run (on screen when it is pressed): what it shows under the
+    seed and passes, the figure under Run. Each is replaced as the model draws."""
+    left, right = st.container(key="live").columns(2, vertical_alignment="center")
+    return right.empty(), left.empty()
 
 
-def show_words(slot, headline: str, words: str, progress: float | None = None) -> None:
-    with slot.container():
+def show_words(slot, headline: str, words: str) -> None:
+    with slot.container():  # always two elements: a shorter state would leave the longer one's last behind
         st.markdown(headline)
-        if progress is not None:
-            st.progress(progress)
         st.caption(words)
+
+
+def seen_cells(traj: kinviz.Trajectory, mask: np.ndarray) -> np.ndarray:
+    """(T, K) bool: the cells the model is given (not hidden, not missing in the file)."""
+    return ~traj.missing & ~(mask[:, None] if mask.ndim == 1 else mask)
+
+
+def show_scene(slots, traj: kinviz.Trajectory, mask: np.ndarray) -> None:
+    """Before a run: the scene with the path where it is seen, where the fill will be drawn."""
+    chart, text = slots
+    chart.plotly_chart(views.fill_figure(traj, seen_cells(traj, mask), np.full(traj.positions.shape, np.nan)),
+                       key="live_scene", config={"displayModeBar": False})
+    show_words(text, "**Press Run to fill the hidden frames**",
+               "The model's drawing of the hidden points appears here as it is made, pass after pass. Grey: the "
+               "path where it is seen.")
 
 
 def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory, spec: str, mask: np.ndarray,
@@ -195,24 +208,24 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
     """Decode, drawing in ``slots`` where the model puts the hidden points as it draws them (a few of its passes,
     ``kinviz.predict.PREVIEW_STAGES``, live); keep the run in state."""
     chart, text = slots
-    seen = ~traj.missing & ~(mask[:, None] if mask.ndim == 1 else mask)  # (T, K) what the model is given
+    seen = seen_cells(traj, mask)
     n_hidden = int((~seen).sum())
     context = "Grey: the path where it was seen."
     chart.plotly_chart(views.fill_figure(traj, seen, np.full(traj.positions.shape, np.nan)), key="live_start",
                        config={"displayModeBar": False})
-    show_words(text, "**Starting…**", context, 0.0)
+    show_words(text, "**Starting…**", context)
 
     def on_step(step, total, frame_indices, frames, estimate):  # called as the model draws, inside its lock: cheap
         drawn = int(np.isfinite(estimate).all(axis=-1).sum())
         chart.plotly_chart(views.fill_figure(traj, seen, estimate), key=f"live_{step}", config={"displayModeBar": False})
         show_words(text, f"**Drawing the hidden frames: pass {step + 1} of {total}**",
                    f"Dots: where the model's drawing puts {drawn} of the {n_hidden} hidden points so far (one of its "
-                   f"drawings, before it is combined with the Kalman smoother). {context}", (step + 1) / total)
+                   f"drawings, before it is combined with the Kalman smoother). {context}")
 
     start = time.perf_counter()
     pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step)
     predicted = time.perf_counter()
-    show_words(text, "**Scoring against the classical fills and drawing the videos…**", context, 1.0)
+    show_words(text, "**Scoring against the classical fills and drawing the videos…**", context)
     ss["_run"] = results.build_run(pred, source=source_key, spec=spec, meta=predictor.meta, device=predictor.device)
     guard.log.info("run done in %.2f s: %d frames x %d objects, %d cells filled; prediction %.2f s, scoring and "
                    "drawing %.2f s", time.perf_counter() - start, traj.n_frames, traj.n_objects, int(pred.filled.sum()),
@@ -361,7 +374,10 @@ def _fill(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory,
         run_model(predictor, source_key, traj, spec, mask, slots)
 
     run = ss.get("_run")
-    if run is not None and run.source == source_key:
+    if run is None or run.source != source_key:
+        if mask.any() or traj.missing.any():
+            show_scene(slots, traj, mask)
+    else:
         show_filled(slots, run)
         if run.spec != spec:
             st.info(f"These results are for the frames {results.quoted(run.spec)}. Press Run to fill "

@@ -453,9 +453,10 @@ def test_the_fill_is_drawn_live_under_run_and_stays_after_it(monkeypatch):
     monkeypatch.setattr(views, "fill_figure", lambda traj, seen, points, **kw: drawn.append(
         (seen.copy(), np.isfinite(points).all(axis=-1))) or fill(traj, seen, points, **kw))
     at = open_predict(example="pendulum-01", mask="10-21")
+    assert [m.value for m in at.markdown if "Press Run" in m.value] and len(drawn) == 1  # the scene, before a run
     at.button(key="run").click().run()
     assert_clean(at)
-    live = drawn[1:-1]  # after the empty start, before the fill
+    live = drawn[2:-1]  # after the scene before the run and the empty start, before the fill
     assert len(live) == predict_module.PREVIEW_STAGES
     for seen, dots in live:
         assert dots.any() and not (dots & seen).any()  # dots on hidden cells only
@@ -465,7 +466,7 @@ def test_the_fill_is_drawn_live_under_run_and_stays_after_it(monkeypatch):
     assert headline == ["**Done: the fill, in the scene**"], headline
     at.toggle(key="band").set_value(False).run()  # a rerun of the results
     assert [m.value for m in at.markdown if "Done" in m.value] == headline
-    assert len(drawn) == 2 + predict_module.PREVIEW_STAGES, "the fill figure is the run's, built once"
+    assert len(drawn) == 3 + predict_module.PREVIEW_STAGES, "the fill figure is the run's, built once"
 
 
 def test_parts_to_hide_hide_those_parts_alone():

@@ -7,6 +7,7 @@ next good upload still predicts.
 Issue 14: a deep link on a fresh server comes up in the router's own navigation; the download keeps
 every measurement and puts the model's values for hidden ones in `_pred` columns; the uncertainty
 band shows; settings survive a bad upload; the README's screenshots (docs/) are taken here.
+Issue 23: the fill is drawn live under Run, on screen at 1280 x 800, and stays after the run.
 
 Uses the shipped checkpoint, or $KINVIZ_CHECKPOINT when set (the server inherits the environment).
 Run alone with `pytest -m browser`.
@@ -222,6 +223,54 @@ def test_predict_upload_run_download(server, page, tmp_path):
     assert out["predicted"].astype(int).tolist() == hidden.astype(int).tolist()
     assert out.loc[hidden, ["x_pred", "y_pred"]].notna().all().all() and out.loc[~hidden, ["x_pred", "y_pred"]].isna().all().all()
     assert np.isfinite(out.loc[hidden, ["x_pred", "y_pred"]].astype(float).to_numpy()).all()
+
+
+# Every change of the live fill under Run (issue 23), recorded in the page as it happens: its headline, where it
+# lies in the window, and how many dots its chart shows. A poll from the test could miss a state the model drew.
+WATCH_LIVE_JS = """() => {
+  window.__live = [];
+  const seen = () => {
+    const el = document.querySelector('.st-key-live');
+    const head = el && el.querySelector('[data-testid=stMarkdownContainer] strong');
+    if (!head) return;
+    const box = el.getBoundingClientRect(), text = head.innerText;
+    const dots = el.querySelectorAll('.scatterlayer .trace:nth-child(2) .point').length;
+    const last = window.__live[window.__live.length - 1];
+    if (last && last.text === text) { last.dots = Math.max(last.dots, dots); return; }
+    window.__live.push({text, top: box.top, bottom: box.bottom, height: window.innerHeight, dots});
+  };
+  new MutationObserver(seen).observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def test_the_fill_is_drawn_live_under_run_and_stays(server, page):
+    """A first visit at 1280 x 800: pressing Run shows, right under it and on screen, where the model puts the
+    hidden points as it draws them (pass after pass, not replayed afterwards), and the fill stays there after the
+    run and after a rerun of the results."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, f"{server.url}/predict")
+    page.evaluate(WATCH_LIVE_JS)
+    run_prediction(page)
+    assert_no_exception(page, "after Run")
+    states = page.evaluate("window.__live")
+    passes = [s for s in states if re.search(r"pass \d+ of \d+", s["text"])]
+    assert len({s["text"] for s in passes}) >= 2, f"the live fill changed fewer than twice: {states}"
+    for s in passes:
+        assert 0 <= s["top"] and s["bottom"] <= s["height"], f"the live fill is off screen: {s}"
+    assert any(s["dots"] for s in passes), f"no hidden point drawn while decoding: {states}"
+    assert states[-1]["text"].startswith("Done"), states
+
+    live = page.locator(".st-key-live")
+    expect(live).to_contain_text("Done: the fill")
+    box = live.bounding_box()
+    assert box and 0 <= box["y"] and box["y"] + box["height"] <= 800, f"the fill left the screen after the run: {box}"
+    assert live.locator(".scatterlayer .trace:nth-child(2) .point").count() > 0, "the fill's dots"
+    token = page.runs.requests
+    page.locator(".st-key-band label").click()  # a rerun of the results alone
+    settle(page, token)
+    expect(live).to_contain_text("Done: the fill")
+    assert live.locator(".scatterlayer .trace:nth-child(2) .point").count() > 0
+    snapshot(page, "predict-live")
 
 
 def test_a_new_seed_draws_the_random_frames_again(server, page):
