@@ -324,31 +324,38 @@ def _every(n: int) -> int:
 
 def fill_figure(traj: kinviz.Trajectory, seen: np.ndarray, points: np.ndarray, *,
                 height: int = LIVE_HEIGHT) -> go.Figure:
-    """The scene at equal scale: each part's path where it was seen (``seen`` (T, K) bool), in grey for
-    context, and ``points`` (T, K, 2) as dots in the model's colour (one part) or each part's (several),
-    NaN where there are none. Two traces however many parts, so it is cheap to draw again at every stage
-    of the decoding (the Predict page's live fill)."""
+    """The scene at equal scale: each part's path where it was seen (``seen`` (T, K) bool), faint, for
+    context, and ``points`` (T, K, 2) as dots in the model's colour (one part) or each part's (several, up
+    to ``len(PART_COLOURS)``; more share one grey path), NaN where there are none. A handful of traces
+    however long the file, so it is cheap to draw again at every stage of the decoding (the Predict page's
+    live fill)."""
     T, K = traj.n_frames, traj.n_objects
-    # The seen path, part after part, broken where a part was not seen and between parts.
+    by_part = 1 < K <= len(PART_COLOURS)
+    # The seen paths, broken where a part was not seen: one trace per part, or all in one, parted by gaps.
     path = np.where(seen[..., None], traj.positions, np.nan).transpose(1, 0, 2)  # (K, T, 2)
-    path = np.concatenate([path, np.full((K, 1, 2), np.nan)], axis=1).reshape(-1, 2)[:: _every(K * (T + 1))]
+    path = np.concatenate([path, np.full((K, 1, 2), np.nan)], axis=1)  # (K, T + 1, 2)
+    paths = [(traj.names[k], part_colour(k), path[k]) for k in range(K)] if by_part else \
+        [("seen", "#b8bfc7", path.reshape(-1, 2))]
     t, k = np.nonzero(np.isfinite(points).all(axis=-1))
     t, k = t[:: _every(len(t))], k[:: _every(len(t))]
     dots = points[t, k]
-    colours = [part_colour(j) for j in k] if K > 1 else style.colour(style.MODEL)
-    fig = go.Figure([
-        go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", line=dict(color="#b8bfc7", width=2),
-                   name="seen", hoverinfo="skip"),
-        go.Scatter(x=dots[:, 0], y=dots[:, 1], mode="markers", marker=dict(color=colours, size=6),
-                   name="hidden, as drawn", text=[f"{traj.names[j]} · frame {i}" for i, j in zip(t, k)],
-                   hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"),
-    ])
-    xy = np.concatenate([path, dots])
+    fig = go.Figure()
+    for name, colour_, xy in paths:
+        xy = xy[:: _every(len(xy))]
+        fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=name, hoverinfo="skip",
+                                 line=dict(color=colour_, width=2), opacity=0.35 if by_part else 1))
+    fig.add_trace(go.Scatter(
+        x=dots[:, 0], y=dots[:, 1], mode="markers", name="hidden, as drawn", showlegend=False,
+        marker=dict(color=[part_colour(j) for j in k] if K > 1 else style.colour(style.MODEL), size=6),
+        text=[f"{traj.names[j]} · frame {i}" for i, j in zip(t, k)],
+        hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"))
+    xy = np.concatenate([path.reshape(-1, 2), dots])
     min_span = MIN_SPAN * scene_size(traj)
-    fig.update_xaxes(range=axis_range(xy[:, 0], min_span), constrain="domain", title=dict(text="x", standoff=2))
+    fig.update_xaxes(range=axis_range(xy[:, 0], min_span), constrain="domain", title=dict(text="x", standoff=4))
     fig.update_yaxes(range=axis_range(xy[:, 1], min_span), scaleanchor="x", scaleratio=1, constrain="domain",
-                     title=dict(text="y", standoff=2))
-    fig.update_layout(height=height, showlegend=False, margin=dict(l=10, r=10, t=10, b=10))
+                     title=dict(text="y", standoff=4))
+    fig.update_layout(height=height, showlegend=by_part, legend=dict(orientation="v", x=1.01, y=1, yanchor="top"),
+                      margin=dict(l=10, r=10, t=10, b=10))
     return fig
 
 

@@ -199,7 +199,7 @@ def show_scene(slots, traj: kinviz.Trajectory, mask: np.ndarray) -> None:
     chart.plotly_chart(views.fill_figure(traj, seen_cells(traj, mask), np.full(traj.positions.shape, np.nan)),
                        key="live_scene", config={"displayModeBar": False})
     show_words(text, "**Press Run to fill the hidden frames**",
-               "The model's drawing of the hidden points appears here as it is made, pass after pass. Grey: the "
+               "The model's drawing of the hidden points appears here as it is made, pass after pass. Lines: the "
                "path where it is seen.")
 
 
@@ -210,7 +210,7 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
     chart, text = slots
     seen = seen_cells(traj, mask)
     n_hidden = int((~seen).sum())
-    context = "Grey: the path where it was seen."
+    context = "Lines: the path where it was seen."
     chart.plotly_chart(views.fill_figure(traj, seen, np.full(traj.positions.shape, np.nan)), key="live_start",
                        config={"displayModeBar": False})
     show_words(text, "**Starting…**", context)
@@ -240,7 +240,7 @@ def show_filled(slots, run: results.Run) -> None:
     chart.plotly_chart(run.figure("fill", ()), key="live_fill", config={"displayModeBar": False})
     show_words(text, "**Done: the fill, in the scene**",
                "Dots: the fill, as scored and downloaded below (the model's drawings combined with the Kalman "
-               "smoother). Grey: the path where it was seen.")
+               "smoother). Lines: the path where it was seen.")
 
 
 def show_results(run: results.Run) -> None:

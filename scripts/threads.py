@@ -1,6 +1,7 @@
 """The server's share of the load test, without browsers: N threads in one process each do what the
-Predict page does per press of Run (a fill with the page's preview pacing, then the results: scores,
-drawings), all at once, as Streamlit runs each session's page in a thread of one process.
+Predict page does per press of Run (a fill with the page's live preview, its figure built at each stage inside
+the model's lock, then the results: scores, drawings), all at once, as Streamlit runs each session's page in a
+thread of one process.
 
     python scripts/threads.py                    # 10 sessions x 2 runs, 48 frames, frames 16-31 hidden
 
@@ -21,10 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import kinviz  # noqa: E402
 from appserver import projectile_csv  # noqa: E402
-from kinviz_app import results  # noqa: E402
+from kinviz_app import results, views  # noqa: E402
 from load import percentile  # noqa: E402
 
-PREVIEW_SECONDS = 0.12  # as pages/predict.py paces its preview
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -38,8 +38,13 @@ def main(argv=None) -> int:
     traj = kinviz.load_csv(projectile_csv(args.frames), name="throw.csv")
     mask = kinviz.parse_mask(args.mask, traj.n_frames)
 
+    seen = ~traj.missing & ~mask[:, None]
+
+    def live(step, total, frame_indices, frames, estimate):  # what pages/predict.py draws at each stage
+        views.fill_figure(traj, seen, estimate).to_json()
+
     def press_run(seed: int) -> None:
-        pred = predictor.predict(traj, mask, seed=seed, on_step=lambda *a: time.sleep(PREVIEW_SECONDS))
+        pred = predictor.predict(traj, mask, seed=seed, on_step=live)
         results.build_run(pred, source="threads", spec=args.mask, meta=predictor.meta, device=predictor.device)
 
     press_run(0)  # warm

@@ -427,20 +427,25 @@ def test_frames_are_large_cropped_and_mark_hidden_frames(upload_with_gaps):
     assert red.sum() > 50, "the prediction at an empty frame is drawn, in the object's own red"
 
 
-@pytest.mark.parametrize("K", [1, 4])
-def test_the_fill_in_the_scene_is_two_traces_at_equal_scale(K):
-    """The live fill: the seen path (grey, broken where unseen) and the dots, two traces however many parts."""
+@pytest.mark.parametrize("K", [1, 4, 20])
+def test_the_fill_in_the_scene_is_a_few_traces_at_equal_scale(K):
+    """The live fill: each part's seen path (broken where unseen; in the part's colour up to 16 parts, one grey
+    path beyond) and the dots, in a handful of traces however many parts, at equal scale."""
     traj = many_parts(60, K) if K > 1 else kinviz.load_csv(csv_text(60))
     seen = np.ones((60, K), bool)
     seen[20:30] = False
     points = np.full((60, K, 2), np.nan)
     points[20:30] = traj.positions[20:30] + 0.01
     fig = views.fill_figure(traj, seen, points)
-    path, dots = fig.data
-    assert len(fig.data) == 2 and len(dots.x) == 10 * K
-    assert np.isnan(np.asarray(path.x, float)).sum() >= K  # broken at the hidden frames (and between parts)
+    *paths, dots = fig.data
+    assert len(paths) == (K if 1 < K <= len(views.PART_COLOURS) else 1) and len(dots.x) == 10 * K
+    assert all(np.isnan(np.asarray(p.x, float)).sum() >= 1 for p in paths)  # broken at the hidden frames
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.height == views.LIVE_HEIGHT
-    assert len(set(dots.marker.color)) == K if K > 1 else dots.marker.color == style.colour(style.MODEL)
+    if K == 1:
+        assert dots.marker.color == style.colour(style.MODEL)
+    else:
+        assert len(set(dots.marker.color)) == min(K, len(views.PART_COLOURS))
+        assert K > 16 or [p.line.color for p in paths] == [views.part_colour(k) for k in range(K)]
 
 
 def test_the_fill_is_drawn_live_under_run_and_stays_after_it(monkeypatch):
