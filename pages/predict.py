@@ -175,11 +175,16 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
 # ----------------------------------------------------------------------------- run and results
 
 
+# Run brings the live fill on screen when the page is scrolled so that Run sits at the window's edge: the least
+# scroll that shows it ("nearest"), none when it is in view. A fixed script: nothing from the user goes in it.
+SHOW_LIVE = "<script>document.querySelector('.st-key-live')?.scrollIntoView({block: 'nearest'})</script>"
+
+
 def fill_slots():
     """Places for the fill in the scene, right under Run (on screen when it is pressed): what it shows under the
-    seed and passes, the figure under Run. Each is replaced as the model draws."""
+    seed and passes, the figure under Run, and a place for ``SHOW_LIVE``. Each is replaced as the model draws."""
     left, right = st.container(key="live").columns(2, vertical_alignment="center")
-    return right.empty(), left.empty()
+    return right.empty(), left.empty(), left.empty()
 
 
 def show_words(slot, headline: str, words: str) -> None:
@@ -195,7 +200,7 @@ def seen_cells(traj: kinviz.Trajectory, mask: np.ndarray) -> np.ndarray:
 
 def show_scene(slots, traj: kinviz.Trajectory, mask: np.ndarray) -> None:
     """Before a run: the scene with the path where it is seen, where the fill will be drawn."""
-    chart, text = slots
+    chart, text, _ = slots
     chart.plotly_chart(views.fill_figure(traj, seen_cells(traj, mask), np.full(traj.positions.shape, np.nan)),
                        key="live_scene", config={"displayModeBar": False})
     show_words(text, "**Press Run to fill the hidden frames**",
@@ -207,13 +212,14 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
               slots) -> None:
     """Decode, drawing in ``slots`` where the model puts the hidden points as it draws them (a few of its passes,
     ``kinviz.predict.PREVIEW_STAGES``, live); keep the run in state."""
-    chart, text = slots
+    chart, text, scroll = slots
     seen = seen_cells(traj, mask)
     n_hidden = int((~seen).sum())
     context = "Lines: the path where it was seen."
     chart.plotly_chart(views.fill_figure(traj, seen, np.full(traj.positions.shape, np.nan)), key="live_start",
                        config={"displayModeBar": False})
     show_words(text, "**Starting…**", context)
+    scroll.html(SHOW_LIVE, unsafe_allow_javascript=True)
 
     def on_step(step, total, frame_indices, frames, estimate):  # called as the model draws, inside its lock: cheap
         drawn = int(np.isfinite(estimate).all(axis=-1).sum())
@@ -231,12 +237,13 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
                    "drawing %.2f s", time.perf_counter() - start, traj.n_frames, traj.n_objects, int(pred.filled.sum()),
                    predicted - start, time.perf_counter() - predicted)
     del pred
+    scroll.empty()
     guard.release_memory()
 
 
 def show_filled(slots, run: results.Run) -> None:
     """The run's fill where the live drawing was: it stays on screen after the run, and on every rerun."""
-    chart, text = slots
+    chart, text, _ = slots
     chart.plotly_chart(run.figure("fill", ()), key="live_fill", config={"displayModeBar": False})
     show_words(text, "**Done: the fill, in the scene**",
                "Dots: the fill, as scored and downloaded below (the model's drawings combined with the Kalman "
