@@ -1,7 +1,8 @@
-"""Fill many files at once: `python -m kinviz predict FILES... --out-dir DIR [--jobs N]`.
+"""Fill many files at once: `python -m kinviz predict FILES... --out-dir DIR [--jobs N] [--scheduler ADDR]`.
 
 Each file is read, filled and written to DIR under its own name (an `.h5` as the CSV its tool writes)
-by one of N worker processes, each holding its own copy of the model. A file that fails is named in
+by one of N worker processes, each holding its own copy of the model, or by the workers of a Dask
+cluster (`--scheduler`), which run the same per-file job, `fill_file`. A file that fails is named in
 the summary with its one-line reason; the others are still written.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,12 +77,13 @@ def plan(inputs: list[str], out_dir: str) -> list[tuple[Path, Path]]:
     return pairs
 
 
-_PREDICTOR = None  # one model per worker process, loaded by its first file
+_PREDICTORS: dict = {}  # (checkpoint, device) -> Predictor: one model per worker process, loaded by its first file
+_MODEL_LOCK = threading.Lock()  # a Dask worker may run several files at once in threads; they share its model
 
 
 def predict_file(source, job: Job, *, warn=None):
     """One file read and filled: the Prediction (`to_csv` gives the file). `warn(note)` hears the reader's notes."""
-    global _PREDICTOR
+    from .checkpoint import default_path
     from .formats import load_track
     from .masks import parse_mask
     from .predict import Predictor
@@ -91,9 +94,11 @@ def predict_file(source, job: Job, *, warn=None):
         warn(note)
     if job.steps is not None and job.steps < 1:
         raise KinvizError(f"--steps must be at least 1, got {job.steps}")
-    if _PREDICTOR is None:
-        _PREDICTOR = Predictor.load(job.checkpoint, device=job.device)
-    return _PREDICTOR.predict(traj, mask, seed=job.seed, steps=job.steps)
+    with _MODEL_LOCK:
+        key = (str(job.checkpoint or default_path()), job.device)  # a long-lived Dask worker serves many runs
+        if key not in _PREDICTORS:
+            _PREDICTORS[key] = Predictor.load(key[0], device=job.device)
+        return _PREDICTORS[key].predict(traj, mask, seed=job.seed, steps=job.steps)
 
 
 def fill_file(source: Path, dest: Path, job: Job) -> Done:
@@ -109,11 +114,15 @@ def fill_file(source: Path, dest: Path, job: Job) -> Done:
     return Done(source, dest, written_summary(traj, pred.filled), True)
 
 
-def run(pairs: list[tuple[Path, Path]], job: Job, *, jobs: int = 1, progress=None) -> list[Done]:
-    """Fill every (source, destination) pair with `jobs` worker processes; `progress(done)` after each file."""
+def run(pairs: list[tuple[Path, Path]], job: Job, *, jobs: int = 1, scheduler: str | None = None,
+        progress=None) -> list[Done]:
+    """Fill every (source, destination) pair, in the pairs' order: in this process (`jobs` 1), in `jobs`
+    worker processes, or on a Dask cluster (`scheduler`, see `on_dask`). `progress(done)` after each file."""
     if jobs < 1:
         raise KinvizError(f"--jobs must be at least 1, got {jobs}")
     pairs[0][1].parent.mkdir(parents=True, exist_ok=True)
+    if scheduler is not None:
+        return on_dask(pairs, job, scheduler, jobs=jobs, progress=progress)
     results = []
     if jobs == 1:
         for source, dest in pairs:
@@ -127,3 +136,53 @@ def run(pairs: list[tuple[Path, Path]], job: Job, *, jobs: int = 1, progress=Non
             progress and progress(results[-1])
     order = {source: i for i, (source, _) in enumerate(pairs)}
     return sorted(results, key=lambda d: order[d.source])
+
+
+def on_dask(pairs: list[tuple[Path, Path]], job: Job, scheduler: str, *, jobs: int = 1, progress=None) -> list[Done]:
+    """`fill_file` for every pair on the workers of a Dask cluster, results in the pairs' order.
+
+    scheduler: a running scheduler's address (`tcp://host:8786`) or its scheduler file (`.json`); the
+    scheduler and its workers need kinviz importable (it unpickles the tasks), the workers also the
+    checkpoint (`--checkpoint` or `$KINVIZ_CHECKPOINT` naming the same file there) and these paths (a
+    shared file system). Or `local`: a cluster of `jobs` one-thread worker processes on this machine,
+    closed afterwards. A file whose task fails on a worker (the worker died,
+    an error kinviz did not foresee) is a failed Done with the reason; the others go on.
+    """
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as completed
+    except ImportError:
+        raise KinvizError("--scheduler needs Dask: pip install 'dask[distributed]' (requirements.txt pins it)") from None
+
+    # Workers may run in another folder, or on another machine that mounts the same files.
+    absolute = [(source.resolve(), dest.resolve()) for source, dest in pairs]
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, dashboard_address=None)
+            client = Client(cluster)
+        else:
+            cluster = None
+            if scheduler.endswith(".json") and not Path(scheduler).is_file():  # Client would wait for it forever
+                raise FileNotFoundError(f"no scheduler file {scheduler}")
+            where = {"scheduler_file": scheduler} if scheduler.endswith(".json") else {"address": scheduler}
+            client = Client(**where, timeout="20s")
+    except OSError as e:
+        raise KinvizError(f"no Dask scheduler answers at '{scheduler}' ({e}); start one with `dask scheduler` and "
+                          "workers with `dask worker ADDRESS`, or give --scheduler local") from None
+    results: list[Done | None] = [None] * len(pairs)
+    try:
+        futures = {client.submit(fill_file, source, dest, job, pure=False): i for i, (source, dest) in enumerate(absolute)}
+        for future in completed(futures):
+            i = futures[future]
+            try:
+                done = future.result()
+                done = Done(pairs[i][0], pairs[i][1] if done.ok else None, done.summary, done.ok)  # the paths as given
+            except Exception as e:  # noqa: BLE001 - one file's task lost on a worker is reported, the rest go on
+                done = Done(pairs[i][0], None, f"{type(e).__name__}: {' '.join(str(e).split())}", False)  # one line
+            results[i] = done
+            progress and progress(done)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return results

@@ -65,13 +65,13 @@ def _predict(args) -> int:
 
     job = Job(mask=args.mask, min_confidence=args.min_confidence, seed=args.seed, steps=args.steps,
               checkpoint=args.checkpoint, device=args.device)
-    if args.out_dir is None and len(args.input) == 1 and not has_magic(args.input[0]):
+    if args.out_dir is None and len(args.input) == 1 and not has_magic(args.input[0]) and args.scheduler is None:
         return _predict_one(args, job, predict_file)
     if args.out_dir is None:
-        raise KinvizError("several input files need --out-dir DIR (each is written there under its own name)")
+        raise KinvizError("several input files, or --scheduler, need --out-dir DIR (each file is written there under its own name)")
     if args.out:
         raise KinvizError("--out names one file; with --out-dir each file is written under its own name: give one")
-    return _predict_many(plan(args.input, args.out_dir), job, args.jobs)
+    return _predict_many(plan(args.input, args.out_dir), job, args.jobs, args.scheduler)
 
 
 def _predict_one(args, job, predict_file) -> int:
@@ -87,14 +87,15 @@ def _predict_one(args, job, predict_file) -> int:
     return 0
 
 
-def _predict_many(pairs, job, jobs: int) -> int:
-    """Every file filled by `jobs` worker processes; a progress bar, then the failures, on stderr. Exit 1 if any failed."""
+def _predict_many(pairs, job, jobs: int, scheduler: str | None) -> int:
+    """Every file filled by `jobs` worker processes or a Dask cluster's workers; a progress bar, then the failures,
+    on stderr. Exit 1 if any failed."""
     from tqdm import tqdm
 
     from .batch import run
 
     with tqdm(total=len(pairs), desc="predict", unit="file", file=sys.stderr, disable=None) as bar:
-        results = run(pairs, job, jobs=jobs, progress=lambda done: bar.update(1))
+        results = run(pairs, job, jobs=jobs, scheduler=scheduler, progress=lambda done: bar.update(1))
     failed = [r for r in results if not r.ok]
     for r in failed:
         print(f"failed: {r.source}: {r.summary}", file=sys.stderr)
@@ -174,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--out-dir", metavar="DIR", help="fill every input file into DIR under its own name (.h5 as its "
                     "tool's CSV); failures are listed at the end and the rest still written")
     pr.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for --out-dir (default 1)")
+    pr.add_argument("--scheduler", metavar="ADDRESS", help="with --out-dir: run each file on a Dask cluster, given its "
+                    "scheduler's address (tcp://host:8786) or scheduler file (.json), or 'local' for a cluster of "
+                    "--jobs workers on this machine; workers need kinviz, the checkpoint and the files at the same paths")
     pr.add_argument("--seed", type=int, default=0)
     pr.add_argument("--steps", type=int, help="MaskGIT decoding steps (default: the checkpoint's, 12)")
     _model_options(pr)

@@ -109,6 +109,7 @@ def test_predict_takes_a_glob_and_refuses_two_outputs_of_one_name(env, tmp_path)
     (["predict", EXAMPLE, "--mask", "0-100000"], "out of range"),
     (["predict", EXAMPLE, "--steps", "0"], "at least 1"),
     (["predict", EXAMPLE, EXAMPLE.parent / "orbit-01.csv"], "need --out-dir"),
+    (["predict", EXAMPLE, "--scheduler", "local"], "need --out-dir"),
     (["predict", EXAMPLE, "--out-dir", "o", "--out", "x.csv"], "give one"),
     (["predict", "nothing/*.csv", "--out-dir", "o"], "no file matches"),
     (["predict", EXAMPLE, "--device", "tpu"], "invalid choice"),
