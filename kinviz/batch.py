@@ -9,6 +9,7 @@ the summary with its one-line reason; the others are still written.
 from __future__ import annotations
 
 import glob
+import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -129,13 +130,24 @@ def run(pairs: list[tuple[Path, Path]], job: Job, *, jobs: int = 1, scheduler: s
             results.append(fill_file(source, dest, job))
             progress and progress(results[-1])
         return results
-    with ProcessPoolExecutor(max_workers=min(jobs, len(pairs), os.cpu_count() or jobs)) as pool:
+    # Spawned, not forked: a fork of a process that has run torch's thread pool can hang in the child.
+    # The cores are shared out: N workers of torch's default (every core) each ran 4x slower on 2 cores.
+    workers = min(jobs, len(pairs), os.cpu_count() or jobs)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_share_cores, initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
         futures = [pool.submit(fill_file, source, dest, job) for source, dest in pairs]
         for future in as_completed(futures):
             results.append(future.result())
             progress and progress(results[-1])
     order = {source: i for i, (source, _) in enumerate(pairs)}
     return sorted(results, key=lambda d: order[d.source])
+
+
+def _share_cores(threads: int) -> None:
+    """A worker process's torch threads: its share of the machine's cores."""
+    import torch
+
+    torch.set_num_threads(threads)
 
 
 def on_dask(pairs: list[tuple[Path, Path]], job: Job, scheduler: str, *, jobs: int = 1, progress=None) -> list[Done]:

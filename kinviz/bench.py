@@ -330,6 +330,66 @@ def speed_table(sp: dict) -> str:
     return "\n".join(lines)
 
 
+FOLDER = (200, 48, (1, 2))  # files, frames per file, worker processes: the issue's "a folder of 200 files, 1 and 2 workers"
+FOLDER_TOOLS = ("deeplabcut", "sleap", "trackmate", "tracker", "mot")  # the folder's files cycle through these
+FOLDER_FAMILIES = ("projectile", "pendulum", "spring", "collision")
+
+
+def folder_speed(path: Path, device: str, quick: bool) -> list[dict]:
+    """`predict DIR --out-dir OUT --jobs N --mask interpolate` (``batch.run``) over a folder of small generated
+    tracker files, one row per N: total seconds (worker start and model loads included) and files per second."""
+    import tempfile
+
+    from .batch import Job, plan, run
+    from .format_examples import example
+
+    n_files, n_frames, workers = FOLDER
+    n_files = 20 if quick else n_files
+    rng = np.random.default_rng(0)
+    job = Job(mask="interpolate", min_confidence=0.6, seed=0, steps=None, checkpoint=str(path), device=device)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kinviz-folder-") as tmp:
+        src = Path(tmp) / "in"
+        src.mkdir()
+        for i in range(n_files):
+            fmt, family = FOLDER_TOOLS[i % len(FOLDER_TOOLS)], FOLDER_FAMILIES[i % len(FOLDER_FAMILIES)]
+            (src / f"{i:03d}-{fmt}.csv").write_text(example(fmt, family, n_frames, rng), encoding="utf-8")
+        for n in workers:
+            pairs = plan([str(src)], str(Path(tmp) / f"out-{n}"))
+            t = time.perf_counter()
+            done = run(pairs, job, jobs=n)
+            seconds = time.perf_counter() - t
+            rows.append({"files": n_files, "frames": n_frames, "workers": n, "total_s": seconds,
+                         "files_per_s": n_files / seconds, "failed": sum(not d.ok for d in done)})
+    return rows
+
+
+def folder_table(rows: list[dict]) -> str:
+    """Markdown: a whole folder filled by `predict --out-dir` with 1 and 2 worker processes."""
+    r0 = rows[0]
+    lines = [f"**Whole folders**: `predict DIR --out-dir OUT --jobs N --mask interpolate` over {r0['files']} generated "
+             f"files of {r0['frames']} frames ({', '.join(FOLDER_TOOLS)} in turn), worker start and model loads "
+             "included (`bench --folder`)", "",
+             "| workers | total (s) | files/s | failed |", "|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['workers']} | {r['total_s']:.1f} | {r['files_per_s']:.2f} | {r['failed']} |")
+    return "\n".join(lines)
+
+
+def record_folder(text: str) -> None:
+    """Put the whole-folder table in docs/BENCHMARK.md in place of the one there (after the speed table)."""
+    doc = DOCS / "BENCHMARK.md"
+    old = doc.read_text()
+    if "\n\n**Whole folders**" in old:
+        start = old.index("\n\n**Whole folders**") + 2
+        end = old.find("\n\n", old.index("\n|", start))  # the block ends after its table
+        new = old[:start] + text + (old[end:] if end >= 0 else "\n")
+    else:
+        at = old.index("\n\n| format | frames x objects |")  # before the formats' table, as a full record puts it
+        new = old[:at] + "\n\n" + text + old[at:]
+    doc.write_text(new)
+
+
 def formats_table(rows: list[dict]) -> str:
     """Markdown: time to read and write each tracker format (``format_examples.time_roundtrip``)."""
     lines = ["| format | frames x objects | file | read (s) | write (s) |", "|---|---|---|---|---|"]
@@ -453,6 +513,15 @@ def run_bench(args) -> dict:
     if device == "cuda":
         machine += f", GPU {torch.cuda.get_device_name(0)}"
     out: dict = {"machine": machine, "device": device}
+    if getattr(args, "folder", False):
+        rows = folder_speed(path, device, args.quick)
+        text = folder_table(rows)
+        print(f"Machine: {machine}.\n\n{text}")
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).with_name("folder.json").write_text(json.dumps({"machine": machine, "folder": rows}, indent=1))
+        if args.record:  # only this table changes in docs/BENCHMARK.md
+            record_folder(text)
+        return {"folder": rows}
     if getattr(args, "ablate", False):
         rows = ablate(predictor, ABLATE_PER_FAMILY)
         text = ablation_table(rows, ABLATE_PER_FAMILY)
@@ -500,8 +569,10 @@ def run_bench(args) -> dict:
     md += ["", paired_table(out["paired"]), "", calibration_table(splits)]
     out["quality_seconds"] = time.time() - t0
     out["speed"] = speed(path, device, args.quick)
+    out["folder"] = folder_speed(path, device, args.quick)
     out["formats"] = time_roundtrip(2_000 if args.quick else 20_000)
-    md += ["", speed_table(out["speed"]), "", formats_table(out["formats"]), "", training_table(predictor.meta)]
+    md += ["", speed_table(out["speed"]), "", folder_table(out["folder"]), "", formats_table(out["formats"]), "",
+           training_table(predictor.meta)]
     text = "\n".join(md)
     print(text)
     if args.record:  # the app's landing page and the docs show what was just measured

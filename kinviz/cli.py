@@ -209,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(be)
     be.add_argument("--record", action="store_true", help="store the held-out means (with --ablate: the ablation) in the checkpoint's JSON record and write docs/")
     be.add_argument("--ablate", action="store_true", help="instead: each decoding mechanism switched off, on the tuning split")
+    be.add_argument("--folder", action="store_true", help="instead: only the whole-folder rows (predict over 200 files "
+                    "with 1 and 2 worker processes); with --record, only their table in docs/BENCHMARK.md is replaced")
     be.set_defaults(func=_bench)
 
     tu = sub.add_parser("tune", help="calibrate the fusion of the model with the Kalman smoother on a tuning split")
