@@ -15,7 +15,7 @@ from .evaluate import METHOD_NAMES, METHODS, Report, evaluate, load_many, score
 from .format_examples import FORMATS_DIR, tracker_examples
 from .formats import DEFAULT_MIN_CONFIDENCE, load_track
 from .generate import EXAMPLES_DIR, FAMILIES, load_index
-from .masks import TASKS, format_mask, mask_runs, parse_mask, task_mask
+from .masks import PART_TASKS, TASKS, format_mask, mask_runs, parse_mask, task_mask
 from .metrics import scene_diagonal, trajectory_metrics, video_metrics
 from .predict import Prediction, Predictor
 from .render import Framing, readout, render
@@ -23,7 +23,7 @@ from .trajectory import MAX_BYTES, Trajectory, from_arrays, load_csv, write_csv
 
 __all__ = [
     "BASELINES", "DEFAULT_MIN_CONFIDENCE", "DEFAULT_PATH", "EXAMPLES_DIR", "FAMILIES", "FORMATS_DIR", "MAX_BYTES",
-    "METHOD_NAMES", "METHODS", "PALETTE", "TASKS",
+    "METHOD_NAMES", "METHODS", "PALETTE", "PART_TASKS", "TASKS",
     "CheckpointError", "CSVError", "Decoding", "Framing", "KinvizError", "MaskError", "Prediction", "Predictor",
     "Report", "Trajectory", "default_path", "evaluate", "fill_all", "fill_baseline", "format_mask", "from_arrays",
     "load_checkpoint", "load_csv", "load_index", "load_many", "load_track", "mask_runs", "parse_mask", "read_meta",

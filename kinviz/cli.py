@@ -13,7 +13,7 @@ from pathlib import Path
 from .errors import KinvizError
 from .formats import DEFAULT_MIN_CONFIDENCE
 from .generate import FAMILIES, NOISY, PHYSICS_FAMILIES
-from .masks import TASKS
+from .masks import PART_TASKS, TASKS
 from .view import FITS, GATE
 
 
@@ -185,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="score the model against the baselines on CSV files")
     ev.add_argument("paths", nargs="+", metavar="PATH", help="CSV files or folders of them")
-    ev.add_argument("--task", default="interpolate", choices=list(TASKS))
+    ev.add_argument("--task", default="interpolate", choices=list(TASKS + PART_TASKS))
     ev.add_argument("--seed", type=int, default=0)
     ev.add_argument("--json", action="store_true", help="print exactly one JSON object")
     _model_options(ev)

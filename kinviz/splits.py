@@ -6,6 +6,8 @@ split and the decoding's tuning split use seeds of their own, so no trajectory i
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from . import bodies, generate
@@ -71,4 +73,23 @@ def segments(trajectories: list[Trajectory], per_file: int = 12, n_frames: int =
         for a in starts:
             cut = slice(a, min(a + n_frames, T))
             out.append((traj.source_name.split("_")[0].split(".")[0], from_arrays(traj.times[cut], pos[cut], traj.names)))
+    return out
+
+
+def benchmark_split(task: str, examples: int, families=generate.FAMILIES) -> list[Trajectory]:
+    """The held-out trajectories behind a recorded benchmark row of ``examples`` trajectories, named
+    ``<family>-NN``: ``held_out`` for the frame tasks, ``body_split`` for the part tasks (``bench --record``
+    draws them the same way, so scoring these with ``evaluate`` at seed 0 gives the recorded figures)."""
+    from .masks import PART_TASKS
+
+    if task in PART_TASKS:
+        items = body_split(max(1, examples // (2 * len(bodies.BODY_FAMILIES))))
+    else:
+        items = held_out(max(1, examples // len(families)), families=families)
+    counts: dict[str, int] = {}
+    out = []
+    for family, traj in items:
+        counts[family] = counts.get(family, 0) + 1
+        out.append(dataclasses.replace(traj, source_name=f"{family.replace(' (noisy)', '')}-{counts[family]:02d}"
+                                       + (" (noisy)" if family.endswith("(noisy)") else "")))
     return out

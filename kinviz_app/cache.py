@@ -78,6 +78,24 @@ def thumbnail(name: str) -> bytes:
     return views.thumbnail_png(example(name))
 
 
+def held_out(task: str) -> list[kinviz.Trajectory] | None:
+    """The held-out trajectories behind the model's recorded figure for ``task`` (the Overview's
+    headline), drawn again as ``bench --record`` drew them; None when the record has no such task."""
+    meta = predictor().meta
+    entry = (meta.get("metrics") or {}).get(task)
+    if not isinstance(entry, dict) or not entry.get("examples"):
+        return None
+    families = tuple(meta.get("data", {}).get("families") or kinviz.FAMILIES)
+    return _held_out(task, int(entry["examples"]), families)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _held_out(task: str, examples: int, families: tuple) -> list[kinviz.Trajectory]:
+    from kinviz.splits import benchmark_split
+
+    return benchmark_split(task, examples, families)
+
+
 DEMO = ("pendulum-01", "interpolate")  # the landing page's recording and task: a swing with its middle third hidden
 
 

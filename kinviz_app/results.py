@@ -368,7 +368,7 @@ def headlines(meta: dict) -> list[dict]:
         if model is not None and math.isfinite(model) and others:
             best = min(others, key=others.get)
             out.append({"task": entry.get("task", "?"), "examples": entry.get("examples"), "split": entry.get("split"),
-                        "model": model, "best": best, "best_value": others[best]})
+                        "model": model, "best": best, "best_value": others[best], "wins": entry.get("wins")})
     return out
 
 
@@ -383,8 +383,11 @@ def headline_words(head: dict) -> str:
         verdict_words = f"**{name} is better here** (the model's error is {model / best - 1:.0%} larger)"
     else:
         verdict_words = "**a tie**: the model's fill is the classical one there"
+    wins = head.get("wins")
+    count = (f" It is closer than every classical fill on **{wins} of {head['examples']}** recordings."
+             if isinstance(wins, int) and head.get("examples") else "")
     return (f"**{task}**: the model is off by {model:.1f} % of the scene's size on average, the best classical "
-            f"fill ({name}) by {best:.1f} %: {verdict_words}.")
+            f"fill ({name}) by {best:.1f} %: {verdict_words}.{count}")
 
 
 def score_words(table: pd.DataFrame) -> str:

@@ -1,5 +1,6 @@
 """Evaluate: the model against the classical baselines over many recordings, worst first;
-selecting a row opens that recording in Predict with the same hidden frames."""
+selecting a row opens that recording in Predict with the same hidden frames. By default the held-out
+set behind the Overview's figures, so its defaults reproduce them."""
 
 import streamlit as st
 
@@ -7,23 +8,34 @@ import kinviz
 from kinviz_app import cache, guard, results, style, views
 
 ss = st.session_state
-BUNDLED, UPLOADED = "Bundled examples", "My CSV files"
+HELD_OUT, BUNDLED, UPLOADED = "Held-out test set", "Bundled examples", "My CSV files"
 MAX_FILES = 20  # uploaded files one evaluation takes: bounded work per request on a shared server
 MAX_CELLS = 100_000  # frames x objects over the files of one evaluation (a few minutes on 2 CPU cores)
 TASK_HELP = {"interpolate": "hide the middle third", "forecast": "hide the last quarter",
-             "random": "hide 30% of the inner frames at random"}
+             "random": "hide 30% of the inner frames at random",
+             "occlude": "hide one part for a while, the others seen"}
 
 
-def pick_recordings() -> tuple[list[kinviz.Trajectory], bool]:
-    """The trajectories to score and whether they are bundled (so a row can open by link)."""
-    source = st.radio("Recordings", [BUNDLED, UPLOADED], key="eval_source", horizontal=True, persist_state="session")
+def pick_recordings(task: str) -> tuple[list[kinviz.Trajectory], str]:
+    """The trajectories to score and where they come from (a bundled row opens in Predict by link)."""
+    source = st.radio("Recordings", [HELD_OUT, BUNDLED, UPLOADED], key="eval_source", horizontal=True,
+                      persist_state="session")
+    if source == HELD_OUT:
+        trajectories = cache.held_out(task)
+        if trajectories is None:
+            st.info(f"This model's record has no held-out figure for '{task}': pick the bundled examples or your files.")
+            return [], source
+        st.caption(f"The {len(trajectories)} simulated recordings the Overview's figure for this task comes from, "
+                   "drawn again as the benchmark drew them, none of them trained on. With seed 0 the model's error "
+                   "here is the Overview's.")
+        return trajectories, source
     if source == BUNDLED:
         index = cache.examples_index()
         one_each = index.groupby("family", sort=False).name.first().tolist()
         names = st.multiselect("Examples", index.name.tolist(), default=one_each, key="eval_examples",
                                persist_state="session",
                                help="One per kind of motion by default; add more, or all 45 (slower on a CPU).")
-        return [cache.example(n) for n in names], True
+        return [cache.example(n) for n in names], source
     files = st.file_uploader("CSV files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="eval_upload",
                              help=f"Up to {MAX_FILES} files and {MAX_CELLS:,} frames x objects in all per evaluation.")
     files = files or []
@@ -49,10 +61,10 @@ def pick_recordings() -> tuple[list[kinviz.Trajectory], bool]:
         cells += traj.n_frames * traj.n_objects
         seen.add(traj.source_name)
         trajectories.append(traj)
-    return trajectories, False
+    return trajectories, source
 
 
-def show(report, bundled: bool) -> None:
+def show(report, source: str) -> None:
     n = len(report.results)
     st.subheader(f"Task '{report.task}' over {n} recording{'s' * (n != 1)}")
     summary = results.summary_table(report)
@@ -87,8 +99,10 @@ def show(report, bundled: bool) -> None:
     rows = picked.selection.rows if picked else []
     if rows:
         name = table.example.iloc[rows[0]]
-        if not bundled:
-            st.info(f"{name} is an uploaded file: upload it on the Predict page to look closer.")
+        if source != BUNDLED:
+            st.info(f"{name} is an uploaded file: upload it on the Predict page to look closer." if source == UPLOADED
+                    else f"{name} is a held-out simulated recording, not a file: the Predict page takes the "
+                         "bundled examples and your files.")
             return
         mask = next(r.mask for r in report.results if r.name == name)
         st.switch_page("pages/predict.py", query_params={"example": name.removesuffix(".csv"),
@@ -102,18 +116,18 @@ def main() -> None:
                f"on the same hidden frames, on **{predictor.device.upper()}**.")
     left, right = st.columns([1, 2])
     with left:
-        task = st.radio("Task", kinviz.TASKS, key="task", format_func=lambda t: f"{t} ({TASK_HELP.get(t, '')})",
+        task = st.radio("Task", kinviz.TASKS + kinviz.PART_TASKS, key="task", format_func=lambda t: f"{t} ({TASK_HELP.get(t, '')})",
                         persist_state="session")
         seed = st.number_input("Seed", 0, 2**31 - 1, step=1, key="eval_seed", persist_state="session")
     with right:
-        trajectories, bundled = pick_recordings()
+        trajectories, source = pick_recordings(task)
     if st.button(f"Evaluate {len(trajectories)} recording(s)", key="eval_run", type="primary",
                  disabled=not trajectories):
         bar = st.progress(0.0, text="Starting…")
         report = kinviz.evaluate(predictor, trajectories, task=task, seed=int(seed),
                                  progress=lambda i, n: bar.progress(i / n, text=f"{i} of {n} recordings scored"))
         bar.empty()
-        ss["_eval"] = (report, bundled)
+        ss["_eval"] = (report, source)
     if "_eval" in ss:
         show(*ss["_eval"])
 

@@ -29,8 +29,9 @@ def main() -> None:
             split = heads[0].get("split") or "held-out recordings"
             st.caption(f"Average position error over the hidden frames of {heads[0]['examples']} simulated "
                        f"recordings ({split}) that the model never trained on, as recorded with the model "
-                       "(`bench --record`, the figures in docs/BENCHMARK.md). Other recordings give other figures: "
-                       "the Evaluate page measures the model on the bundled ones, or on yours, against the same fills.")
+                       "(`bench --record`, the figures in docs/BENCHMARK.md). The Evaluate page measures them again "
+                       "with its defaults (the held-out test set, seed 0). Other recordings give other figures: "
+                       "Evaluate measures the model on the bundled ones, or on yours, against the same fills.")
         else:
             st.info("This model's record carries no benchmark yet: measure one on the Evaluate page.")
         st.page_link("pages/predict.py", label="Try it on your own file", icon=":material/movie:")

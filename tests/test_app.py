@@ -212,6 +212,7 @@ def test_examples_gallery_links_to_predict():
 
 def test_evaluate_runs_on_a_few_examples():
     at = open_app("pages/evaluate.py")
+    at.radio(key="eval_source").set_value("Bundled examples").run()
     at.multiselect(key="eval_examples").set_value(["projectile-01", "pendulum-01", "collision-01"]).run()
     at.radio(key="task").set_value("forecast").run()
     at.button(key="eval_run").click().run()
@@ -232,6 +233,22 @@ def test_evaluate_runs_on_a_few_examples():
     assert bars["layout"]["yaxis"]["type"] == "log", "cubic's forecast explodes: a log scale keeps the rest readable"
 
 
+def test_evaluates_defaults_measure_the_overviews_figures_again():
+    """The Overview's figure per task is the record of `bench --record`; Evaluate's default recordings are
+    that benchmark's held-out set, drawn again, so a run at seed 0 gives the same numbers (occlude: the
+    quickest task to score)."""
+    at = open_app("pages/evaluate.py")
+    assert at.radio(key="eval_source").value == "Held-out test set" and at.number_input(key="eval_seed").value == 0
+    at.radio(key="task").set_value("occlude").run()
+    at.button(key="eval_run").click().run()
+    assert_clean(at)
+    [head] = [h for h in results.headlines(kinviz.read_meta()) if h["task"] == "occlude"]
+    assert len(at.dataframe(key="eval_table").value) == head["examples"]
+    assert at.metric[0].value == f"{head['model']:.2f} %"
+    assert at.metric[1].value == f"{head['best_value']:.2f} %"
+    assert at.metric[2].value == f"{head['wins']} of {head['examples']}", "wins counted as the record counts them"
+
+
 def test_model_card_shows_the_training_curve():
     at = open_app("pages/model.py")
     assert_clean(at)
@@ -247,13 +264,17 @@ def test_headlines_read_the_record_and_never_invent():
     assert results.headlines({"metrics": {"methods": {"magvit": {"ade_pct": float("nan")}}}}) == []
     record = {"task": "interpolate", "examples": 45,
               "methods": {"magvit": {"ade_pct": 1.5}, "linear": {"ade_pct": 2.0}, "cubic": {"ade_pct": 1.8}}}
-    one = {"task": "interpolate", "examples": 45, "split": None, "model": 1.5, "best": "cubic", "best_value": 1.8}
+    one = {"task": "interpolate", "examples": 45, "split": None, "model": 1.5, "best": "cubic", "best_value": 1.8,
+           "wins": None}
     assert results.headlines({"metrics": record}) == [one]
     both = results.headlines({"metrics": {"forecast": record | {"task": "forecast"}, "interpolate": record}})
     assert both == [one | {"task": "forecast"}, one]
     words = results.headline_words(one)
     assert "cubic spline" in words and "17% smaller" in words and "1.5 %" in words
     assert "better here" in results.headline_words(one | {"model": 3.6})
+    assert "closer" not in words, "no count of wins where the record has none"
+    counted = results.headlines({"metrics": record | {"wins": 3}})[0]
+    assert "closer than every classical fill on **3 of 45** recordings" in results.headline_words(counted)
 
 
 def test_a_linked_mask_survives_an_upload():

@@ -7,7 +7,8 @@ next good upload still predicts.
 Issue 14: a deep link on a fresh server comes up in the router's own navigation; the download keeps
 every measurement and puts the model's values for hidden ones in `_pred` columns; the uncertainty
 band shows; settings survive a bad upload; the README's screenshots (docs/) are taken here.
-Issue 23: the fill is drawn live under Run, on screen at 1280 x 800, and stays after the run.
+Issue 23: the fill is drawn live under Run, on screen at 1280 x 800, and stays after the run; a newcomer's
+walk finds the Overview's figure measured again by Evaluate's defaults, plain words, URL text shown as text.
 
 Uses the shipped checkpoint, or $KINVIZ_CHECKPOINT when set (the server inherits the environment).
 Run alone with `pytest -m browser`.
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import kinviz  # noqa: E402
 from kinviz.checkpoint import default_path  # noqa: E402  (honours $KINVIZ_CHECKPOINT, as the app does)
 from kinviz.trajectory import MAX_OBJECTS  # noqa: E402
+from kinviz_app import results  # noqa: E402
 from appserver import (  # noqa: E402
     CHROMIUM, DOWNLOAD_BUTTON, DRAWN_JS, EXCEPTION, FRESH_ERROR, LAUNCH, RUN_BUTTON, SETTLED_JS, UPLOAD_INPUT,
     UPLOAD_REFUSED,
@@ -450,3 +452,37 @@ def test_a_long_file_with_scattered_gaps_runs_and_draws(server, page):
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert "filled cells" in text and ("changed none" in text or "The model changed" in text)
     snapshot(page, "predict-long-4-parts")
+
+
+JARGON = ("MAGVIT-style", "cross-entropy", "nats", "EMA", "FSQ", "MaskGIT", "RTS", "s.d.", "decoding steps", "wide_named")
+
+
+def test_a_newcomers_walk_finds_measured_claims_plain_words_and_safe_links(server, page):
+    """Overview -> Evaluate -> Predict as a first-time visitor: the Overview's figure is what Evaluate's defaults
+    measure again; no jargon on the pages people start from; text from a link is shown, never followed."""
+    [head] = [h for h in results.headlines(kinviz.read_meta()) if h["task"] == "interpolate"]
+    open_page(page, server.url)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert f"off by {head['model']:.1f} %" in text, "the Overview's interpolation figure, from the record"
+    for name in ("", "predict", "examples"):
+        if name:
+            open_page(page, f"{server.url}/{name}")
+            text = page.locator('[data-testid="stMain"]').inner_text()
+        for word in JARGON:
+            assert not re.search(rf"\b{re.escape(word)}(?!\w)", text), f"'{word}' on /{name}: it belongs on the Model page"
+
+    open_page(page, f"{server.url}/evaluate")  # the defaults: held-out test set, interpolate, seed 0
+    token = page.runs.requests
+    page.click(".st-key-eval_run button")
+    settle(page, token, RUN_S)
+    assert_no_exception(page, "after Evaluate")
+    shown = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    assert shown == f"{head['model']:.2f} %", (shown, head)
+    snapshot(page, "evaluate-defaults")
+
+    crafted = "[click me](https://evil.example)"
+    open_page(page, f"{server.url}/predict?example={crafted}&mask=**[x](https://evil.example)**")
+    assert_no_exception(page, "a crafted link")
+    assert page.locator('[data-testid="stMain"] a[href*="evil.example"]').count() == 0, "a link injected from the URL"
+    assert crafted in page.locator('[data-testid="stMain"]').inner_text(), "the link's text, shown as text"
+    assert page.locator(".st-key-steps input").get_attribute("max") == "24", "drawing passes are capped"
