@@ -35,6 +35,8 @@ def pick_recordings(task: str) -> tuple[list[kinviz.Trajectory], str]:
         names = st.multiselect("Examples", index.name.tolist(), default=one_each, key="eval_examples",
                                persist_state="session",
                                help="One per kind of motion by default; add more, or all 45 (slower on a CPU).")
+        st.caption("The model trained on turned, scaled and shifted copies of these recordings, so they are no test "
+                   "of data it has not seen: the held-out test set is.")
         return [cache.example(n) for n in names], source
     files = st.file_uploader("CSV files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="eval_upload",
                              help=f"Up to {MAX_FILES} files and {MAX_CELLS:,} frames x objects in all per evaluation.")

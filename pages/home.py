@@ -26,9 +26,9 @@ def main() -> None:
         if heads:
             for head in heads:
                 st.markdown("- " + results.headline_words(head))
-            split = heads[0].get("split") or "held-out recordings"
-            st.caption(f"Average position error over the hidden frames of {heads[0]['examples']} simulated "
-                       f"recordings ({split}) that the model never trained on, as recorded with the model "
+            sets = dict.fromkeys(f"{h['examples']} {h.get('split') or 'held-out recordings'}" for h in heads)
+            st.caption("Average position error over the hidden frames of simulated recordings that the model never "
+                       f"trained on ({'; '.join(sets)}), as recorded with the model "
                        "(`bench --record`, the figures in docs/BENCHMARK.md). The Evaluate page measures them again "
                        "with its defaults (the held-out test set, seed 0). Other recordings give other figures: "
                        "Evaluate measures the model on the bundled ones, or on yours, against the same fills.")

@@ -213,6 +213,7 @@ def test_examples_gallery_links_to_predict():
 def test_evaluate_runs_on_a_few_examples():
     at = open_app("pages/evaluate.py")
     at.radio(key="eval_source").set_value("Bundled examples").run()
+    assert any("no test of data it has not seen" in c.value for c in at.caption), "bundled files were trained on"
     at.multiselect(key="eval_examples").set_value(["projectile-01", "pendulum-01", "collision-01"]).run()
     at.radio(key="task").set_value("forecast").run()
     at.button(key="eval_run").click().run()
