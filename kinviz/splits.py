@@ -78,7 +78,7 @@ def segments(trajectories: list[Trajectory], per_file: int = 12, n_frames: int =
 
 def benchmark_split(task: str, examples: int, families=generate.FAMILIES) -> list[Trajectory]:
     """The held-out trajectories behind a recorded benchmark row of ``examples`` trajectories, named
-    ``<family>-NN``: ``held_out`` for the frame tasks, ``body_split`` for the part tasks (``bench --record``
+    ``<family> #N`` (apart from the bundled files' ``<family>-NN``): ``held_out`` for the frame tasks, ``body_split`` for the part tasks (``bench --record``
     draws them the same way, so scoring these with ``evaluate`` at seed 0 gives the recorded figures)."""
     from .masks import PART_TASKS
 
@@ -90,6 +90,6 @@ def benchmark_split(task: str, examples: int, families=generate.FAMILIES) -> lis
     out = []
     for family, traj in items:
         counts[family] = counts.get(family, 0) + 1
-        out.append(dataclasses.replace(traj, source_name=f"{family.replace(' (noisy)', '')}-{counts[family]:02d}"
-                                       + (" (noisy)" if family.endswith("(noisy)") else "")))
+        base, noisy = family.removesuffix(" (noisy)"), family.endswith(" (noisy)")
+        out.append(dataclasses.replace(traj, source_name=f"{base} #{counts[family]}" + " (noisy)" * noisy))
     return out
