@@ -23,7 +23,8 @@ def pick_recordings(task: str) -> tuple[list[kinviz.Trajectory], str]:
     if source == HELD_OUT:
         trajectories = cache.held_out(task)
         if trajectories is None:
-            st.info(f"This model's record has no held-out figure for '{task}': pick the bundled examples or your files.")
+            st.info(f"This model's record has no held-out figure for '{task}': "
+                    "pick the bundled examples or your files.")
             return [], source
         st.caption(f"The {len(trajectories)} simulated recordings the Overview's figure for this task comes from, "
                    "drawn again as the benchmark drew them, none of them trained on. With seed 0 the model's error "
@@ -118,8 +119,8 @@ def main() -> None:
                f"on the same hidden frames, on **{predictor.device.upper()}**.")
     left, right = st.columns([1, 2])
     with left:
-        task = st.radio("Task", kinviz.TASKS + kinviz.PART_TASKS, key="task", format_func=lambda t: f"{t} ({TASK_HELP.get(t, '')})",
-                        persist_state="session")
+        task = st.radio("Task", kinviz.TASKS + kinviz.PART_TASKS, key="task", persist_state="session",
+                        format_func=lambda t: f"{t} ({TASK_HELP.get(t, '')})")
         seed = st.number_input("Seed", 0, 2**31 - 1, step=1, key="eval_seed", persist_state="session")
     with right:
         trajectories, source = pick_recordings(task)
