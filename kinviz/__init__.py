@@ -7,19 +7,19 @@
     frames = kinviz.video(pred, "pred")  # (T, 64, 64, 3) uint8: what the model drew, for people
 """
 
-from .baselines import BASELINES, fill_all, fill_baseline
-from .checkpoint import DEFAULT_PATH, Decoding, default_path, load_checkpoint, read_meta
-from .display import PALETTE, video
-from .errors import CheckpointError, CSVError, KinvizError, MaskError
-from .evaluate import METHOD_NAMES, METHODS, Report, evaluate, load_many, score
-from .format_examples import FORMATS_DIR, tracker_examples
-from .formats import DEFAULT_MIN_CONFIDENCE, load_track
-from .generate import EXAMPLES_DIR, FAMILIES, load_index
-from .masks import PART_TASKS, TASKS, format_mask, mask_runs, parse_mask, task_mask
-from .metrics import scene_diagonal, trajectory_metrics, video_metrics
-from .predict import Prediction, Predictor
-from .render import Framing, readout, render
-from .trajectory import MAX_BYTES, Trajectory, from_arrays, load_csv, write_csv
+from .classical.baselines import BASELINES, fill_all, fill_baseline
+from .videomodel.checkpoint import DEFAULT_PATH, Decoding, default_path, load_checkpoint, read_meta
+from .videomodel.display import PALETTE, video
+from .core.errors import CheckpointError, CSVError, KinvizError, MaskError
+from .evaluation.evaluate import METHOD_NAMES, METHODS, Report, evaluate, load_many, score
+from .io.format_examples import FORMATS_DIR, tracker_examples
+from .io.formats import DEFAULT_MIN_CONFIDENCE, load_track
+from .training.generate import EXAMPLES_DIR, FAMILIES, load_index
+from .core.masks import PART_TASKS, TASKS, format_mask, mask_runs, parse_mask, task_mask
+from .evaluation.metrics import scene_diagonal, trajectory_metrics, video_metrics
+from .inference.predict import Prediction, Predictor
+from .videomodel.render import Framing, readout, render
+from .core.trajectory import MAX_BYTES, Trajectory, from_arrays, load_csv, write_csv
 
 __all__ = [
     "BASELINES", "DEFAULT_MIN_CONFIDENCE", "DEFAULT_PATH", "EXAMPLES_DIR", "FAMILIES", "FORMATS_DIR", "MAX_BYTES",

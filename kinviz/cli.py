@@ -10,11 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import KinvizError
-from .formats import DEFAULT_MIN_CONFIDENCE
-from .generate import FAMILIES, NOISY, PHYSICS_FAMILIES
-from .masks import PART_TASKS, TASKS
-from .view import FITS, GATE
+from .core.errors import KinvizError
+from .io.formats import DEFAULT_MIN_CONFIDENCE
+from .training.generate import FAMILIES, NOISY, PHYSICS_FAMILIES
+from .core.masks import PART_TASKS, TASKS
+from .videomodel.view import FITS, GATE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +33,7 @@ def _families(spec: str) -> tuple[str, ...]:
 
 
 def _train(args) -> int:
-    from .train import RunConfig, train
+    from .training.train import RunConfig, train
 
     if args.no_gate and args.gate:
         raise KinvizError("--gate and --no-gate contradict each other; give one")
@@ -61,7 +61,7 @@ def _train(args) -> int:
 def _predict(args) -> int:
     from glob import has_magic
 
-    from .batch import Job, plan, predict_file
+    from .inference.batch import Job, plan, predict_file
 
     job = Job(mask=args.mask, min_confidence=args.min_confidence, seed=args.seed, steps=args.steps,
               checkpoint=args.checkpoint, device=args.device)
@@ -75,7 +75,7 @@ def _predict(args) -> int:
 
 
 def _predict_one(args, job, predict_file) -> int:
-    from .formats import written_summary
+    from .io.formats import written_summary
 
     pred = predict_file(args.input[0], job, warn=lambda note: print(f"warning: {note}", file=sys.stderr))
     text = pred.to_csv()
@@ -92,7 +92,7 @@ def _predict_many(pairs, job, jobs: int, scheduler: str | None) -> int:
     on stderr. Exit 1 if any failed."""
     from tqdm import tqdm
 
-    from .batch import run
+    from .inference.batch import run
 
     with tqdm(total=len(pairs), desc="predict", unit="file", file=sys.stderr, disable=None) as bar:
         results = run(pairs, job, jobs=jobs, scheduler=scheduler, progress=lambda done: bar.update(1))
@@ -109,8 +109,8 @@ def _evaluate(args) -> int:
 
     from tqdm import tqdm
 
-    from .evaluate import METHODS, evaluate, load_many
-    from .predict import Predictor
+    from .evaluation.evaluate import METHODS, evaluate, load_many
+    from .inference.predict import Predictor
 
     trajectories = load_many(args.paths)
     predictor = Predictor.load(args.checkpoint, device=args.device)
@@ -131,7 +131,7 @@ def _evaluate(args) -> int:
 
 
 def _convert(args) -> int:
-    from .convert import convert
+    from .training.convert import convert
 
     written = convert(args.examples, args.out, augment=args.augment, seed=args.seed)
     print(f"wrote {len(written)} videos to {args.out}")
@@ -139,14 +139,14 @@ def _convert(args) -> int:
 
 
 def _bench(args) -> int:
-    from .bench import run_bench
+    from .evaluation.bench import run_bench
 
     run_bench(args)
     return 0
 
 
 def _tune(args) -> int:
-    from .tune import run_tune
+    from .training.tune import run_tune
 
     run_tune(args)
     return 0

@@ -25,7 +25,7 @@ def checkpoint_path() -> Path:
 def checkpoint_stamp(path: Path) -> tuple[tuple[int, int], ...]:
     """(mtime_ns, size) of the tensors and of the JSON record: a rewrite of either changes it."""
     stamp = []
-    for file in (path, kinviz.checkpoint.json_path(path)):
+    for file in (path, kinviz.videomodel.checkpoint.json_path(path)):
         try:
             stat = file.stat()
             stamp.append((stat.st_mtime_ns, stat.st_size))
@@ -91,7 +91,7 @@ def held_out(task: str) -> list[kinviz.Trajectory] | None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _held_out(task: str, examples: int, families: tuple) -> list[kinviz.Trajectory]:
-    from kinviz.splits import benchmark_split
+    from kinviz.training.splits import benchmark_split
 
     return benchmark_split(task, examples, families)
 

@@ -56,7 +56,7 @@ def plain(text) -> str:
 
 def objects_words(names: list[str]) -> str:
     """'1 object' for a file with one unnamed object, else '2 objects: ball, cart'."""
-    if names == [kinviz.trajectory.DEFAULT_NAME]:
+    if names == [kinviz.core.trajectory.DEFAULT_NAME]:
         return "1 object"
     return f"{len(names)} object{'s' * (len(names) != 1)}: {', '.join(names)}"
 
@@ -201,7 +201,7 @@ class Run:
     stem: str  # file name stem for downloads
     spec: str  # the mask as typed (SPEC syntax)
     prediction: kinviz.Prediction
-    result: object  # kinviz.evaluate.ExampleResult
+    result: object  # kinviz.evaluation.evaluate.ExampleResult
     window: tuple[int, int]  # frames in the playback and the video download
     playback: bytes  # GIF: ground truth beside prediction
     report: dict

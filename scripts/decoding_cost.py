@@ -4,7 +4,7 @@
 
 A setting's steps apply to every window and its samples to the kind of gap its task is made of:
 inner gaps for interpolation, gaps at either end for forecasts (``Decoding.samples_for``). Every
-setting decodes the tuning split (``kinviz.splits.tuning_split``, the split ``tune`` calibrates on;
+setting decodes the tuning split (``kinviz.training.splits.tuning_split``, the split ``tune`` calibrates on;
 neither training nor the benchmark uses it), fused with the Kalman smoother under the checkpoint's
 calibration, and under the calibration re-tuned for that setting (``tune``'s grid, read-backs
 only). Reported: mean ADE % per task, the paired difference from the first setting with its
@@ -26,10 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kinviz.masks import task_mask  # noqa: E402
-from kinviz.predict import Predictor  # noqa: E402
-from kinviz.splits import tuning_split  # noqa: E402
-from kinviz.tune import FLOORS, KINDS, SCALES, _ade  # noqa: E402
+from kinviz.core.masks import task_mask  # noqa: E402
+from kinviz.inference.predict import Predictor  # noqa: E402
+from kinviz.training.splits import tuning_split  # noqa: E402
+from kinviz.training.tune import FLOORS, KINDS, SCALES, _ade  # noqa: E402
 
 SETTINGS = ((12, 8), (12, 4), (8, 8), (8, 4), (6, 8), (6, 4))  # (steps, samples)
 

@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python scripts/gap_length.py --json runs/gap_length.json
 
-On the tuning split (``kinviz.splits.tuning_split``: neither training nor the benchmark uses it),
+On the tuning split (``kinviz.training.splits.tuning_split``: neither training nor the benchmark uses it),
 each trajectory gets one inner gap of L frames at a position drawn per trajectory, for each L, and
 the random task's scattered dropouts. Each is decoded once and read back twice: fused with the
 smoother as shipped, and the smoother alone (``assemble(weight=0)``). Reported: mean ADE % of each
@@ -20,10 +20,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kinviz.masks import task_mask  # noqa: E402
-from kinviz.predict import Predictor  # noqa: E402
-from kinviz.splits import TUNING_SEED, tuning_split  # noqa: E402
-from kinviz.tune import _ade  # noqa: E402
+from kinviz.core.masks import task_mask  # noqa: E402
+from kinviz.inference.predict import Predictor  # noqa: E402
+from kinviz.training.splits import TUNING_SEED, tuning_split  # noqa: E402
+from kinviz.training.tune import _ade  # noqa: E402
 
 LENGTHS = (1, 2, 3, 4, 6, 8, 12, 16)
 

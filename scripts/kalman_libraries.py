@@ -4,7 +4,7 @@
     python scripts/kalman_libraries.py ../shared/real-dev
 
 For each file and task, both fill the hidden frames: kinviz's smoother (per axis, constant
-velocity or acceleration and both noises chosen by likelihood, ``kinviz.kalman``) and pykalman's
+velocity or acceleration and both noises chosen by likelihood, ``kinviz.classical.kalman``) and pykalman's
 ``KalmanFilter`` with a 2-D constant-velocity model whose noise covariances are fitted by EM
 (``em(n_iter)``) on the observed points, then ``smooth``. Prints mean ADE % and seconds per file.
 """
@@ -17,8 +17,8 @@ import time
 import numpy as np
 
 import kinviz
-from kinviz.baselines import fill_baseline
-from kinviz.metrics import trajectory_metrics
+from kinviz.classical.baselines import fill_baseline
+from kinviz.evaluation.metrics import trajectory_metrics
 
 
 def pykalman_fill(times: np.ndarray, known: np.ndarray, n_iter: int) -> np.ndarray:  # (T, K, 2)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from kinviz.checkpoint import Model
-from kinviz.predict import Predictor
-from kinviz.tokenizer import Tokenizer
-from kinviz.train import RunConfig, model_configs, train
-from kinviz.transformer import MaskedTransformer
+from kinviz.videomodel.checkpoint import Model
+from kinviz.inference.predict import Predictor
+from kinviz.videomodel.tokenizer import Tokenizer
+from kinviz.training.train import RunConfig, model_configs, train
+from kinviz.videomodel.transformer import MaskedTransformer
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the pages import kinviz and kinviz_app as `streamlit run app.py` would
 
 import kinviz  # noqa: E402
-from kinviz.trajectory import MAX_BYTES  # noqa: E402
+from kinviz.core.trajectory import MAX_BYTES  # noqa: E402
 from kinviz_app import results, style, views  # noqa: E402
 
 TIMEOUT = 300  # seconds for one script run: the first loads the model on a busy CPU
@@ -473,7 +473,7 @@ def test_the_fill_in_the_scene_is_a_few_traces_at_equal_scale(K):
 def test_the_fill_is_drawn_live_under_run_and_stays_after_it(monkeypatch):
     """Run draws the hidden points as the model draws them (each stage of the decoding, never from a buffer
     afterwards: the figure is built inside the callback), then the fill, which a rerun keeps on screen."""
-    import kinviz.predict as predict_module
+    import kinviz.inference.predict as predict_module
 
     drawn = []
     fill = views.fill_figure

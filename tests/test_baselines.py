@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from kinviz.baselines import BASELINES, fill_all, fill_baseline
-from kinviz.errors import MaskError
-from kinviz.masks import task_mask
+from kinviz.classical.baselines import BASELINES, fill_all, fill_baseline
+from kinviz.core.errors import MaskError
+from kinviz.core.masks import task_mask
 
 N = 24
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kinviz
-from kinviz import batch
+from kinviz.inference import batch
 
 distributed = pytest.importorskip("distributed")  # requirements.txt pins it; the app alone does not need it
 

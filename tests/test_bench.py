@@ -1,6 +1,6 @@
 """The benchmark's recording: `bench --folder --record` replaces only its own table in docs/BENCHMARK.md."""
 
-from kinviz import bench
+from kinviz.evaluation import bench
 
 
 def rows(seconds: float) -> list[dict]:

@@ -19,8 +19,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import kinviz
-import kinviz.predict as predict_module
-from kinviz.predict import Predictor
+import kinviz.inference.predict as predict_module
+from kinviz.inference.predict import Predictor
 
 
 @contextmanager

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import kinviz  # noqa: E402
-from kinviz.checkpoint import default_path  # noqa: E402  (honours $KINVIZ_CHECKPOINT, as the app does)
-from kinviz.trajectory import MAX_OBJECTS  # noqa: E402
+from kinviz.videomodel.checkpoint import default_path  # noqa: E402  (honours $KINVIZ_CHECKPOINT, as the app does)
+from kinviz.core.trajectory import MAX_OBJECTS  # noqa: E402
 from kinviz_app import results  # noqa: E402
 from appserver import (  # noqa: E402
     CHROMIUM, DOWNLOAD_BUTTON, DRAWN_JS, EXCEPTION, FRESH_ERROR, LAUNCH, RUN_BUTTON, SETTLED_JS, UPLOAD_INPUT,

@@ -15,7 +15,7 @@ def checkpoint(tmp_path, monkeypatch):
     """A stand-in checkpoint pair and a Predictor.load that counts its calls (no model is loaded)."""
     path = tmp_path / "m.safetensors"
     path.write_bytes(b"tensors")
-    kinviz.checkpoint.json_path(path).write_text('{"decoding": {}}')
+    kinviz.videomodel.checkpoint.json_path(path).write_text('{"decoding": {}}')
     loads = []
     monkeypatch.setattr(kinviz.Predictor, "load", classmethod(lambda cls, p: loads.append(p) or object()))
     monkeypatch.setenv("KINVIZ_CHECKPOINT", str(path))
@@ -28,7 +28,7 @@ def test_the_model_is_loaded_once_until_either_file_changes(checkpoint):
     path, loads = checkpoint
     first = cache.predictor()
     assert cache.predictor() is first and loads == [str(path)]
-    kinviz.checkpoint.write_json(kinviz.checkpoint.json_path(path), {"decoding": {"samples": 4}})  # the record alone
+    kinviz.videomodel.checkpoint.write_json(kinviz.videomodel.checkpoint.json_path(path), {"decoding": {"samples": 4}})  # the record alone
     second = cache.predictor()
     assert second is not first and len(loads) == 2
     stat = path.stat()
@@ -41,5 +41,5 @@ def test_the_stamp_reads_both_files_and_a_missing_one_as_zero(checkpoint):
     path, _ = checkpoint
     stamp = cache.checkpoint_stamp(path)
     assert len(stamp) == 2 and stamp[1][1] == len('{"decoding": {}}')
-    kinviz.checkpoint.json_path(path).unlink()
+    kinviz.videomodel.checkpoint.json_path(path).unlink()
     assert cache.checkpoint_stamp(path) == (stamp[0], (0, 0))

@@ -184,7 +184,7 @@ def test_help(command):
 
 def test_train_families_by_name_and_by_group():
     from kinviz.cli import _families
-    from kinviz.generate import FAMILIES, PHYSICS_FAMILIES
+    from kinviz.training.generate import FAMILIES, PHYSICS_FAMILIES
 
     assert _families("all") == FAMILIES and _families("physics") == PHYSICS_FAMILIES
     assert _families(" walker, spring ") == ("walker", "spring")

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 
 import kinviz
-from kinviz import covisible
-from kinviz.bodies import BODY_FAMILIES, simulate_body
-from kinviz.checkpoint import CheckpointError, Decoding, json_path, load_checkpoint
-from kinviz.errors import MaskError
-from kinviz.fusion import between_grid
-from kinviz.groups import partners, plan_groups
-from kinviz.predict import window_generator
-from kinviz.splits import body_split
-from kinviz.tune import FLOORS, SCALES
-from kinviz.windows import Window
+from kinviz.classical import covisible
+from kinviz.training.bodies import BODY_FAMILIES, simulate_body
+from kinviz.videomodel.checkpoint import CheckpointError, Decoding, json_path, load_checkpoint
+from kinviz.core.errors import MaskError
+from kinviz.inference.fusion import between_grid
+from kinviz.videomodel.groups import partners, plan_groups
+from kinviz.inference.predict import window_generator
+from kinviz.training.splits import body_split
+from kinviz.training.tune import FLOORS, SCALES
+from kinviz.videomodel.windows import Window
 
 
 @pytest.mark.parametrize("family", BODY_FAMILIES)

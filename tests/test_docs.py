@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import kinviz
-from kinviz.card import headline, model_card
+from kinviz.evaluation.card import headline, model_card
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kinviz
-from kinviz.errors import CSVError
+from kinviz.core.errors import CSVError
 
 GOOD = "time,x,y\n0,0,0\n1,1,1\n2,2,2\n3,3,3\n4,4,4\n"
 

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kinviz import generate
-from kinviz.errors import KinvizError
+from kinviz.training import generate
+from kinviz.core.errors import KinvizError
 
 FAMILIES = generate.FAMILIES
 SEEDS = range(12)
@@ -73,7 +73,7 @@ def test_walkers_walk_at_human_speeds_and_companions_keep_close():
 
 
 def test_wander_spans_nearly_straight_to_tortuous():
-    from kinviz.view import bend
+    from kinviz.videomodel.view import bend
 
     runs = [generate.simulate("wander", np.random.default_rng(s), n_frames=32) for s in range(40)]
     assert all(len(s.names) == 1 for s in runs)
@@ -291,7 +291,7 @@ def test_examples_vary_like_lab_recordings(written):
 
 
 def test_examples_load_with_the_project_reader():
-    from kinviz.trajectory import load_csv
+    from kinviz.core.trajectory import load_csv
 
     for row in generate.load_index().itertuples():
         traj = load_csv(generate.EXAMPLES_DIR / row.file)
@@ -299,5 +299,5 @@ def test_examples_load_with_the_project_reader():
 
 
 def test_load_index_explains_a_missing_folder(tmp_path):
-    with pytest.raises(KinvizError, match="python -m kinviz.generate"):
+    with pytest.raises(KinvizError, match="python -m kinviz.training.generate"):
         generate.load_index(tmp_path)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from kinviz import kalman
-from kinviz.baselines import fill_baseline
-from kinviz.masks import task_mask
+from kinviz.classical import kalman
+from kinviz.classical.baselines import fill_baseline
+from kinviz.core.masks import task_mask
 
 
 def test_parabola_picks_constant_acceleration_and_fills_it_exactly():

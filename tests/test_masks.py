@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kinviz.errors import MaskError
-from kinviz.masks import TASKS, format_mask, mask_runs, parse_mask, task_mask
+from kinviz.core.errors import MaskError
+from kinviz.core.masks import TASKS, format_mask, mask_runs, parse_mask, task_mask
 
 SIZES = [4, 5, 6, 7, 11, 12, 31, 48, 100, 199, 200]
 

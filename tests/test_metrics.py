@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from kinviz.errors import MaskError
-from kinviz.metrics import (
+from kinviz.core.errors import MaskError
+from kinviz.evaluation.metrics import (
     mean_over_examples,
     position_errors,
     scene_diagonal,
@@ -171,7 +171,7 @@ def test_metrics_rows_average():
 
 
 def test_bench_pairs_the_model_with_the_target_baseline_by_trajectory():
-    from kinviz.bench import paired, paired_all, paired_table
+    from kinviz.evaluation.bench import paired, paired_all, paired_table
 
     rows = [{"task": "interpolate", "magvit_ade": m, "kalman_ade": b, "linear_ade": b} for m, b in ((1.0, 2.0), (3.0, 2.0), (2.0, 4.0))]
     rows.append({"task": "forecast", "magvit_ade": 9.0, "constant_velocity_ade": 1.0, "kalman_ade": 10.0})

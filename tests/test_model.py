@@ -13,19 +13,19 @@ import pytest
 import torch
 
 import kinviz
-from kinviz.checkpoint import write_json
-from kinviz.data import sample_clip, task_of, tokenize_clips
-from kinviz.maskgit import maskgit_decode
-import kinviz.predict as predict_module
-from kinviz.predict import Predictor
-from kinviz.tokenizer import Tokenizer
-from kinviz.train import RunConfig, mask_batch, model_configs, train, transformer_loss
-from kinviz.transformer import MaskedTransformer
+from kinviz.videomodel.checkpoint import write_json
+from kinviz.training.data import sample_clip, task_of, tokenize_clips
+from kinviz.videomodel.maskgit import maskgit_decode
+import kinviz.inference.predict as predict_module
+from kinviz.inference.predict import Predictor
+from kinviz.videomodel.tokenizer import Tokenizer
+from kinviz.training.train import RunConfig, mask_batch, model_configs, train, transformer_loss
+from kinviz.videomodel.transformer import MaskedTransformer
 
 
 def _traj(n=40, k=2, seed=0):
     rng = np.random.default_rng(seed)
-    s = kinviz.generate.simulate("collision" if k > 1 else "projectile", rng, n_frames=n)
+    s = kinviz.training.generate.simulate("collision" if k > 1 else "projectile", rng, n_frames=n)
     return kinviz.from_arrays(s.times, s.positions[:, :k])
 
 
@@ -112,7 +112,7 @@ def test_digits_and_codes_round_trip_through_fsq():
 
 
 def test_transformer_config_drops_retired_settings_only():
-    from kinviz.transformer import TransformerConfig
+    from kinviz.videomodel.transformer import TransformerConfig
 
     recorded = TransformerConfig().to_dict()
     assert TransformerConfig.from_dict(recorded | {"dropout": 0.0}) == TransformerConfig()  # older checkpoints
@@ -190,7 +190,7 @@ def test_the_live_estimate_is_the_drawing_read_back(tiny_checkpoint):
 def test_checkpoint_round_trip(tiny_checkpoint, tmp_path):
     m = kinviz.load_checkpoint(tiny_checkpoint)
     again = tmp_path / "again.safetensors"
-    kinviz.checkpoint.save_checkpoint(again, m.tokenizer, m.transformer, m.meta)
+    kinviz.videomodel.checkpoint.save_checkpoint(again, m.tokenizer, m.transformer, m.meta)
     n = kinviz.load_checkpoint(again)
     for a, b in zip(m.transformer.state_dict().values(), n.transformer.state_dict().values()):
         torch.testing.assert_close(a, b)
@@ -264,7 +264,7 @@ def _samples(values):  # (S,) y-values of one cell's samples -> (S, 1, 2) positi
 
 
 def test_fusion_weighs_the_model_and_the_smoother_by_their_variances():
-    from kinviz.fusion import fuse
+    from kinviz.inference.fusion import fuse
 
     dec = (1.0, 0.0)  # (model_scale, pixel_floor)
     smooth, conf = np.zeros((1, 2)), np.ones((4, 1))
@@ -327,8 +327,8 @@ def test_training_ends_by_calibrating_the_fusion_on_its_own_split(tiny_checkpoin
 
 
 def test_the_tuning_split_pairs_each_simulated_trajectory_with_a_noisy_copy():
-    from kinviz.generate import FAMILIES
-    from kinviz.splits import tuning_split
+    from kinviz.training.generate import FAMILIES
+    from kinviz.training.splits import tuning_split
 
     split = tuning_split(1)
     clean, noisy = split[: len(FAMILIES)], split[len(FAMILIES) :]
@@ -342,10 +342,10 @@ def test_the_tuning_split_pairs_each_simulated_trajectory_with_a_noisy_copy():
 
 
 def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpoint, tmp_path):
-    from kinviz.masks import task_mask
-    from kinviz.metrics import trajectory_metrics
-    from kinviz.splits import tuning_split
-    from kinviz.tune import tune_decoding, write_decoding
+    from kinviz.core.masks import task_mask
+    from kinviz.evaluation.metrics import trajectory_metrics
+    from kinviz.training.splits import tuning_split
+    from kinviz.training.tune import tune_decoding, write_decoding
 
     p = Predictor.load(tiny_checkpoint, device="cpu")
     before = p.decoding
@@ -370,9 +370,9 @@ def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpo
 
 
 def test_training_clips_draw_the_forecast_lines_fit_and_are_rendered_on_that_line():
-    from kinviz.data import make_clip, render_clip
-    from kinviz.render import render
-    from kinviz.view import FITS, Camera
+    from kinviz.training.data import make_clip, render_clip
+    from kinviz.videomodel.render import render
+    from kinviz.videomodel.view import FITS, Camera
 
     rng = np.random.default_rng(0)
     t = np.arange(12.0)
@@ -387,7 +387,7 @@ def test_training_clips_draw_the_forecast_lines_fit_and_are_rendered_on_that_lin
 
 
 def test_the_gate_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpoint):
-    from kinviz.view import Camera
+    from kinviz.videomodel.view import Camera
 
     p = Predictor.load(tiny_checkpoint, device="cpu")
     t = np.arange(24.0)
@@ -405,7 +405,7 @@ def test_the_gate_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpo
 
 
 def test_work_per_request_is_bounded_with_a_message_and_mini_batches_keep_results(tiny_checkpoint, monkeypatch):
-    import kinviz.predict as predict_module
+    import kinviz.inference.predict as predict_module
 
     p = Predictor.load(tiny_checkpoint, device="cpu")
     traj = _traj(60, 2)
@@ -435,7 +435,7 @@ def test_each_kind_of_gap_decodes_with_its_own_budget(untrained_predictor, monke
     both take ``Decoding.steps``, or the steps asked for."""
     import copy
 
-    import kinviz.predict as predict_module
+    import kinviz.inference.predict as predict_module
 
     p = copy.copy(untrained_predictor)
     p.decoding = replace(p.decoding, steps=2, samples=3, samples_end=1)

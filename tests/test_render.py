@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kinviz
-from kinviz.render import MODEL_SIZE, Framing, object_groups, readout, render, warp
+from kinviz.videomodel.render import MODEL_SIZE, Framing, object_groups, readout, render, warp
 
 EXAMPLES = sorted(p for p in kinviz.EXAMPLES_DIR.glob("*.csv") if p.name != "index.csv")
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import kinviz
-from kinviz.render import MODEL_SIZE, readout, render
-from kinviz.view import Camera, bend, chord_anchors, reference_line
+from kinviz.videomodel.render import MODEL_SIZE, readout, render
+from kinviz.videomodel.view import Camera, bend, chord_anchors, reference_line
 
 
 def _curve(n=16, k=3, seed=0):

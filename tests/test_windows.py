@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import kinviz
-from kinviz.windows import plan_windows
+from kinviz.videomodel.windows import plan_windows
 
 
 @pytest.mark.parametrize("n,gap", [(10, (3, 5)), (48, (16, 31)), (400, (10, 300)), (48, (40, 47)), (48, (0, 3))])

@@ -1,0 +1,148 @@
+"""Scoring the model against the classical baselines: one definition for the CLI, the app and bench.
+
+For each trajectory a task mask hides frames; the model and every baseline fill them; errors are
+measured on hidden cells that have ground truth (``metrics.trajectory_metrics``) and PSNR/SSIM on
+the hidden frames of the display videos (each method's positions drawn in the same framing; the
+model's own decoded frames for the model).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..classical.baselines import BASELINES, fill_all
+from ..core.errors import CSVError
+from ..core.masks import task_mask
+from .metrics import mean_over_examples, trajectory_metrics, video_metrics
+from ..videomodel.display import colorize, display_framing, object_maps, video
+from ..inference.predict import Prediction, Predictor
+from ..core.trajectory import Trajectory, load_csv
+
+METHODS = ("magvit",) + BASELINES
+METHOD_NAMES = {"magvit": "MAGVIT model", "kalman": "Kalman smoother", "covisible": "co-visible parts fit", "linear": "linear", "cubic": "cubic spline",
+                "constant_velocity": "constant velocity", "constant_acceleration": "constant acceleration"}  # for people
+assert set(METHOD_NAMES) == set(METHODS), "every method needs a name people read"
+SUMMARY_KEYS = ("ade", "ade_pct", "fde", "fde_pct", "rmse_pct", "psnr", "ssim")
+
+
+@dataclass
+class ExampleResult:
+    """One trajectory scored: metrics per method, and what produced them."""
+
+    name: str
+    mask: np.ndarray  # (T,) bool
+    prediction: Prediction
+    baselines: dict[str, np.ndarray]  # method -> positions (T, K, 2)
+    metrics: dict[str, dict]  # method -> metric dict
+
+    def table(self) -> pd.DataFrame:
+        """Methods as rows, metrics as columns."""
+        return pd.DataFrame.from_dict(self.metrics, orient="index")
+
+
+def score(prediction: Prediction, *, with_video: bool = True) -> ExampleResult:
+    """Fill the same hidden cells with every baseline and score all methods against the CSV's values."""
+    traj = prediction.trajectory
+    truth = traj.positions
+    cells = prediction.filled & ~traj.missing  # hidden cells that have ground truth
+    known = np.where(prediction.filled[..., None], np.nan, truth)
+    # The predictor already ran the Kalman smoother on exactly these cells: reuse it, not run it twice.
+    given = {"kalman": prediction.smoother} if prediction.smoother is not None else {}
+    if prediction.classical is not None:  # and its pooling with the co-visible parts' fit: the ``covisible`` baseline
+        given["covisible"] = prediction.classical
+    baselines = fill_all(traj.times, known, prediction.filled, known=given)
+    metrics = {"magvit": trajectory_metrics(truth, prediction.positions, cells)}
+    metrics |= {name: trajectory_metrics(truth, pos, cells) for name, pos in baselines.items()}
+    if with_video and prediction.hidden.any():
+        framing = display_framing(prediction)
+        truth_video = video(prediction, "truth")
+        metrics["magvit"] |= video_metrics(truth_video, video(prediction, "pred"), prediction.hidden)
+        for name, pos in baselines.items():
+            drawn = colorize(object_maps(pos, framing))
+            metrics[name] |= video_metrics(truth_video, drawn, prediction.hidden)
+    return ExampleResult(traj.source_name, prediction.hidden, prediction, baselines, metrics)
+
+
+def collect_csvs(paths: Iterable[str | Path]) -> list[Path]:
+    """CSV files named directly or found (non-recursively) in folders; index.csv files are skipped."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.glob("*.csv") if f.name != "index.csv")
+        elif p.exists():
+            out.append(p)
+        else:
+            raise CSVError(f"file not found: '{p}'")
+    if not out:
+        raise CSVError("no CSV files found in the given paths")
+    return out
+
+
+@dataclass
+class Report:
+    task: str
+    rows: pd.DataFrame  # one row per (example, method)
+    results: list[ExampleResult]
+
+    def summary(self) -> dict[str, dict]:
+        """method -> mean over examples of each metric."""
+        out = {}
+        for method in METHODS:
+            sub = self.rows[self.rows.method == method].drop(columns=["example", "method"])
+            out[method] = mean_over_examples(sub.to_dict("records"))
+        return out
+
+    def to_json(self) -> dict:
+        summary = self.summary()
+        methods = {m: {k: _finite(summary[m].get(k)) for k in SUMMARY_KEYS} for m in METHODS}
+        return {"task": self.task, "examples": len(self.results), "methods": methods}
+
+
+def _finite(v):
+    return None if v is None or not np.isfinite(v) else round(float(v), 6)
+
+
+def evaluate(
+    predictor: Predictor,
+    trajectories: list[Trajectory],
+    *,
+    task: str = "interpolate",
+    seed: int = 0,
+    with_video: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Hide frames per ``task`` in each trajectory, fill with the model and every baseline, score."""
+    results, rows = [], []
+    for i, traj in enumerate(trajectories):
+        mask = task_mask(task, traj.n_frames, seed=seed, n_objects=traj.n_objects)
+        result = score(predictor.predict(traj, mask, seed=seed), with_video=with_video)
+        results.append(result)
+        for method, m in result.metrics.items():
+            rows.append({"example": traj.source_name, "method": method, **m})
+        if progress:
+            progress(i + 1, len(trajectories))
+    return Report(task, pd.DataFrame(rows), results)
+
+
+def load_many(paths: Iterable[str | Path], *, skipped: Callable[[Path, str], None] | None = None) -> list[Trajectory]:
+    """Read every CSV under ``paths`` (see ``collect_csvs``). A file that cannot be read is skipped and
+    reported to ``skipped(path, reason)`` (by default one line on stderr), so one bad file (a shell glob
+    that picks up the examples' index.csv) does not end a batch; CSVError when no file can be read."""
+    if skipped is None:
+        skipped = lambda path, reason: print(f"skipped {path}: {reason}", file=sys.stderr)  # noqa: E731
+    out, refused = [], []
+    for path in collect_csvs(paths):
+        try:
+            out.append(load_csv(path))
+        except CSVError as e:
+            refused.append(f"{path}: {e}")
+            skipped(path, str(e))
+    if not out:
+        raise CSVError(f"none of the {len(refused)} file(s) could be read; the first: {refused[0]}")
+    return out

@@ -1,0 +1,3 @@
+"""Files in and out: plain CSV, DeepLabCut, SLEAP, TrackMate, Tracker and MOTChallenge files (and their
+``.h5``) read into a ``core.Trajectory`` and written back in the layout they came in. Below it: ``core``;
+above it, everything that fills or scores."""
