@@ -21,6 +21,11 @@ use_venv() {
   if [ "$(cat "$VENV/.installed-$1" 2>/dev/null)" != "$want" ]; then
     echo "Installing $1 into $VENV…" >&2
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$1"
+    # kinviz itself, editable: tests and the app import the installed package (pyproject.toml; no deps, the lock has them)
+    local isolation=()  # build offline with the venv's own setuptools when it can build editables (>= 64)
+    "$VENV/bin/python" -c "import setuptools, sys; sys.exit(int(setuptools.__version__.split('.')[0]) < 64)" \
+      2>/dev/null && isolation=(--no-build-isolation)
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "${isolation[@]}" -e .
     for file in "$@"; do
       _requirements_hash "$file" >"$VENV/.installed-$file"
     done
@@ -30,5 +35,5 @@ use_venv() {
 }
 
 _requirements_hash() {  # the files' contents and the environment's interpreter
-  { "$VENV/bin/python" --version; cat "$@"; } 2>&1 | sha256sum | cut -d' ' -f1
+  { "$VENV/bin/python" --version; cat "$@" pyproject.toml; } 2>&1 | sha256sum | cut -d' ' -f1
 }
