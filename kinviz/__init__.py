@@ -57,11 +57,12 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .classical.baselines import BASELINES, fill_all, fill_baseline
     from .core.errors import CheckpointError, CSVError, KinvizError, MaskError
     from .core.masks import PART_TASKS, TASKS, format_mask, mask_runs, parse_mask, task_mask
-    from .core.trajectory import MAX_BYTES, Trajectory, from_arrays, load_csv, write_csv
+    from .core.trajectory import MAX_BYTES, Trajectory
+from .io.csv import from_arrays, load_csv, write_csv
     from .evaluation.evaluate import METHOD_NAMES, METHODS, Report, evaluate, load_many, score
     from .evaluation.metrics import scene_diagonal, trajectory_metrics, video_metrics
     from .inference.predict import Prediction, Predictor
-    from .io.format_examples import FORMATS_DIR, tracker_examples
+    from .io.examples import FORMATS_DIR, tracker_examples
     from .io.formats import DEFAULT_MIN_CONFIDENCE, load_track
     from .training.generate import EXAMPLES_DIR, FAMILIES, load_index
     from .videomodel.checkpoint import DEFAULT_PATH, Decoding, default_path, load_checkpoint, read_meta

@@ -75,7 +75,7 @@ def _predict(args) -> int:
 
 
 def _predict_one(args, job, predict_file) -> int:
-    from .io.formats import written_summary
+    from .io.track_writer import written_summary
 
     pred = predict_file(args.input[0], job, warn=lambda note: print(f"warning: {note}", file=sys.stderr))
     text = pred.to_csv()

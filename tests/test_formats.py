@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import kinviz
-from kinviz.io import format_examples as fx
+import tools.format_examples as fx
 from kinviz.io.formats import detect
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "formats-dev"  # CI: shared/ beside the clone
@@ -186,7 +186,7 @@ def test_mot_boxes_are_written_only_inside_each_ids_life(fields):
             "a gt file's consider, class, visibility keep their meaning; a result's conf -1 marks kinviz's box"
         assert float(b[2]) == 100 + 5 * int(b[0]) + 40 * int(b[1]), "interpolated along the id's boxes"
     again = kinviz.load_track(out)
-    assert np.array_equal(~again.missing, kinviz.io.formats.inside_spans(traj))
+    assert np.array_equal(~again.missing, kinviz.io.track_writer.inside_spans(traj))
 
 
 def trackmate_spots(lives: dict[int, tuple[int, int]], lost: set[tuple[int, int]]) -> str:
@@ -222,8 +222,8 @@ def test_trackmate_spots_are_written_only_inside_each_tracks_life():
         assert float(r[7]) == pytest.approx(0.2 * int(r[8])), "T from the spots' own T per frame"
         assert float(r[4]) == pytest.approx(1.5 * int(r[8]) + 10 * int(r[2])), "filled along the track"
     again = kinviz.load_track(out)
-    assert np.array_equal(~again.missing, kinviz.io.formats.inside_spans(traj))
-    summary = kinviz.io.formats.written_summary(traj, traj.missing)
+    assert np.array_equal(~again.missing, kinviz.io.track_writer.inside_spans(traj))
+    summary = kinviz.io.track_writer.written_summary(traj, traj.missing)
     assert summary.startswith("filled 5 points in place; ") and "outside their track's life" in summary
 
 
@@ -428,7 +428,7 @@ def test_a_broken_file_gets_one_line_naming_its_format(text, fragments):
 def test_plain_layouts_still_read_and_write_as_before():
     text = "time,x,y\n0,1,1\n1,,\n2,3,3\n3,4,4\n"
     traj = kinviz.load_track(text)
-    assert isinstance(traj.layout, kinviz.core.trajectory.Layout)
+    assert isinstance(traj.layout, kinviz.io.csv.Layout)
     assert kinviz.write_csv(traj, fill(traj), traj.missing) == kinviz.write_csv(
         kinviz.load_csv(text), fill(traj), traj.missing)
 
@@ -451,7 +451,7 @@ def test_bundled_examples_are_regenerated_byte_for_byte_and_read(tmp_path):
     paths = fx.write_examples(tmp_path)
     assert [p.name for p in paths] == [e["file"].name for e in kinviz.tracker_examples()]
     for p, e in zip(paths, kinviz.tracker_examples()):
-        assert p.read_bytes() == e["file"].read_bytes(), f"{p.name}: run python -m kinviz.io.format_examples"
+        assert p.read_bytes() == e["file"].read_bytes(), f"{p.name}: run python -m tools.format_examples"
         traj = kinviz.load_track(e["file"])
         assert traj.layout.label == e["tool"] and traj.missing.any()
 

@@ -291,7 +291,7 @@ def test_examples_vary_like_lab_recordings(written):
 
 
 def test_examples_load_with_the_project_reader():
-    from kinviz.core.trajectory import load_csv
+    from kinviz.io.csv import load_csv
 
     for row in generate.load_index().itertuples():
         traj = load_csv(generate.EXAMPLES_DIR / row.file)

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kinviz.core.errors import CSVError
-from kinviz.core.trajectory import MAX_BYTES, MAX_FRAMES, MAX_OBJECTS, Trajectory, from_arrays, load_csv, write_csv
+from kinviz.core.trajectory import MAX_BYTES, MAX_FRAMES, MAX_OBJECTS, Trajectory
+from kinviz.io.csv import from_arrays, load_csv, write_csv
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ROUND_TRIP = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -27,13 +27,12 @@ from ..training import generate
 from ..classical.baselines import BASELINES, fill_all, fill_baseline
 from ..videomodel.checkpoint import default_path, resolve_device
 from .evaluate import load_many, score
-from ..io.format_examples import time_roundtrip
 from ..io.formats import load_track
 from ..core.masks import PART_TASKS, TASKS, task_mask
 from .metrics import mean_over_examples, trajectory_metrics
 from ..inference.predict import Prediction, Predictor
 from ..training.splits import TUNING_SEED, body_split, held_out, segments, tuning_split
-from ..core.trajectory import from_arrays
+from ..io.csv import from_arrays
 
 COLUMNS = ("magvit", "floor") + BASELINES
 ALL_TASKS = TASKS + PART_TASKS
@@ -343,7 +342,7 @@ def folder_speed(path: Path, device: str, quick: bool) -> list[dict]:
     import tempfile
 
     from ..inference.batch import Job, plan, run
-    from ..io.format_examples import example
+    from tools.format_examples import example  # needs a checkout of kinviz: bench runs from one
 
     n_files, n_frames, workers = FOLDER
     n_files = 20 if quick else n_files
@@ -508,6 +507,8 @@ def record_ablation(path: Path, rows: list[dict]) -> None:
 
 
 def run_bench(args) -> dict:
+    from tools.format_examples import time_roundtrip  # the formats' generator writes the repository: tools/, in a checkout
+
     path = Path(args.checkpoint or default_path())
     device = resolve_device(args.device)
     predictor = Predictor.load(path, device=device)

@@ -22,7 +22,8 @@ from ..core.masks import task_mask
 from .metrics import mean_over_examples, trajectory_metrics, video_metrics
 from ..videomodel.display import colorize, display_framing, object_maps, video
 from ..inference.predict import Prediction, Predictor
-from ..core.trajectory import Trajectory, load_csv
+from ..core.trajectory import Trajectory
+from ..io.csv import load_csv
 
 METHODS = ("magvit",) + BASELINES
 METHOD_NAMES = {"magvit": "MAGVIT model", "kalman": "Kalman smoother", "covisible": "co-visible parts fit", "linear": "linear", "cubic": "cubic spline",

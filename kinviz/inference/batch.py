@@ -104,7 +104,7 @@ def predict_file(source, job: Job, *, warn=None):
 
 def fill_file(source: Path, dest: Path, job: Job) -> Done:
     """Read, fill and write one file; a KinvizError or OSError becomes a failed Done, not an exception."""
-    from ..io.formats import written_summary
+    from ..io.track_writer import written_summary
 
     try:
         pred = predict_file(source, job)

@@ -56,7 +56,8 @@ from ..videomodel.maskgit import maskgit_decode
 from ..videomodel.groups import plan_groups
 from ..core.masks import cell_mask
 from ..videomodel.render import MAX_GROUP, readout, render, to_uint8
-from ..core.trajectory import Trajectory, write_csv
+from ..core.trajectory import Trajectory
+from ..io.csv import write_csv
 from ..videomodel.transformer import TASK_IDS
 from ..videomodel.view import Camera, is_inner
 from ..videomodel.windows import Window, plan_windows

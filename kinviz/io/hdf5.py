@@ -19,7 +19,7 @@ import pickle
 import numpy as np
 
 from ..core.errors import CSVError
-from .readers import Row
+from .text import Row
 
 SIGNATURE = b"\x89HDF\r\n\x1a\n"  # the first 8 bytes of every HDF5 file
 DLC_KEY = "df_with_missing"  # the key DeepLabCut writes its table under

@@ -24,9 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core.errors import CSVError
-from ..core.trajectory import MISSING_TOKENS, _numbers
-
-Row = tuple[int, list[str]]  # (line of the file, cells)
+from .text import MISSING_TOKENS, Row, is_number, numbers
 
 
 @dataclass
@@ -60,9 +58,9 @@ LABELS = {"deeplabcut": "DeepLabCut", "sleap": "SLEAP", "trackmate": "TrackMate"
 
 
 def _numbers_or_fail(label: str, data: list[Row], col: int, column: str, allow_missing: bool = True) -> np.ndarray:
-    """trajectory._numbers with the format's name in front of its message."""
+    """text.numbers with the format's name in front of its message."""
     try:
-        return _numbers(data, col, column, allow_missing=allow_missing)
+        return numbers(data, col, column, allow_missing=allow_missing)
     except CSVError as e:
         raise CSVError(f"{label}: {e}") from None
 
@@ -82,13 +80,6 @@ def _kinviz_column(name: str) -> bool:
 def _cell(cells: list[str], col: int) -> str:
     return cells[col].strip() if col < len(cells) else ""
 
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 # ----------------------------------------------------------------------------- DeepLabCut
@@ -210,7 +201,7 @@ def read_trackmate(rows: list[Row]) -> Table:
     col = {n: names.index(n) for n in TRACKMATE_NEEDS + ("POSITION_T", "PREDICTED") if n in names}
     n_head = 1  # then the label, short-label and unit lines: as wide, with no number under FRAME
     while (n_head < min(4, len(rows)) and len(rows[n_head][1]) == len(names)
-           and not _is_number(_cell(rows[n_head][1], col["FRAME"]))):
+           and not is_number(_cell(rows[n_head][1], col["FRAME"]))):
         n_head += 1
     head, data = [cells for _, cells in rows[:n_head]], rows[n_head:]
     _check_width(label, data, len(names))
@@ -220,7 +211,7 @@ def read_trackmate(rows: list[Row]) -> Table:
     # Spots outside any track (empty or 'None' TRACK_ID) stay in the file but are no object.
     ids = [cells[col["TRACK_ID"]].strip() for _, cells in data]
     tracked = sorted({i for i in ids if i.lower() not in MISSING_TOKENS},
-                     key=lambda i: (float(i), i) if _is_number(i) else (float("inf"), i))
+                     key=lambda i: (float(i), i) if is_number(i) else (float("inf"), i))
     index = {t: g for g, t in enumerate(tracked)}
     slot_cols = [(col["POSITION_X"], col["POSITION_Y"], -1)]
     xy, conf = _slots(label, data, slot_cols, ["POSITION"])
@@ -236,14 +227,6 @@ def read_trackmate(rows: list[Row]) -> Table:
                  group_col=col["TRACK_ID"], predicted_col=col.get("PREDICTED"),
                  predicted_head=["PREDICTED", "Predicted", "Predicted", ""][:n_head], extra=extra)
 
-
-def new_row_trackmate(n_cols: int, lay, t: int, g: int, number) -> list[str]:
-    """An added spot: TRACK_ID, FRAME, POSITION_T from the spots' own T per frame; no ID, LABEL or QUALITY."""
-    cells = _blank_row(n_cols, lay, t, g)
-    if "t" in lay.extra:
-        c, a, b = lay.extra["t"]
-        cells[c] = number(c, a * float(lay.frame_text[t]) + b)
-    return cells
 
 
 # ----------------------------------------------------------------------------- Tracker (Open Source Physics)
@@ -363,50 +346,6 @@ def read_mot(rows: list[Row]) -> Table:
                  time_col=0, group_col=1, predicted_col=None, predicted_head=None, extra=extra)
 
 
-def new_row_mot(n_cols: int, lay, t: int, g: int, number) -> list[str]:
-    """An added box: interpolated size (and corner, for world positions), conf -1, the rest from the nearest box."""
-    rows = lay.extra["per_track"][g]
-    frames, box = lay.extra["frames"][rows], lay.extra["box"][rows]
-    frame = float(lay.frame_text[t])
-    nearest = lay.extra["cells"][rows[int(np.argmin(np.abs(frames - frame)))]]
-    cells = list(nearest)
-    cells[0], cells[1] = lay.frame_text[t], lay.groups[g]
-    cells[2:6] = [number(2 + i, float(np.interp(frame, frames, box[:, i]))) for i in range(4)]
-    if len(cells) in (7, 10):
-        cells[6] = "-1"  # conf: MOT's "not given"; marks the box as kinviz's
-    # A 9-field gt.txt (MOT16/17) has consider, class, visibility there: the nearest box's, kept in their meaning.
-    return cells
-
-
-def put_mot(lay, cells: list[str], slot: int, x: float, y: float, number) -> None:
-    if lay.extra["world"]:
-        cells[7], cells[8] = number(7, x), number(8, y)
-    else:
-        w, h = float(cells[4]), float(cells[5])
-        cells[2], cells[3] = number(2, x - w / 2), number(3, y - h / 2)
-
-
-# ----------------------------------------------------------------------------- writing helpers
-
-
-def _blank_row(n_cols: int, lay, t: int, g: int) -> list[str]:
-    cells = [""] * n_cols
-    if lay.time_col >= 0:
-        cells[lay.time_col] = lay.frame_text[t]
-    if lay.group_col is not None:
-        cells[lay.group_col] = lay.groups[g]
-    return cells
-
-
-def put_columns(lay, cells: list[str], slot: int, x: float, y: float, number) -> None:
-    """A filled point written in place: x and y, and its confidence emptied (the model gives none)."""
-    cx, cy, cc = lay.slot_cols[slot]
-    cells[cx], cells[cy] = number(cx, x), number(cy, y)
-    if cc >= 0:
-        cells[cc] = ""
-
 
 READERS = {"deeplabcut": read_deeplabcut, "sleap": read_sleap, "trackmate": read_trackmate,
            "tracker": read_tracker, "mot": read_mot}
-NEW_ROW = {"trackmate": new_row_trackmate, "mot": new_row_mot}  # others: frame and group, the rest empty
-PUT = {"mot": put_mot}  # others: put_columns

@@ -20,7 +20,7 @@ from . import generate
 from ..core.errors import KinvizError
 from ..evaluation.evaluate import collect_csvs
 from ..videomodel.render import MODEL_SIZE, Framing, object_groups, render
-from ..core.trajectory import load_csv
+from ..io.csv import load_csv
 
 FPS = 10
 

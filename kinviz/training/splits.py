@@ -12,7 +12,8 @@ import numpy as np
 
 from . import bodies
 from . import generate
-from ..core.trajectory import Trajectory, from_arrays
+from ..core.trajectory import Trajectory
+from ..io.csv import from_arrays
 
 HELD_OUT_SEED = 777_001  # the benchmark's split
 TUNING_SEED = 555  # the decoding's calibration (``kinviz.training.tune``)

@@ -80,7 +80,7 @@ def model_configs(tiny: bool) -> tuple[TokenizerConfig, TransformerConfig]:
 
 def augmented_examples(seed: int, variants: int = 4) -> list[tuple[str, np.ndarray]]:
     """The bundled examples, each in ``variants`` augmented copies: [(name, positions (T, K, 2))]."""
-    from ..core.trajectory import load_csv
+    from ..io.csv import load_csv
 
     rng = np.random.default_rng(seed)
     out = []

@@ -1,0 +1,92 @@
+"""Which columns of a plain CSV's header hold the time, the object and each object's x/y pair."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..core.errors import CSVError
+from ..core.trajectory import DEFAULT_NAME, MAX_OBJECTS
+
+TIME_NAMES = ("time", "timestamp", "t", "frame")  # first match wins
+OBJECT_NAMES = ("object", "id", "track", "name")
+NAMED_AXIS = re.compile(r"(.*\S)_([xyz])", re.IGNORECASE)
+
+
+@dataclass
+class Columns:
+    kind: str
+    time_col: int
+    object_col: int | None
+    pairs: list[tuple[str, int, int]]  # (object name, x column, y column)
+    predicted_col: int | None
+    ignored: list[str]
+    z_cols: list[str]
+
+
+def read_header(header: list[str]) -> Columns:
+    """Work out the layout from the header's column names."""
+    names = [h.strip() for h in header]
+    low = [n.lower() for n in names]
+    shown = ", ".join(repr(n) for n in names[:8]) + (", ..." if len(names) > 8 else "")
+
+    def first(cands):
+        return next((low.index(c) for c in cands if c in low), None)
+
+    time_col = first(TIME_NAMES)
+    object_col = first(OBJECT_NAMES)
+    plain = {a: low.index(a) for a in "xyz" if a in low}
+    named: dict[str, dict[str, int]] = {}  # lower prefix -> axis -> column
+    for i, n in enumerate(names):
+        m = NAMED_AXIS.fullmatch(n)
+        if m:
+            named.setdefault(m.group(1).lower(), {}).setdefault(m.group(2).lower(), i)
+    has_xy = any(a in plain for a in "xy") or any(("x" in d or "y" in d) for d in named.values())
+
+    if time_col is None and not has_xy:
+        first_line = " ".join(header)[:60]
+        raise CSVError(
+            "this is not a trajectory table: the first line should name a time column (time, t, "
+            f"timestamp or frame) and x/y columns (x,y or ball_x,ball_y), but it reads: {first_line!r}"
+        )
+    if time_col is None:
+        raise CSVError(f"no time column: name one column time, t, timestamp or frame (columns found: {shown})")
+    if not has_xy:
+        raise CSVError(f"no position columns: expected x and y, or pairs like ball_x, ball_y (columns found: {shown})")
+
+    def pair(label: str, cols: dict[str, int]) -> tuple[str, int, int] | None:
+        if "x" not in cols and "y" not in cols:
+            return None
+        for have, want in (("x", "y"), ("y", "x")):
+            if have in cols and want not in cols:
+                col = names[cols[have]]
+                partner = col[:-1] + (want.upper() if col[-1].isupper() else want)
+                raise CSVError(f"column '{col}' has no matching '{partner}' column; add it or remove '{col}'")
+        return (label, cols["x"], cols["y"])
+
+    plain_pair = pair(DEFAULT_NAME, plain)
+    kind = "long" if plain_pair is not None and object_col is not None else "wide"
+    pairs = [plain_pair] if plain_pair else []
+    z_cols = [names[plain["z"]]] if "z" in plain and plain_pair else []
+    if kind == "wide":
+        for cols in named.values():
+            p = pair(names[cols.get("x", cols.get("y", 0))][:-2], cols)
+            if p is not None:
+                pairs.append(p)
+                if "z" in cols:
+                    z_cols.append(names[cols["z"]])
+        pairs.sort(key=lambda p: p[1])
+        if len(pairs) > MAX_OBJECTS:
+            raise CSVError(f"the file has {len(pairs)} objects; kinviz handles at most {MAX_OBJECTS}: drop some")
+
+    predicted_col = low.index("predicted") if "predicted" in low else None
+    used = {time_col, predicted_col, *(c for _, x, y in pairs for c in (x, y))}
+    used |= {low.index(z.lower()) for z in z_cols}
+    if kind == "long":
+        used.add(object_col)
+    for i in sorted(used - {None}):
+        if low.count(low[i]) > 1:
+            raise CSVError(f"column '{names[i]}' appears {low.count(low[i])} times in the header; keep one")
+    ignored = [names[i] for i in range(len(names)) if i not in used]
+    return Columns(kind, time_col, object_col if kind == "long" else None, pairs, predicted_col, ignored, z_cols)
+
