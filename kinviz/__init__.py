@@ -24,9 +24,10 @@ __version__ = "0.29.0"
 _HOME = {
     **dict.fromkeys(["CheckpointError", "CSVError", "KinvizError", "MaskError"], ".core.errors"),
     **dict.fromkeys(["PART_TASKS", "TASKS", "format_mask", "mask_runs", "parse_mask", "task_mask"], ".core.masks"),
-    **dict.fromkeys(["MAX_BYTES", "Trajectory", "from_arrays", "load_csv", "write_csv"], ".core.trajectory"),
+    **dict.fromkeys(["MAX_BYTES", "Trajectory"], ".core.trajectory"),
+    **dict.fromkeys(["from_arrays", "load_csv", "write_csv"], ".io.csv"),
     **dict.fromkeys(["DEFAULT_MIN_CONFIDENCE", "load_track"], ".io.formats"),
-    **dict.fromkeys(["FORMATS_DIR", "tracker_examples"], ".io.format_examples"),
+    **dict.fromkeys(["FORMATS_DIR", "tracker_examples"], ".io.examples"),
     **dict.fromkeys(["EXAMPLES_DIR", "FAMILIES", "load_index"], ".training.generate"),
     **dict.fromkeys(["BASELINES", "fill_all", "fill_baseline"], ".classical.baselines"),
     **dict.fromkeys(["DEFAULT_PATH", "Decoding", "default_path", "load_checkpoint", "read_meta"],
@@ -58,10 +59,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .core.errors import CheckpointError, CSVError, KinvizError, MaskError
     from .core.masks import PART_TASKS, TASKS, format_mask, mask_runs, parse_mask, task_mask
     from .core.trajectory import MAX_BYTES, Trajectory
-from .io.csv import from_arrays, load_csv, write_csv
     from .evaluation.evaluate import METHOD_NAMES, METHODS, Report, evaluate, load_many, score
     from .evaluation.metrics import scene_diagonal, trajectory_metrics, video_metrics
     from .inference.predict import Prediction, Predictor
+    from .io.csv import from_arrays, load_csv, write_csv
     from .io.examples import FORMATS_DIR, tracker_examples
     from .io.formats import DEFAULT_MIN_CONFIDENCE, load_track
     from .training.generate import EXAMPLES_DIR, FAMILIES, load_index
