@@ -3,9 +3,9 @@
     python -m kinviz.motion.train --out checkpoints/kinviz-motion --minutes 70 [--resume]
     python -m kinviz.motion.train --eval [--checkpoint checkpoints/kinviz-motion] [--stretches 60]
 
-Progress goes to stdout and `runs/<name>.log.jsonl`, one JSON line per `--log-every` steps. The
+Progress goes to stdout and `<runs>/<name>.log.jsonl`, one JSON line per `--log-every` steps. The
 checkpoint with the best validation fill error (validation split only, `data.VAL_FILES`) is written
-to `<out>.safetensors/.json`; the latest state to `runs/<name>.last.*` every `--save-every`
+to `<out>.safetensors/.json`; the latest state to `<runs>/<name>.last.*` every `--save-every`
 seconds, which `--resume` continues from (the optimiser restarts with a short warm-up).
 """
 
@@ -22,34 +22,38 @@ import torch
 import torch.nn.functional as F
 
 from . import checkpoint, data
-from .tokenizer import Tokenizer, TokenizerConfig
+from .tokenizer import Tokenizer, TokenizerConfig, part_anchor
 from .transformer import MotionTransformer, TransformerConfig, chunk_hidden, training_loss
 
 torch.set_num_threads(1)  # one core: the machine is shared
 
 
 def tensors(batch: data.Batch) -> dict[str, torch.Tensor]:
-    return {"xy": torch.as_tensor(batch.truth, dtype=torch.float32), "visible": torch.as_tensor(batch.visible),
-            "scored": torch.as_tensor(batch.scored), "present": torch.as_tensor(batch.present)}
+    """A batch as tensors, with each part's anchor and the truth relative to it."""
+    b = {"xy": torch.as_tensor(batch.truth, dtype=torch.float32), "visible": torch.as_tensor(batch.visible),
+         "scored": torch.as_tensor(batch.scored), "present": torch.as_tensor(batch.present)}
+    b["anchor"] = part_anchor(b["xy"], b["visible"])
+    b["rel"] = b["xy"] - b["anchor"]
+    return b
 
 
 def recon_loss(tokenizer: Tokenizer, b: dict[str, torch.Tensor]) -> torch.Tensor:
     """Mean squared error of the reconstruction over the cells the data has (normalised units)."""
-    recon, _ = tokenizer(b["xy"])
+    recon, _ = tokenizer(b["rel"])
     have = (b["visible"] | b["scored"]) & b["present"][..., None]
-    return ((recon - b["xy"]) ** 2).sum(-1)[have].mean()
+    return ((recon - b["rel"]) ** 2).sum(-1)[have].mean()
 
 
 @torch.no_grad()
 def one_step_fill(tokenizer: Tokenizer, model: MotionTransformer, b: dict[str, torch.Tensor]) -> torch.Tensor:
     """RMS error (normalised units) at scored cells when every hidden chunk is filled by its argmax code at once."""
-    codes = tokenizer.encode(b["xy"])[1]
+    codes = tokenizer.encode(b["rel"])[1]
     hidden = chunk_hidden(b["visible"], model.config.chunk) & b["present"][..., None]
     tokens = torch.where(hidden, torch.full_like(codes, model.mask_id), codes)
-    logits = model(tokens, b["xy"] * b["visible"][..., None], b["visible"], b["present"])
-    filled = torch.where(hidden, logits.argmax(-1), codes)
-    xy = tokenizer.decode(filled)
-    return ((xy - b["xy"]) ** 2).sum(-1)[b["scored"]].mean().sqrt()
+    logits = model(tokens, b["rel"] * b["visible"][..., None], b["anchor"], b["visible"], b["present"])
+    best = model.index(torch.stack([lp.argmax(-1) for lp in model.log_probs(logits)], -1))
+    rel = tokenizer.decode(torch.where(hidden, best, codes))
+    return ((rel - b["rel"]) ** 2).sum(-1)[b["scored"]].mean().sqrt()
 
 
 @torch.no_grad()
@@ -61,8 +65,8 @@ def validate(tokenizer: Tokenizer, model: MotionTransformer | None, val: list[di
     out = {"val_recon": float(np.mean([recon_loss(tokenizer, b).sqrt().item() for b in val]))}
     if model is not None:
         g = torch.Generator().manual_seed(0)
-        ce = [training_loss(model, tokenizer.encode(b["xy"])[1], b["xy"], b["visible"], b["scored"], b["present"],
-                            generator=g, ratio=torch.ones(len(b["xy"]))).item() for b in val]
+        ce = [training_loss(model, tokenizer.encode(b["rel"])[1], b["rel"], b["anchor"], b["visible"], b["scored"],
+                            b["present"], generator=g, ratio=torch.ones(len(b["xy"]))).item() for b in val]
         out["val_loss"] = float(np.mean(ce))
         out["val_fill"] = float(np.mean([one_step_fill(tokenizer, model, b).item() for b in val]))
     for m, mode in modes:
@@ -75,8 +79,8 @@ class Run:
 
     def __init__(self, args):
         self.out = Path(args.out)
-        self.last = Path("runs") / (self.out.name + ".last")
-        self.log_path = Path("runs") / (self.out.name + ".log.jsonl")
+        self.last = Path(args.runs) / (self.out.name + ".last")
+        self.log_path = Path(args.runs) / (self.out.name + ".log.jsonl")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.budget = 60.0 * args.minutes
         self.record = {"split": {"train": list(data.TRAIN_FILES), "val": list(data.VAL_FILES)},
@@ -106,15 +110,16 @@ class Run:
 
 
 def transformer_config(tokenizer: Tokenizer) -> TransformerConfig:
-    return TransformerConfig(codebook_size=tokenizer.config.codebook_size, parts=data.P,
+    return TransformerConfig(levels=tuple(tokenizer.config.levels), parts=data.P,
                              chunks=data.T_WIN // tokenizer.config.chunk, chunk=tokenizer.config.chunk)
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="checkpoints/kinviz-motion")
+    p.add_argument("--runs", default="runs", help="folder for the log and the latest state")
     p.add_argument("--minutes", type=float, default=70.0)
-    p.add_argument("--tokenizer-minutes", type=float, default=5.0)
+    p.add_argument("--tokenizer-minutes", type=float, default=8.0)
     p.add_argument("--resume", action="store_true")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=5e-4)
@@ -159,6 +164,8 @@ def train(args) -> None:
         stop = min(60 * args.tokenizer_minutes, 0.15 * run.budget)
         losses = []
         while run.elapsed() < stop:
+            for group in opt.param_groups:  # cosine decay to 10 % over the phase
+                group["lr"] = 2e-3 * (0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, run.elapsed() / stop))))
             b = tensors(train_sampler.batch(64))
             loss = recon_loss(tokenizer, b)
             opt.zero_grad()
@@ -194,8 +201,8 @@ def train(args) -> None:
             group["lr"] = lr
         b = tensors(train_sampler.batch(args.batch))
         with torch.no_grad():
-            codes = tokenizer.encode(b["xy"])[1]
-        loss = training_loss(model, codes, b["xy"], b["visible"], b["scored"], b["present"], generator=g)
+            codes = tokenizer.encode(b["rel"])[1]
+        loss = training_loss(model, codes, b["rel"], b["anchor"], b["visible"], b["scored"], b["present"], generator=g)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

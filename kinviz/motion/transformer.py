@@ -2,8 +2,13 @@
 
 Each token's input is the sum of: its FSQ code's embedding (or [MASK]), a learned part-slot embedding
 (slot 0 is the lost part, then its partners by distance), a learned time-chunk embedding, a learned
-seen/hidden embedding, and a linear embedding of the chunk's seen coordinates with a per-frame seen
-flag (zeros where hidden), so frames seen inside a partly hidden chunk still reach the model.
+seen/hidden embedding, a linear embedding of the chunk's seen coordinates (relative to the part's
+anchor) with a per-frame seen flag (zeros where hidden), so frames seen inside a partly hidden chunk
+still reach the model, and a linear embedding of the part's anchor (where the part sits).
+
+The code book is large (32,768 FSQ codes), so a code is embedded as the sum of its FSQ digits'
+embeddings and predicted as one softmax per digit (MAGVIT-v2's token factorisation): the code's
+log-probability is the sum of its digits'.
 Chang et al. 2022, "MaskGIT: Masked Generative Image Transformer"; Yu et al. 2023, MAGVIT.
 """
 
@@ -20,7 +25,7 @@ from torch import nn
 
 @dataclass
 class TransformerConfig:
-    codebook_size: int = 1000  # the tokenizer's FSQ codes
+    levels: tuple[int, ...] = (8, 8, 8, 8, 8)  # the tokenizer's FSQ levels
     parts: int = 8
     chunks: int = 16  # 64 frames / 4
     chunk: int = 4
@@ -53,15 +58,23 @@ class MotionTransformer(nn.Module):
     def __init__(self, config: TransformerConfig):
         super().__init__()
         self.config = c = config
-        self.mask_id = c.codebook_size
-        self.code = nn.Embedding(c.codebook_size + 1, c.width)  # last row: [MASK]
+        self.mask_id = -1
+        levels = torch.tensor(list(c.levels))
+        self.register_buffer("levels", levels, persistent=False)
+        self.register_buffer("basis", torch.cumprod(torch.cat([torch.ones(1, dtype=torch.long), levels[:-1]]), 0),
+                             persistent=False)  # FSQ's index = sum(digit * basis)
+        self.register_buffer("offsets", torch.cumsum(torch.cat([torch.zeros(1, dtype=torch.long), levels[:-1]]), 0),
+                             persistent=False)
+        self.digit = nn.Embedding(int(levels.sum()), c.width)
+        self.masked = nn.Parameter(torch.randn(c.width) * 0.02)
+        self.anchor = nn.Linear(2, c.width)
         self.slot = nn.Parameter(torch.randn(c.parts, c.width) * 0.02)
         self.time = nn.Parameter(torch.randn(c.chunks, c.width) * 0.02)
         self.hidden = nn.Embedding(2, c.width)  # 0: every frame of the chunk seen, 1: some frame unseen
         self.seen_xy = nn.Linear(3 * c.chunk, c.width)  # (x, y, seen flag) per frame of the chunk
         self.blocks = nn.ModuleList(Block(c) for _ in range(c.layers))
         self.ln = nn.LayerNorm(c.width)
-        self.head = nn.Linear(c.width, c.codebook_size)
+        self.head = nn.Linear(c.width, int(levels.sum()))  # one softmax per FSQ digit
         self.apply(self._init)
 
     @staticmethod
@@ -71,22 +84,34 @@ class MotionTransformer(nn.Module):
             if getattr(m, "bias", None) is not None:
                 nn.init.zeros_(m.bias)
 
+    def digits(self, tokens: torch.Tensor) -> torch.Tensor:  # (...) long FSQ index -> (..., D) digits
+        return (tokens.clamp(min=0)[..., None] // self.basis) % self.levels
+
+    def index(self, digits: torch.Tensor) -> torch.Tensor:  # (..., D) -> (...) FSQ index
+        return (digits * self.basis).sum(-1)
+
+    def log_probs(self, logits: torch.Tensor) -> list[torch.Tensor]:  # (..., sum(levels)) -> D x (..., level)
+        return [part.log_softmax(-1) for part in logits.split(self.config.levels, dim=-1)]
+
     def forward(
         self,
-        tokens: torch.Tensor,  # (B, P, N) long, mask_id where [MASK]
-        xy: torch.Tensor,  # (B, P, T, 2) normalised coordinates, 0 where not visible
+        tokens: torch.Tensor,  # (B, P, N) long FSQ index, -1 where [MASK]
+        rel: torch.Tensor,  # (B, P, T, 2) coordinates relative to the part's anchor, 0 where not visible
+        anchor: torch.Tensor,  # (B, P, 1, 2) the part's anchor (normalised window coordinates)
         visible: torch.Tensor,  # (B, P, T) bool
         present: torch.Tensor,  # (B, P) bool: the slot holds a part
-    ) -> torch.Tensor:  # -> logits (B, P, N, codebook_size)
-        """Logits over the FSQ codes at every token; only [MASK]ed tokens are trained and read."""
+    ) -> torch.Tensor:  # -> logits (B, P, N, sum(levels)): D softmaxes, one per FSQ digit
+        """Digit logits at every token; only [MASK]ed tokens are trained and read."""
         c = self.config
         B, Pn, N = tokens.shape
-        vis = visible.to(xy.dtype)
-        frames = torch.cat([xy * vis[..., None], vis[..., None]], dim=-1)  # (B, P, T, 3)
+        vis = visible.to(rel.dtype)
+        frames = torch.cat([rel * vis[..., None], vis[..., None]], dim=-1)  # (B, P, T, 3)
         frames = rearrange(frames, "b p (n k) f -> b p n (k f)", k=c.chunk)
         hidden = (~rearrange(visible, "b p (n k) -> b p n k", k=c.chunk).all(-1)).long()
-        x = (self.code(tokens) + self.slot[:Pn, None] + self.time[None, :N] + self.hidden(hidden)
-             + self.seen_xy(frames))
+        code = self.digit(self.digits(tokens) + self.offsets).sum(-2)
+        code = torch.where((tokens < 0)[..., None], self.masked, code)
+        x = (code + self.slot[:Pn, None] + self.time[None, :N] + self.hidden(hidden)
+             + self.seen_xy(frames) + self.anchor(anchor))
         x = rearrange(x, "b p n w -> b (p n) w")
         keep = rearrange(present[:, :, None].expand(B, Pn, N), "b p n -> b 1 1 (p n)")
         for block in self.blocks:
@@ -104,10 +129,17 @@ def chunk_hidden(visible: torch.Tensor, chunk: int) -> torch.Tensor:  # (B, P, T
     return ~rearrange(visible, "b p (n k) -> b p n k", k=chunk).all(-1)
 
 
+def token_nll(model: MotionTransformer, logits: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood of `codes` (M,) under digit `logits` (M, sum(levels)): sum over digits."""
+    digits = model.digits(codes)
+    return -sum(lp.gather(-1, digits[:, d : d + 1]).mean() for d, lp in enumerate(model.log_probs(logits)))
+
+
 def training_loss(
     model: MotionTransformer,
-    codes: torch.Tensor,  # (B, P, N) long: the tokenizer's codes of the truth
-    xy: torch.Tensor,  # (B, P, T, 2)
+    codes: torch.Tensor,  # (B, P, N) long: the tokenizer's codes of the truth (relative to the anchors)
+    rel: torch.Tensor,  # (B, P, T, 2) truth relative to the part's anchor
+    anchor: torch.Tensor,  # (B, P, 1, 2)
     visible: torch.Tensor,  # (B, P, T) bool
     scored: torch.Tensor,  # (B, P, T) bool: hidden from the model, seen in the data
     present: torch.Tensor,  # (B, P) bool
@@ -132,8 +164,8 @@ def training_loss(
     masked = hidden & ((rank < n_mask[:, None, None]) | ~known_truth)
     tokens = torch.where(hidden & ~masked, codes, torch.full_like(codes, model.mask_id))
     tokens = torch.where(hidden, tokens, codes)
-    logits = model(tokens, xy * visible[..., None], visible, present)
+    logits = model(tokens, rel * visible[..., None], anchor, visible, present)
     target = masked & known_truth
     if not target.any():
         return logits.sum() * 0.0
-    return F.cross_entropy(logits[target], codes[target])
+    return token_nll(model, logits[target], codes[target])
