@@ -98,7 +98,8 @@ def test_windows_answer_each_unseen_cell_once():
     plan = plan_windows(seen)
     count = np.zeros(seen.shape, int)
     for w in plan:
-        assert 0 <= w.start <= 500 - data.T_WIN and (w.frames >= w.start).all() and (w.frames < w.start + data.T_WIN).all()
+        assert 0 <= w.start <= 500 - data.T_WIN
+        assert (w.frames >= w.start).all() and (w.frames < w.start + data.T_WIN).all()
         count[w.frames, w.part] += 1
     expected = (~seen & seen.any(0)).astype(int)
     assert np.array_equal(count, expected)

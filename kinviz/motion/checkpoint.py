@@ -9,7 +9,6 @@ import json
 import os
 from pathlib import Path
 
-import torch
 from safetensors.torch import load_file, save_file
 
 from .. import CheckpointError  # the front door: its modules are being moved
@@ -52,8 +51,3 @@ def load(stem: Path | str | None = None) -> tuple[Tokenizer, MotionTransformer, 
         raise CheckpointError(f"{weights} does not match its config in {meta_path}: {str(e).splitlines()[0]}") from e
     return tokenizer.eval(), transformer.eval(), meta
 
-
-def load_weights(module: torch.nn.Module, stem: Path | str, prefix: str) -> None:
-    """Load one module's tensors (`prefix` 'tokenizer.' or 'transformer.') from a checkpoint."""
-    tensors = load_file(str(stem) + ".safetensors")
-    module.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})

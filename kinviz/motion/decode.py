@@ -46,7 +46,8 @@ def maskgit_sample(
     hidden = tokens < 0
     n_hidden = hidden.flatten(1).sum(1).repeat_interleave(samples)  # (B*S,)
     first = model(tokens, rel, anchor, visible, present).repeat_interleave(samples, 0)
-    tokens, rel, anchor, visible, present = (x.repeat_interleave(samples, 0) for x in (tokens, rel, anchor, visible, present))
+    tokens, rel, anchor, visible, present = (x.repeat_interleave(samples, 0)
+                                             for x in (tokens, rel, anchor, visible, present))
     for step in range(steps):
         logits = first if step == 0 else model(tokens, rel, anchor, visible, present)
         still = tokens < 0
@@ -156,7 +157,8 @@ class MotionModel:
         if known.ndim != 3 or known.shape[-1] != 2:
             raise KinvizError(f"known must be (frames, parts, 2) coordinates, not shape {known.shape}")
         if times.shape != known.shape[:1]:
-            raise KinvizError(f"times has {times.shape} entries but known has {known.shape[0]} frames; give one time per frame")
+            raise KinvizError(f"times has {times.shape} entries but known has {known.shape[0]} frames; "
+                              "give one time per frame")
         if samples < 1:
             raise KinvizError(f"samples must be 1 or more, not {samples}")
         seen = np.isfinite(known).all(-1)  # (T, K)
@@ -175,7 +177,8 @@ class MotionModel:
             usable = [(w, x) for w, x in zip(chunk, inputs) if x is not None]
             if not usable:
                 continue
-            xy_s = self._sample([x for _, x in usable], samples=samples, steps=steps, temperature=temperature, generator=g)
+            xy_s = self._sample([x for _, x in usable], samples=samples, steps=steps, temperature=temperature,
+                                generator=g)
             for (w, x), xy in zip(usable, xy_s):  # xy (S, T_WIN, 2): slot 0 in the file's units
                 rows = w.frames - w.start
                 mean[w.frames, w.part] = xy[:, rows].mean(0)
@@ -207,7 +210,8 @@ class MotionModel:
         xy = np.concatenate([xy, np.zeros((pad, *xy.shape[1:]))])
         vis = np.concatenate([vis, np.zeros((pad, vis.shape[1]), bool)])
         n = len(slots)
-        out_xy, out_v, present = np.zeros((data.P, data.T_WIN, 2)), np.zeros((data.P, data.T_WIN), bool), np.zeros(data.P, bool)
+        out_xy, out_v = np.zeros((data.P, data.T_WIN, 2)), np.zeros((data.P, data.T_WIN), bool)
+        present = np.zeros(data.P, bool)
         out_xy[:n], out_v[:n], present[:n] = xy.transpose(1, 0, 2), vis.T, True
         return out_xy, out_v, present, centre, scale
 

@@ -62,7 +62,8 @@ def evaluate(checkpoint=None, *, n_stretches: int = 60, seed: int = 0, samples: 
         mean, _ = model.fill(np.arange(len(known)), known, samples=samples, seed=seed + i, parts=[part])
         diag = scene_diagonal(truth)
         err = lambda guess: float(np.linalg.norm(guess[a:b] - truth[a:b, part], axis=-1).mean() / diag * 100)
-        rows.append({"file": st["file"], "gap": b - a, "model": err(mean[:, part]), "linear": err(linear_fill(known, part))})
+        rows.append({"file": st["file"], "gap": b - a, "model": err(mean[:, part]),
+                     "linear": err(linear_fill(known, part))})
     model_err, linear_err = np.array([r["model"] for r in rows]), np.array([r["linear"] for r in rows])
     return {"n": len(rows), "seed": seed, "samples": samples, "seconds": round(time.time() - t0, 1),
             "model_ade_pct": float(model_err.mean()), "linear_ade_pct": float(linear_err.mean()),

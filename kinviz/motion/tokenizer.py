@@ -3,10 +3,10 @@
 Coordinates are tokenised relative to each part's *anchor*, the mean of its frames the model is
 shown in the window (the window's centroid when it has none): a part's motion in 64 frames spans a
 few tenths of the window's RMS radius, where absolute positions span several, so the codes resolve
-motion instead of place. The encoder reads each 4-frame chunk of one part on its own (kernel = stride = 4, then 1x1 convs),
-so a token depends on its own frames only: a chunk the model is shown never carries a hidden frame
-from its neighbour. The decoder is a temporal conv over a part's tokens, so its output is smooth
-across chunk boundaries. FSQ: Mentzer et al. 2023, "Finite Scalar Quantization: VQ-VAE Made Simple".
+motion instead of place. The encoder reads each 4-frame chunk of one part on its own (kernel =
+stride = 4, then 1x1 convs), so a token depends on its own frames only: a chunk the model is shown
+never carries a hidden frame from its neighbour. The decoder is a temporal conv over a part's
+tokens, so its output is smooth across chunk boundaries. FSQ: Mentzer et al. 2023, "Finite Scalar Quantization: VQ-VAE Made Simple".
 """
 
 from __future__ import annotations

@@ -196,7 +196,8 @@ def train(args) -> None:
     while run.elapsed() < run.budget:
         # Warm-up over 200 steps (also after a resume), then cosine decay over the time left to 10 %.
         frac = min(1.0, max(0.0, (run.elapsed() - t_start) / max(1.0, t_end - t_start)))
-        lr = args.lr * min(1.0, (run.record["steps"] - first_step + 1) / 200) * (0.1 + 0.45 * (1 + math.cos(math.pi * frac)))
+        warm = min(1.0, (run.record["steps"] - first_step + 1) / 200)
+        lr = args.lr * warm * (0.1 + 0.45 * (1 + math.cos(math.pi * frac)))
         for group in opt.param_groups:
             group["lr"] = lr
         b = tensors(train_sampler.batch(args.batch))
