@@ -225,6 +225,8 @@ class Predictor:
                 lost = ~observed[np.ix_(w.frames, drawn)]  # (n, C) the drawn parts' unseen cells
                 if not lost.any(axis=1).all():  # frames with a partner unseen are hidden too, as in training
                     w.hidden = lost.any(axis=1)
+                if w.hidden.all():  # no frame of the clip shows its parts (long all-missing stretches): no view
+                    continue  # to draw it in, so the classical fill stands for these cells
                 w.answers, w.partial = answers, lost.any(axis=1) & ~lost.all(axis=1)
                 windows.append(w)
         if len(windows) > MAX_WINDOWS:
