@@ -484,7 +484,7 @@ def test_cli_predict_reads_a_tracker_file_with_min_confidence_and_writes_its_for
 def test_app_uploads_a_deeplabcut_file_and_downloads_it_filled_in_its_format():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "predict.py"), default_timeout=300).run()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app_pages" / "predict.py"), default_timeout=300).run()
     at.number_input(key="min_confidence").set_value(0.9).run()
     text = (kinviz.FORMATS_DIR / "deeplabcut-pucks.csv").read_text()
     at.file_uploader(key="upload").upload("reach.csv", text.encode(), "text/csv").run()
@@ -503,7 +503,7 @@ def test_app_uploads_a_deeplabcut_file_and_downloads_it_filled_in_its_format():
 def test_examples_page_shows_each_tracker_file():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "examples.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app_pages" / "examples.py"), default_timeout=120).run()
     assert not at.exception
     shown = " ".join(m.value for m in at.markdown)
     assert all(e["file"].name in shown for e in kinviz.tracker_examples())

@@ -128,7 +128,7 @@ NAMES = ["snout", "ear_left", "ear_right", "tail"]
 
 @pytest.mark.parametrize("spec, hidden", [
     ("snout:40-70", {0: range(40, 71)}),
-    ("Tail:5, ear_left: 3-4", {3: [5], 1: [3, 4]}),
+    ("tail:5, ear_left: 3-4", {3: [5], 1: [3, 4]}),
     ("10-12, snout:1", {0: [1, 10, 11, 12], 1: [10, 11, 12], 2: [10, 11, 12], 3: [10, 11, 12]}),
 ])
 def test_per_part_masks_parse_and_round_trip(spec, hidden):

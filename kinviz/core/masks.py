@@ -4,11 +4,16 @@ A mask is a ``(T,)`` bool array, ``True`` = the frame is hidden from the model, 
 cell mask that hides some parts in some frames (the others stay seen). People write masks as
 0-based frame indices and inclusive ranges ("6-9,14"), per part ("snout:40-70"), or as a task name
 ("forecast"); :func:`parse_mask` reads that text and :func:`format_mask` writes it back.
+
+Part names are matched exactly as the file writes them (``Ant`` and ``ant`` are two parts). A name
+holding a comma, colon, double quote or any spacing other than single inner spaces is written in
+double quotes, a quote in it doubled, as in CSV: ``"a,b":3-5``, ``"1:2":0`` (and ``a"b`` as ``"a""b"``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -74,14 +79,18 @@ def occlude_mask(n_frames: int, n_objects: int, *, seed: int = 0) -> np.ndarray:
     return cells
 
 
-def parse_mask(spec: str | None, n_frames: int, *, seed: int = 0, names: list[str] | None = None) -> np.ndarray:
+def parse_mask(spec: str | None, n_frames: int, *, seed: int = 0, names: list[str] | None = None,
+               unseen: Sequence[str] = ()) -> np.ndarray:
     """Read a mask typed by a person into a ``(T,)`` bool array (``True`` = hidden), or ``(T, K)`` per part.
 
     ``spec`` is comma-separated 0-based frame indices and inclusive ranges, spaces allowed
     (``"6-9, 14"``), or a task name from :data:`TASKS` (case-insensitive; ``seed`` is used by
     ``random`` and ``occlude``). ``None``, ``""`` and ``"none"`` hide nothing. Empty items (``"6,,9"``)
     are skipped. With ``names`` (the parts, in order), an item ``part:frames`` (``"snout:40-70"``)
-    hides that part alone, and the result is a ``(T, K)`` cell mask; so is ``occlude``.
+    hides that part alone, and the result is a ``(T, K)`` cell mask; so is ``occlude``. The part is
+    named exactly as in ``names``, in double quotes if it holds a comma, colon or quote (module
+    docstring). ``unseen``: parts the file has but never observed (``Trajectory.unseen``), so that a
+    mask naming one is told why it cannot be hidden.
 
     Raises :class:`MaskError` with a one-line message for unknown text, negative or reversed
     ranges, frames outside ``0 .. n_frames-1``, and a mask that hides every frame.
@@ -97,13 +106,12 @@ def parse_mask(spec: str | None, n_frames: int, *, seed: int = 0, names: list[st
 
     mask = np.zeros(n_frames, dtype=bool)
     cells = np.zeros((n_frames, K), dtype=bool)
-    for token in (t.strip() for t in text.split(",")):
-        if not token:
+    for part, token in _items(spec or "", text):
+        if part is None and not token:
             continue
-        if ":" in token:  # one part's frames
-            part, frames = (x.strip() for x in token.rsplit(":", 1))
-            first, last = _frames(frames, n_frames, text)
-            cells[first : last + 1, _part_index(part, names, text)] = True
+        if part is not None:  # one part's frames
+            first, last = _frames(token, n_frames, text)
+            cells[first : last + 1, _part_index(part, names, text, unseen)] = True
         else:
             first, last = _frames(token, n_frames, text)
             mask[first : last + 1] = True
@@ -136,15 +144,67 @@ def _frames(token: str, n_frames: int, text: str) -> tuple[int, int]:
     return first, last
 
 
-def _part_index(part: str, names: list[str] | None, text: str) -> int:
-    """The column of a part named in a mask (case-insensitive), or MaskError naming the parts there are."""
+def _items(spec: str, text: str) -> list[tuple[str | None, str]]:
+    """The comma-separated items of a typed mask as (part or None, frames text); a part in double quotes may
+    hold commas, colons and doubled quotes. Outside quotes, a part is what comes before the item's last colon."""
+    items, i, n = [], 0, len(spec)
+    while i <= n:
+        while i < n and spec[i].isspace():
+            i += 1
+        if i < n and spec[i] == '"':  # a quoted part name: up to the quote not doubled
+            part, i = [], i + 1
+            while True:
+                if i >= n:
+                    raise MaskError(f"mask '{text}': a part name's opening quote is never closed")
+                if spec[i] == '"' and spec[i + 1 : i + 2] == '"':
+                    part.append('"')
+                    i += 2
+                elif spec[i] == '"':
+                    i += 1
+                    break
+                else:
+                    part.append(spec[i])
+                    i += 1
+            end = spec.find(",", i)
+            end = n if end < 0 else end
+            rest = spec[i:end].strip()
+            if not rest.startswith(":"):
+                raise MaskError(f"mask '{text}': a quoted part name is followed by ':' and its frames, as in \"a,b\":3-5")
+            items.append(("".join(part), " ".join(rest[1:].split())))
+        else:
+            end = spec.find(",", i)
+            end = n if end < 0 else end
+            token = " ".join(spec[i:end].split())
+            if ":" in token:
+                part, frames = (x.strip() for x in token.rsplit(":", 1))
+                items.append((part, frames))
+            else:
+                items.append((None, token))
+        i = end + 1
+    return items
+
+
+def _part_index(part: str, names: list[str] | None, text: str, unseen: Sequence[str] = ()) -> int:
+    """The column of a part named in a mask (exactly as written), or MaskError saying why there is none."""
     if not names:
         raise MaskError(f"mask '{text}': '{part}:' names a part, but this mask has no parts to name")
-    lowered = [n.lower() for n in names]
-    if part.lower() in lowered:
-        return lowered.index(part.lower())
+    if part in names:
+        return names.index(part)
+    if part in unseen:
+        raise MaskError(f"mask '{text}': part '{part}' has no point in this file that kinviz reads (none observed, "
+                        "or none above the confidence cut), so it is left as written and cannot be hidden")
+    near = [n for n in names if n.lower() == part.lower()]
+    hint = f" (names are matched as written: did you mean '{near[0]}'?)" if near else ""
     shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-    raise MaskError(f"mask '{text}': there is no part '{part}'; the parts are {shown}")
+    raise MaskError(f"mask '{text}': there is no part '{part}'{hint}; the parts are {shown}")
+
+
+def quote_part(name: str) -> str:
+    """A part name as a typed mask writes it: bare, or in double quotes (quotes doubled) when it holds a comma,
+    colon, quote or spacing other than single inner spaces, or starts like a quoted name."""
+    if any(c in name for c in ',:"') or " ".join(name.split()) != name:
+        return '"' + name.replace('"', '""') + '"'
+    return name
 
 
 def _bad_part(token: str) -> str:
@@ -158,7 +218,7 @@ def _bad_part(token: str) -> str:
 def format_mask(mask: np.ndarray, names: list[str] | None = None) -> str:  # mask (T,) or (T, K) bool
     """Write a mask as compact ranges (``"5-9,14"``); ``""`` when nothing is hidden.
 
-    A ``(T, K)`` cell mask needs ``names`` and is written per part (``"snout:40-70,tail:5"``).
+    A ``(T, K)`` cell mask needs ``names`` and is written per part (``"snout:40-70,tail:5"``; ``quote_part``).
     The inverse of :func:`parse_mask`: ``parse_mask(format_mask(m, names), len(m), names=names)`` equals ``m``.
     """
     mask = np.asarray(mask, dtype=bool)
@@ -169,7 +229,7 @@ def format_mask(mask: np.ndarray, names: list[str] | None = None) -> str:  # mas
         else:
             whole, rest = np.zeros(len(mask), bool), mask
         items = [format_mask(whole)] if whole.any() else []
-        items += [f"{names[k]}:{a}" if a == b else f"{names[k]}:{a}-{b}"
+        items += [f"{quote_part(names[k])}:{a}" if a == b else f"{quote_part(names[k])}:{a}-{b}"
                   for k in range(mask.shape[1]) for a, b in mask_runs(rest[:, k])]
         return ",".join(items)
     return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in mask_runs(mask))

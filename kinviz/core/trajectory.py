@@ -29,6 +29,7 @@ class Trajectory:
     layout: object  # how to write the file back: kinviz.io.csv.Layout or kinviz.io.track_writer.TrackLayout
     warnings: list[str] = field(default_factory=list)  # one-line notes for the user
     source_name: str = ""
+    unseen: list[str] = field(default_factory=list)  # parts the file names but never observes: left as written
 
     @property
     def n_frames(self) -> int:

@@ -90,7 +90,7 @@ def predict_file(source, job: Job, *, warn=None):
     from .predict import Predictor
 
     traj = load_track(source, min_confidence=job.min_confidence)
-    mask = parse_mask(job.mask, traj.n_frames, seed=job.seed, names=traj.names)
+    mask = parse_mask(job.mask, traj.n_frames, seed=job.seed, names=traj.names, unseen=traj.unseen)
     for note in traj.warnings if warn else ():
         warn(note)
     if job.steps is not None and job.steps < 1:

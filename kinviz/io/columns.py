@@ -20,8 +20,9 @@ class Columns:
     object_col: int | None
     pairs: list[tuple[str, int, int]]  # (object name, x column, y column)
     predicted_col: int | None
-    ignored: list[str]
+    ignored: list[str]  # columns that are none of these, kept in the output
     z_cols: list[str]
+    stray: list[str]  # an x or y column with no partner (`frame_x` alone): no position, kept in the output
 
 
 def read_header(header: list[str]) -> Columns:
@@ -36,11 +37,11 @@ def read_header(header: list[str]) -> Columns:
     time_col = first(TIME_NAMES)
     object_col = first(OBJECT_NAMES)
     plain = {a: low.index(a) for a in "xyz" if a in low}
-    named: dict[str, dict[str, int]] = {}  # lower prefix -> axis -> column
+    named: dict[str, dict[str, int]] = {}  # prefix, exactly as written (Ant and ant are two objects) -> axis -> column
     for i, n in enumerate(names):
         m = NAMED_AXIS.fullmatch(n)
         if m:
-            named.setdefault(m.group(1).lower(), {}).setdefault(m.group(2).lower(), i)
+            named.setdefault(m.group(1), {}).setdefault(m.group(2).lower(), i)
     has_xy = any(a in plain for a in "xy") or any(("x" in d or "y" in d) for d in named.values())
 
     if time_col is None and not has_xy:
@@ -54,15 +55,15 @@ def read_header(header: list[str]) -> Columns:
     if not has_xy:
         raise CSVError(f"no position columns: expected x and y, or pairs like ball_x, ball_y (columns found: {shown})")
 
+    stray: list[tuple[str, str]] = []  # (column, the partner it lacks)
+
     def pair(label: str, cols: dict[str, int]) -> tuple[str, int, int] | None:
-        if "x" not in cols and "y" not in cols:
-            return None
         for have, want in (("x", "y"), ("y", "x")):
             if have in cols and want not in cols:
                 col = names[cols[have]]
-                partner = col[:-1] + (want.upper() if col[-1].isupper() else want)
-                raise CSVError(f"column '{col}' has no matching '{partner}' column; add it or remove '{col}'")
-        return (label, cols["x"], cols["y"])
+                stray.append((col, col[:-1] + (want.upper() if col[-1].isupper() else want)))
+                return None
+        return (label, cols["x"], cols["y"]) if "x" in cols else None
 
     plain_pair = pair(DEFAULT_NAME, plain)
     kind = "long" if plain_pair is not None and object_col is not None else "wide"
@@ -76,17 +77,24 @@ def read_header(header: list[str]) -> Columns:
                 if "z" in cols:
                     z_cols.append(names[cols["z"]])
         pairs.sort(key=lambda p: p[1])
-        if len(pairs) > MAX_OBJECTS:
-            raise CSVError(f"the file has {len(pairs)} objects; kinviz handles at most {MAX_OBJECTS}: drop some")
+    if not pairs:  # nothing but unpaired columns: no position at all
+        col, partner = stray[0]
+        raise CSVError(f"column '{col}' has no matching '{partner}' column; add it or remove '{col}'")
+    if len(pairs) > MAX_OBJECTS:
+        raise CSVError(f"the file has {len(pairs)} objects; kinviz handles at most {MAX_OBJECTS}: drop some")
 
     predicted_col = low.index("predicted") if "predicted" in low else None
     used = {time_col, predicted_col, *(c for _, x, y in pairs for c in (x, y))}
     used |= {low.index(z.lower()) for z in z_cols}
     if kind == "long":
         used.add(object_col)
-    for i in sorted(used - {None}):
-        if low.count(low[i]) > 1:
-            raise CSVError(f"column '{names[i]}' appears {low.count(low[i])} times in the header; keep one")
-    ignored = [names[i] for i in range(len(names)) if i not in used]
-    return Columns(kind, time_col, object_col if kind == "long" else None, pairs, predicted_col, ignored, z_cols)
+    named_cols = {c for p in pairs if p is not plain_pair for c in p[1:]}
+    for i in sorted(used - {None}):  # a named pair's columns as written; time, object, x, y in any case
+        count = names.count(names[i]) if i in named_cols else low.count(low[i])
+        if count > 1:
+            raise CSVError(f"column '{names[i]}' appears {count} times in the header; keep one")
+    strays = [col for col, _ in stray]
+    ignored = [names[i] for i in range(len(names)) if i not in used and names[i] not in strays]
+    return Columns(kind, time_col, object_col if kind == "long" else None, pairs, predicted_col, ignored, z_cols,
+                   [f"'{col}' (no '{partner}')" for col, partner in stray])
 

@@ -94,8 +94,8 @@ def from_arrays(times, positions, names=None) -> Trajectory:
         raise CSVError(f"{len(names)} names given for {n_objects} objects")
     if any(n != n.strip() or not n or "\n" in n or "\r" in n for n in names):
         raise CSVError(f"object names must be non-empty one-line text without surrounding spaces: {names}")
-    if len({n.lower() for n in names}) != len(names):
-        raise CSVError(f"object names must be distinct (ignoring case): {names}")
+    if len(set(names)) != len(names):
+        raise CSVError(f"object names must be distinct: {names}")
 
     # Go through the reader so in-memory and file trajectories obey exactly the same checks.
     header = ["time", "x", "y"] if n_objects == 1 else ["time"] + [f"{n}_{a}" for n in names for a in "xy"]
@@ -197,6 +197,8 @@ def parse_csv(text: str, source_name: str) -> Trajectory:
     # Notes for the user.
     if cols.z_cols:
         warnings.append(f"column(s) {', '.join(map(repr, cols.z_cols))} ignored: kinviz works in 2-D")
+    if cols.stray:
+        warnings.append(f"column(s) {', '.join(cols.stray)} are no x/y pair, so no position: kept in the output")
     if cols.ignored:
         warnings.append(f"column(s) {', '.join(map(repr, cols.ignored))} ignored by the model (kept in the output)")
     if np.any(np.diff(times) < 0):
@@ -295,19 +297,19 @@ def write_csv(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> st
                 needs_pred.add(p)
 
     # Columns: the source's, each `_pred` pair after its y column, then `predicted` unless present.
-    low = [h.strip().lower() for h in lay.header]
+    own = [h.strip() for h in lay.header]  # names as written: Ant_x_pred and ant_x_pred are two columns
     pred_cols: dict[int, tuple[int, int]] = {}  # pair -> (x_pred, y_pred) output column
     columns: list = list(range(len(lay.header)))  # an int: that source column; a str: an added one
     for p in sorted(needs_pred, key=lambda p: -lay.xy_cols[p][1]):  # right to left keeps positions valid
         names = [lay.header[c].strip() + "_pred" for c in lay.xy_cols[p]]
-        new = [n for n in names if n.lower() not in low]
+        new = [n for n in names if n not in own]
         at = columns.index(lay.xy_cols[p][1]) + 1
         columns[at:at] = new
     header = [safe_cell(lay.header[c] if isinstance(c, int) else c) for c in columns]
     for p in needs_pred:
-        names = [lay.header[c].strip().lower() + "_pred" for c in lay.xy_cols[p]]
+        names = [lay.header[c].strip() + "_pred" for c in lay.xy_cols[p]]
         pred_cols[p] = tuple(next(i for i, c in enumerate(columns)
-                                  if (low[c] if isinstance(c, int) else c.lower()) == n) for n in names)
+                                  if (own[c] if isinstance(c, int) else c) == n) for n in names)
     pred_col = columns.index(lay.predicted_col) if lay.predicted_col is not None else None
     if pred_col is None:
         header.append("predicted")

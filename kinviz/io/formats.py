@@ -99,7 +99,7 @@ def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name
     """A reader's table -> Trajectory: confidence cut, frames, one row per frame and group, objects."""
     label, data = LABELS[table.format], table.data
     G, S = len(table.groups), len(table.slot_cols)
-    warnings: list[str] = []
+    warnings: list[str] = list(table.notes)
 
     # Points: half a position is none; under the confidence cut is none.
     xy = table.xy.copy()
@@ -109,9 +109,6 @@ def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name
     xy[half | low] = np.nan
     if half.any():
         warnings.append(f"{int(half.sum())} point(s) had only one of x and y; they are treated as missing")
-    if low.any():
-        warnings.append(f"{int(low.sum())} point(s) with {CONFIDENCE_NAMES[table.format]} under {min_confidence:g} "
-                        "are treated as missing and filled")
 
     # Frames: every whole number from the first to the last (gaps are frames with no row), or the time stamps.
     if table.integer_frames:
@@ -153,8 +150,18 @@ def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name
     if not seen.any():
         cut = f" with {CONFIDENCE_NAMES[table.format]} of {min_confidence:g} or more" if low.any() else ""
         raise CSVError(f"{label}: no point{cut} in the file" + ("; lower the minimum confidence" if cut else ""))
-    if (~seen).any():
-        unseen = [n for n, ok in zip(table.names, seen) if not ok]
+    if low.any():  # counted where they are filled: a part with no point above the cut is left as written
+        tracked_low = low & tracked[:, None]
+        objects = np.where(tracked, table.row_group, 0)[:, None] * S + np.arange(S)  # (R, S)
+        filled_low = int((tracked_low & seen[objects]).sum())
+        left_low = int(tracked_low.sum()) - filled_low
+        line = (f"{filled_low} point(s) with {CONFIDENCE_NAMES[table.format]} under {min_confidence:g} "
+                "are treated as missing and filled")
+        if left_low:
+            line += f"; {left_low} more, in parts with no point above it, are left as in the file"
+        warnings.append(line)
+    unseen = [n for n, ok in zip(table.names, seen) if not ok]
+    if unseen:
         why = f" with {CONFIDENCE_NAMES[table.format]} of {min_confidence:g} or more" if low.any() else ""
         warnings.append(f"{', '.join(unseen[:6])}{' ...' if len(unseen) > 6 else ''}: no point{why}; "
                         "left as in the file")
@@ -176,5 +183,5 @@ def assemble(table: Table, delimiter: str, *, min_confidence: float, source_name
         width=table.width or len(table.head[-1] if table.head else data[0][1]), newline=newline,
     )
     names = [n for n, ok in zip(table.names, seen) if ok]
-    return Trajectory(times, positions[:, seen], names, layout, warnings, source_name)
+    return Trajectory(times, positions[:, seen], names, layout, warnings, source_name, unseen=unseen)
 

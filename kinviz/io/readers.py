@@ -49,6 +49,7 @@ class Table:
     # (None: that line is left alone); None: the format has no room for one
     extra: dict = field(default_factory=dict)  # what a format's writer needs besides
     width: int | None = None  # columns the header names (None: all of head[-1]); an added column goes there
+    notes: list[str] = field(default_factory=list)  # what the reader did that the user should hear
 
 
 PRED_SUFFIX = "_pred"  # columns kinviz adds beside a point: the model's value for a point the file holds
@@ -113,9 +114,17 @@ def read_deeplabcut(rows: list[Row]) -> Table:
     parts = head[-2]
     who = head[1] if multi else [""] * width
     triples: dict[tuple[str, str], dict[str, int]] = {}
+    repeated = []
     for c, axis in enumerate(coords):
         if axis in ("x", "y", "likelihood"):
-            triples.setdefault((who[c].strip(), parts[c].strip()), {}).setdefault(axis, c)
+            ind, part = who[c].strip(), parts[c].strip()
+            key, n = (ind, part), 0
+            while axis in triples.get(key, {}):  # a body part named twice: the second is 'nose.1', as pandas names it
+                n += 1
+                key = (ind, f"{part}.{n}")
+            if n and key not in triples:
+                repeated.append((part, key[1]))
+            triples.setdefault(key, {})[axis] = c
     index_cols = [c for c in range(width) if coords[c] not in ("x", "y", "likelihood") and not _kinviz_column(coords[c])]
     if not triples:
         raise CSVError(f"{label}: the 'coords' line names no x or y column")
@@ -132,9 +141,12 @@ def read_deeplabcut(rows: list[Row]) -> Table:
         time_col = index_cols[0]
     else:
         row_time, time_col = np.arange(len(data), dtype=np.float64), (index_cols[0] if index_cols else -1)
-    xy, conf = _slots(label, data, slot_cols, [head[-2][c] for c, _, _ in slot_cols])
+    xy, conf = _slots(label, data, slot_cols, [part for _, part in triples])
+    notes = [f"{label}: body part '{part}' is named twice in the header; the second is kept as '{new}'"
+             for part, new in repeated]
     return Table("deeplabcut", head, data, row_time, np.zeros(len(data), np.int64), [""], slot_cols, xy, conf,
-                 names, integer_frames=True, time_col=time_col, group_col=None, predicted_col=None, predicted_head=None)
+                 names, integer_frames=True, time_col=time_col, group_col=None, predicted_col=None, predicted_head=None,
+                 notes=notes)
 
 
 def _slots(label, data, slot_cols, slot_names) -> tuple[np.ndarray, np.ndarray]:
