@@ -5,7 +5,7 @@ set behind the Overview's figures, so its defaults reproduce them."""
 import streamlit as st
 
 import kinviz
-from kinviz_app import cache, guard, results, style, views
+from kinviz_app import cache, charts, guard, results, style, words
 
 ss = st.session_state
 HELD_OUT, BUNDLED, UPLOADED = "Held-out test set", "Bundled examples", "My CSV files"
@@ -52,13 +52,13 @@ def pick_recordings(task: str) -> tuple[list[kinviz.Trajectory], str]:
             results.check_size(f.size)
             traj = cache.upload(f.name, f.getvalue())
         except kinviz.CSVError as e:
-            st.warning(results.plain(f"{f.name} skipped: {e}"))
+            st.warning(words.plain(f"{f.name} skipped: {e}"))
             continue
         if traj.source_name in seen:
-            st.warning(results.plain(f"{f.name} skipped: another file has the same name"))
+            st.warning(words.plain(f"{f.name} skipped: another file has the same name"))
             continue
         if cells + traj.n_frames * traj.n_objects > MAX_CELLS:
-            st.warning(results.plain(f"{f.name} skipped: with it the files hold more than {MAX_CELLS:,} frames x "
+            st.warning(words.plain(f"{f.name} skipped: with it the files hold more than {MAX_CELLS:,} frames x "
                                      "objects, more than one evaluation here takes; evaluate it separately."))
             continue
         cells += traj.n_frames * traj.n_objects
@@ -85,14 +85,14 @@ def show(report, source: str) -> None:
     c2.metric(f"Best baseline: {best}", f"{others[best]:.2f} %")
     c3.metric("Model beats the best baseline on", f"{wins} of {len(table)}",
               help="Recordings where the model's error is lower as shown (to 0.01 points); ties do not count.")
-    for note in results.coinciding(report, report.task):
+    for note in words.coinciding(report, report.task):
         st.caption(note)
 
     left, right = st.columns([3, 2])
-    left.dataframe(results.highlight_best(summary), key="eval_summary")
+    left.dataframe(words.highlight_best(summary), key="eval_summary")
     left.caption("Means over the recordings of the hidden cells that have ground truth, in % of each scene's "
                  "diagonal, so files of any scale compare. PSNR and SSIM compare the drawn hidden frames.")
-    right.plotly_chart(views.method_bars(summary["ADE %"]), key="eval_bars")
+    right.plotly_chart(charts.method_bars(summary["ADE %"]), key="eval_bars")
 
     st.markdown(f"**Per recording**, worst model error first: the model beats the best baseline on **{wins} of "
                 f"{len(table)}**. Sort by any column; select a row to open it in Predict with the same hidden frames.")
@@ -108,7 +108,7 @@ def show(report, source: str) -> None:
                          "bundled examples and your files.")
             return
         mask = next(r.mask for r in report.results if r.name == name)
-        st.switch_page("pages/predict.py", query_params={"example": name.removesuffix(".csv"),
+        st.switch_page("app_pages/predict.py", query_params={"example": name.removesuffix(".csv"),
                                                           "mask": kinviz.format_mask(mask) or "none"})
 
 

@@ -39,7 +39,7 @@ def main() -> None:
                 st.caption(f"{row.frames} frames · {row.objects} object(s) · {layout_words(row.layout)} · "
                            f"{row.missing_cells} missing cells")
                 st.caption(row.description)
-                st.page_link("pages/predict.py", label="Open in Predict", icon=":material/play_arrow:",
+                st.page_link("app_pages/predict.py", label="Open in Predict", icon=":material/play_arrow:",
                              query_params={"example": row.name})
 
 

@@ -3,7 +3,7 @@ recording and what it measured against the classical fixes (how it learnt is on 
 
 import streamlit as st
 
-from kinviz_app import cache, guard, results
+from kinviz_app import cache, guard, results, words
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
         heads = results.headlines(cache.predictor().meta)
         if heads:
             for head in heads:
-                st.markdown("- " + results.headline_words(head))
+                st.markdown("- " + words.headline_words(head))
             sets = dict.fromkeys(f"{h['examples']} {h.get('split') or 'held-out recordings'}" for h in heads)
             st.caption("Average position error over the hidden frames of simulated recordings that the model never "
                        f"trained on ({'; '.join(sets)}), as recorded with the model "
@@ -34,7 +34,7 @@ def main() -> None:
                        "Evaluate measures the model on the bundled ones, or on yours, against the same fills.")
         else:
             st.info("This model's record carries no benchmark yet: measure one on the Evaluate page.")
-        st.page_link("pages/predict.py", label="Try it on your own file", icon=":material/movie:")
+        st.page_link("app_pages/predict.py", label="Try it on your own file", icon=":material/movie:")
 
     cols = st.columns(3)
     steps = [
@@ -49,10 +49,10 @@ def main() -> None:
             st.caption(text)
 
     cols = st.columns(4)
-    cols[0].page_link("pages/predict.py", label="Try it: Predict", icon=":material/movie:")
-    cols[1].page_link("pages/examples.py", label="Browse examples", icon=":material/grid_view:")
-    cols[2].page_link("pages/evaluate.py", label="Model vs baselines", icon=":material/leaderboard:")
-    cols[3].page_link("pages/model.py", label="Model card", icon=":material/memory:")
+    cols[0].page_link("app_pages/predict.py", label="Try it: Predict", icon=":material/movie:")
+    cols[1].page_link("app_pages/examples.py", label="Browse examples", icon=":material/grid_view:")
+    cols[2].page_link("app_pages/evaluate.py", label="Model vs baselines", icon=":material/leaderboard:")
+    cols[3].page_link("app_pages/model.py", label="Model card", icon=":material/memory:")
 
 
 guard.page(main)

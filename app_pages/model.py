@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from kinviz_app import cache, guard, results, views
+from kinviz_app import cache, charts, guard, results
 
 LIMITS = [
     "**Short windows.** The transformer sees clips of at most {max_frames} frames. A longer gap is seen at a "
@@ -80,7 +80,7 @@ def main() -> None:
     curve = training.get("curve", [])
     left, right = st.columns([3, 2])
     if curve:
-        left.plotly_chart(views.curve_figure(curve, tr.get("levels")), key="curve")
+        left.plotly_chart(charts.curve_figure(curve, tr.get("levels")), key="curve")
     else:
         left.info("This checkpoint's record has no training curve.")
     with right:

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 import kinviz
-from kinviz_app import cache, guard, results, style, views
+from kinviz_app import cache, charts, figures, guard, results, scene, style, words
 
 ss = st.session_state
 STRIP_FRAMES = 10  # frames in the frame strip at once, large enough to see (scrub with the slider beyond that)
@@ -35,7 +35,7 @@ def pick_source():
         if asked in names:
             ss["_example"] = ss["example"] = asked
         else:
-            st.warning(f"There is no bundled example called {results.quoted(asked)}; showing another one.")
+            st.warning(f"There is no bundled example called {words.quoted(asked)}; showing another one.")
     ss.setdefault("_example", names[0])
     if ss.get("example") not in names:
         ss["example"] = ss["_example"]
@@ -61,7 +61,7 @@ def pick_source():
             return (f"upload:{upload.file_id}:{min_confidence:g}",
                     cache.upload(upload.name, upload.getvalue(), float(min_confidence)))
         except kinviz.CSVError as e:
-            st.error(results.plain(f"{upload.name}: {e}"))
+            st.error(words.plain(f"{upload.name}: {e}"))
             return None
     st.query_params["example"] = ss["_qp_example"] = name
     return f"example:{name}", cache.example(name)
@@ -75,37 +75,61 @@ def default_spec(traj: kinviz.Trajectory) -> str:
     return "none" if traj.missing.any() else "interpolate"
 
 
-def set_mask(spec: str, n_frames: int) -> None:
+def parse(spec: str, traj: kinviz.Trajectory) -> np.ndarray:
+    """A SPEC for this file: (T,) frames, or (T, K) cells when it names parts (``Snout:3000-3060``)."""
+    return kinviz.parse_mask(spec, traj.n_frames, seed=int(ss.get("seed", 0)), names=traj.names)
+
+
+def set_mask(spec: str, traj: kinviz.Trajectory) -> None:
     """Validate a SPEC and make it the mask; a bad one leaves the mask and shows why."""
     try:
-        mask = kinviz.parse_mask(spec, n_frames, seed=int(ss.get("seed", 0)))
+        mask = parse(spec, traj)
     except kinviz.MaskError as e:
         ss["_mask_error"] = str(e)
         return
     named = spec.strip().lower()
-    ss["_mask_spec"] = named if named in PRESETS else (kinviz.format_mask(mask) or "none")
+    ss["_mask_spec"] = named if named in PRESETS else (kinviz.format_mask(mask, traj.names) or "none")
     ss["_mask_auto"] = False
     ss.pop("_mask_error", None)
 
 
-def on_slider(n_frames: int) -> None:
+def hide_in_parts(frames: np.ndarray, traj: kinviz.Trajectory) -> None:
+    """Hide ``frames`` (T,) in the parts picked in ``parts`` (every part when none or all are picked)."""
+    parts = ss.get("parts") or traj.names
+    if len(parts) >= traj.n_objects:
+        set_mask(kinviz.format_mask(frames) or "none", traj)
+    else:
+        set_mask(kinviz.format_mask(frames[:, None] & np.isin(traj.names, parts)[None, :], traj.names) or "none", traj)
+
+
+def on_slider(traj: kinviz.Trajectory) -> None:
     a, b = ss["mask"]
-    set_mask(f"{a}-{b}", n_frames)
+    frames = np.zeros(traj.n_frames, bool)
+    frames[a : b + 1] = True
+    hide_in_parts(frames, traj)
 
 
-def on_timeline(mask: np.ndarray) -> None:
+def on_preset(name: str, traj: kinviz.Trajectory) -> None:
+    parts = ss.get("parts") or traj.names
+    if len(parts) >= traj.n_objects:
+        set_mask(name, traj)  # a named preset: 'random' follows the seed
+    else:
+        hide_in_parts(parse(name, traj), traj)
+
+
+def on_timeline(frames_now: np.ndarray, traj: kinviz.Trajectory) -> None:
     """Box or lasso: hide exactly the selected frames. A single click: toggle that frame."""
     selection = ss["timeline"]["selection"]
     frames = sorted({int(round(p["x"])) for p in selection.get("points", [])})
     if not frames:
         return
     if len(frames) == 1 and not selection.get("box") and not selection.get("lasso"):
-        new = mask.copy()
+        new = frames_now.copy()
         new[frames[0]] = ~new[frames[0]]
     else:
-        new = np.zeros_like(mask)
+        new = np.zeros_like(frames_now)
         new[frames] = True
-    set_mask(kinviz.format_mask(new) or "none", len(mask))
+    hide_in_parts(new, traj)
 
 
 def short_spec(text: str, spec: str, frames: np.ndarray, limit: int = 120) -> str:
@@ -116,8 +140,16 @@ def short_spec(text: str, spec: str, frames: np.ndarray, limit: int = 120) -> st
     return f"{spec if spec in PRESETS else text[:limit] + '…'} in {runs} stretches"
 
 
+def timeline(source_key: str, spec: str, traj: kinviz.Trajectory, mask: np.ndarray):
+    """The timeline figure, made once per file and mask (a long file's has tens of thousands of points)."""
+    key = (source_key, spec, int(ss.get("seed", 0)))
+    if ss.get("_timeline", (None,))[0] != key:
+        ss["_timeline"] = (key, charts.timeline_figure(traj, mask))
+    return ss["_timeline"][1]
+
+
 def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarray]:
-    """The mask widgets; returns (spec, mask (T,) bool) and keeps the URL in step."""
+    """The mask widgets; returns (spec, mask (T,) frames or (T, K) cells) and keeps the URL in step."""
     T = traj.n_frames
     asked = st.query_params.get("mask")
     if asked is not None and asked != ss.get("_qp_mask"):  # a link or an edited URL sets the mask
@@ -127,42 +159,43 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
     spec = ss.get("_mask_spec") or default_spec(traj)
     ss["_mask_auto"] = ss.get("_mask_auto", True) and spec == default_spec(traj)
     try:
-        mask = kinviz.parse_mask(spec, T, seed=int(ss.get("seed", 0)))
+        mask = parse(spec, traj)
     except kinviz.MaskError as e:
-        st.warning(f"The frames to hide {results.quoted(spec)} do not fit this file ({results.quoted(e, 80)}); "
-                   f"hiding {results.quoted(default_spec(traj))} instead.")
+        st.warning(f"The frames to hide {words.quoted(spec)} do not fit this file ({words.quoted(e, 80)}); "
+                   f"hiding {words.quoted(default_spec(traj))} instead.")
         spec = default_spec(traj)
-        mask = kinviz.parse_mask(spec, T, seed=int(ss.get("seed", 0)))
+        mask = parse(spec, traj)
     ss["_mask_spec"] = ss["_qp_mask"] = st.query_params["mask"] = spec
     ss["_mask_for"], ss["_mask_seed"] = source_key, int(ss.get("seed", 0))
+    frames = mask.any(axis=1) if mask.ndim == 2 else mask
+    parts = [n for k, n in enumerate(traj.names) if mask.ndim == 1 or mask[:, k].any()] or list(traj.names)
 
     # Widgets show the current mask; their callbacks change it.
-    hidden = np.flatnonzero(mask)
+    hidden = np.flatnonzero(frames)
     ss["mask"] = (int(hidden[0]), int(hidden[-1])) if len(hidden) else (0, 0)  # nothing hidden: no range lit
     ss["spec"] = spec
     left, right = st.columns([3, 2])
-    left.slider("Hide a range of frames", 0, T - 1, key="mask", on_change=on_slider, args=(T,))
-    right.text_input("…or type frames to hide", key="spec", on_change=lambda: set_mask(ss["spec"], T),
-                     help="0-based frames and inclusive ranges such as 5-9,14; or interpolate, forecast, random; "
-                          "none hides nothing (cells missing in the file are always filled).")
+    left.slider("Hide a range of frames", 0, T - 1, key="mask", on_change=on_slider, args=(traj,))
+    right.text_input("…or type frames to hide", key="spec", on_change=lambda: set_mask(ss["spec"], traj),
+                     help="0-based frames and inclusive ranges such as 5-9,14; a part's name before them hides "
+                          "that part alone (Snout:3000-3060; names as the file writes them); or interpolate, "
+                          "forecast, random; none hides nothing (cells missing in the file are always filled).")
     cols = st.columns(len(PRESETS))
     for col, (name, label) in zip(cols, PRESETS.items()):
-        col.button(label, key=f"preset_{name}", on_click=set_mask, args=(name, T), width="stretch",
+        col.button(label, key=f"preset_{name}", on_click=on_preset, args=(name, traj), width="stretch",
                    type="primary" if spec == name else "secondary")
     if "_mask_error" in ss:
-        st.error(results.plain(ss.pop("_mask_error")))
-    frames = mask
+        st.error(words.plain(ss.pop("_mask_error")))
     if traj.n_objects > 1:  # hide some parts only: the others stay seen, and the fill can use them
-        parts = st.multiselect("Parts to hide in those frames", traj.names, default=traj.names, key="parts",
-                               help="Leave every part to hide whole frames. Pick some to hide only those while the "
-                                    "others stay seen, as when a tracker loses one body part.")
-        if parts and len(parts) < traj.n_objects:
-            mask = mask[:, None] & np.isin(traj.names, parts)[None, :]
-            spec = kinviz.format_mask(mask, traj.names) or "none"
-    st.plotly_chart(views.timeline_figure(traj, mask), key="timeline", on_select=partial(on_timeline, frames),
+        ss["parts"] = parts
+        st.multiselect("Parts to hide in those frames", traj.names, key="parts",
+                       on_change=hide_in_parts, args=(frames, traj),
+                       help="Leave every part to hide whole frames. Pick some to hide only those while the "
+                            "others stay seen, as when a tracker loses one body part.")
+    st.plotly_chart(timeline(source_key, spec, traj, mask), key="timeline", on_select=partial(on_timeline, frames, traj),
                     selection_mode=("points", "box", "lasso"), config={"displayModeBar": False})
     n_missing = int(traj.missing.sum())
-    which = "" if mask.ndim == 1 else f" for {', '.join(parts)} only"
+    which = "" if len(parts) == traj.n_objects else f" for {', '.join(parts)} only"
     st.caption(
         f"Hidden: **{short_spec(kinviz.format_mask(frames) or 'none', spec, frames)}**{which} "
         f"({int(frames.sum())} of {T} frames)"
@@ -201,7 +234,7 @@ def seen_cells(traj: kinviz.Trajectory, mask: np.ndarray) -> np.ndarray:
 def show_scene(slots, traj: kinviz.Trajectory, mask: np.ndarray) -> None:
     """Before a run: the scene with the path where it is seen, where the fill will be drawn."""
     chart, text, _ = slots
-    chart.plotly_chart(views.fill_figure(traj, seen_cells(traj, mask), np.full(traj.positions.shape, np.nan)),
+    chart.plotly_chart(figures.fill_figure(traj, seen_cells(traj, mask), np.full(traj.positions.shape, np.nan)),
                        key="live_scene", config={"displayModeBar": False})
     show_words(text, "**Press Run to fill the hidden frames**",
                "The model's drawing of the hidden points appears here as it is made, pass after pass. Lines: the "
@@ -216,14 +249,14 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
     seen = seen_cells(traj, mask)
     n_hidden = int((~seen).sum())
     context = "Lines: the path where it was seen."
-    chart.plotly_chart(views.fill_figure(traj, seen, np.full(traj.positions.shape, np.nan)), key="live_start",
+    chart.plotly_chart(figures.fill_figure(traj, seen, np.full(traj.positions.shape, np.nan)), key="live_start",
                        config={"displayModeBar": False})
     show_words(text, "**Starting…**", context)
     scroll.html(SHOW_LIVE, unsafe_allow_javascript=True)
 
     def on_step(step, total, frame_indices, frames, estimate):  # called as the model draws, inside its lock: cheap
         drawn = int(np.isfinite(estimate).all(axis=-1).sum())
-        chart.plotly_chart(views.fill_figure(traj, seen, estimate), key=f"live_{step}", config={"displayModeBar": False})
+        chart.plotly_chart(figures.fill_figure(traj, seen, estimate), key=f"live_{step}", config={"displayModeBar": False})
         show_words(text, f"**Drawing the hidden frames: pass {step + 1} of {total}**",
                    f"Dots: where the model's drawing puts {drawn} of the {n_hidden} hidden points so far (one of its "
                    f"drawings, before it is combined with the Kalman smoother). {context}")
@@ -268,13 +301,13 @@ def show_results(run: results.Run) -> None:
     )
     for note in pred.notes:  # where the smoother itself could not be fitted
         st.caption(f"Kalman smoother, {note}.")
-    st.markdown(results.effect_words(results.model_effect(pred)))
+    st.markdown(words.effect_words(scene.model_effect(pred)))
 
     table = results.metrics_table(result)
     if table is not None:
-        st.dataframe(results.highlight_best(table), key="metrics")
-        st.markdown(results.score_words(table))
-        st.caption(f"Scored on the {result.metrics['magvit']['n_cells']} filled cells that have ground truth. "
+        st.dataframe(words.highlight_best(table), key="metrics")
+        st.markdown(words.score_words(table))
+        st.caption(f"Scored on the {result.metrics[style.MODEL]['n_cells']} filled cells that have ground truth. "
                    "ADE: mean position error; FDE: error at each gap's last frame; in the file's units and in % of "
                    "the scene's size. Green marks the best only where it beats every other as shown."
                    + (" PSNR and SSIM compare pictures of the hidden frames (the model's own drawing, the others "
@@ -294,27 +327,34 @@ def show_results(run: results.Run) -> None:
                        mime="application/json", key="download_report", on_click="ignore", width="stretch")
 
     T = traj.n_frames
-    start = results.focus_window(pred.hidden | pred.filled.any(axis=1), STRIP_FRAMES)[0]
+    start = scene.focus_window(results.focus(pred), STRIP_FRAMES)[0]
     if T > STRIP_FRAMES:
         start = st.slider("Frame strip starts at frame", 0, T - STRIP_FRAMES, start, key="strip")
-    st.image(views.strip_image(pred, start, min(T, start + STRIP_FRAMES)), width="stretch",
+    st.image(run.strip(start, STRIP_FRAMES), width="stretch",
              caption="Rows: the recording, what the model is given, its prediction (black ring: the recording, "
                      "where it has a value). Hidden frames framed in amber; grey: the path where it was seen.")
 
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     shown = c1.multiselect("Classical fills to draw", list(kinviz.BASELINES), style.default_baselines(), key="baselines",
                            format_func=style.name, persist_state="session")
-    band = c2.toggle("Uncertainty band (about 95 %)", True, key="band", disabled=views.spread(pred) is None,
+    band = c2.toggle("Uncertainty band (about 95 %)", True, key="band", disabled=scene.spread(pred) is None,
                      persist_state="session",
                      help=f"The fill ± {style.BAND_SD} standard deviations: how far off it may be, from the model's "
                           "samples and the Kalman smoother together. Drawn inside the scene.")
-    if views.spread(pred) is None:
+    if scene.spread(pred) is None:
         c2.caption("This prediction carries no spread, so no band is drawn.")
     shown = tuple(m for m in shown if m in result.baselines)
+    parts = ()
+    if traj.n_objects > len(run.parts):  # many parts: draw a few, the hidden ones and their nearest partners
+        parts = tuple(st.multiselect(
+            "Parts to draw", traj.names, run.parts, key="draw_parts",
+            help=f"The plots draw {len(run.parts)} of the {traj.n_objects} parts: the hidden ones and those that "
+                 "stay nearest to them. Pick others to compare; past eight the colours get hard to tell apart."))
     left, right = st.columns([3, 2])
-    left.plotly_chart(run.figure("coords", shown, band), key="coords")
+    left.plotly_chart(run.figure("coords", shown, band, parts), key="coords")
     if traj.n_objects > 1:
-        left.caption("Colour: the part; line: the method (thin: the recording, thick: the fill, dashed: the classical "
+        left.caption(("Drag the slider under the plot to move along the whole file. " if T > figures.LONG_FRAMES else "")
+                     + "Colour: the part; line: the method (thin: the recording, thick: the fill, dashed: the classical "
                      "fills). Dots mark the cells the model changed; click a part in the legend to hide it.")
     with right:
         a, b = run.window
@@ -323,9 +363,9 @@ def show_results(run: results.Run) -> None:
     left, right = st.columns([3, 2])
     if table is not None:
         left.plotly_chart(run.figure("errors", shown), key="errors")
-        right.plotly_chart(run.figure("path", shown, band), key="path")
+        right.plotly_chart(run.figure("path", shown, band, parts), key="path")
     else:  # no truth to score: the paths take the wide column, the reason beside them
-        left.plotly_chart(run.figure("path", shown, band), key="path")
+        left.plotly_chart(run.figure("path", shown, band, parts), key="path")
         right.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
                    "score and no error numbers are shown. The fill is on the plots and in the downloads.")
 
@@ -339,7 +379,7 @@ def main() -> None:
     if picked is None:
         return
     source_key, traj = picked
-    st.caption(f"**{traj.source_name}**: {traj.n_frames} frames, {results.objects_words(traj.names)}, "
+    st.caption(f"**{traj.source_name}**: {traj.n_frames} frames, {words.objects_words(traj.names)}, "
                f"{int(traj.missing.sum())} missing cells.")
     for note in traj.warnings:
         st.info(note, icon=":material/info:")
@@ -387,8 +427,8 @@ def _fill(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory,
     else:
         show_filled(slots, run)
         if run.spec != spec:
-            st.info(f"These results are for the frames {results.quoted(run.spec)}. Press Run to fill "
-                    f"{results.quoted(spec)}.")
+            st.info(f"These results are for the frames {words.quoted(run.spec)}. Press Run to fill "
+                    f"{words.quoted(spec)}.")
         show_results(run)
 
 

@@ -8,6 +8,7 @@ decoding with the settings it replaced.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ import streamlit as st
 
 import kinviz
 from kinviz import default_path  # honours $KINVIZ_CHECKPOINT, as Predictor.load does
-from kinviz_app import guard, results, views
+from kinviz_app import guard, media, results
 
 
 def checkpoint_path() -> Path:
@@ -67,15 +68,21 @@ def _example(name: str) -> kinviz.Trajectory:  # a name from the index
     return kinviz.load_csv(kinviz.EXAMPLES_DIR / f"{name}.csv")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def upload(name: str, data: bytes, min_confidence: float = kinviz.DEFAULT_MIN_CONFIDENCE) -> kinviz.Trajectory:
-    return results.read_upload(name, data, min_confidence)
+    """An uploaded file, parsed once per content (SHA-256), name and confidence cut-off: a widget's rerun of
+    the page finds it here instead of reading a 7,200-frame file again. CSVError for a bad file."""
+    return parse(hashlib.sha256(data).hexdigest(), name, float(min_confidence), data)
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=16)
+def parse(digest: str, name: str, min_confidence: float, _data: bytes) -> kinviz.Trajectory:  # _data: not hashed
+    return results.read_upload(name, _data, min_confidence)
 
 
 @st.cache_data(show_spinner=False)
 def thumbnail(name: str) -> bytes:
     """A small PNG of an example's paths."""
-    return views.thumbnail_png(example(name))
+    return media.thumbnail_png(example(name))
 
 
 def held_out(task: str) -> list[kinviz.Trajectory] | None:

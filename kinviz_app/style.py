@@ -7,10 +7,12 @@ near-black so that the methods stand out against it. Objects keep their own colo
 
 from __future__ import annotations
 
+import plotly.colors
+
 import kinviz
 
 TRUTH = "truth"
-MODEL = "magvit"
+MODEL = next(m for m in kinviz.METHODS if m not in kinviz.BASELINES)  # the fused fill, whatever kinviz keys it
 COLOURS = {TRUTH: "#1b1f24", MODEL: "#d55e00", "kalman": "#0072b2", "covisible": "#6a3d9a", "linear": "#009e73",
            "cubic": "#cc79a7", "constant_velocity": "#56b4e9", "constant_acceleration": "#8c6d31"}
 # key as kinviz names it -> (what people read, colour); the names are kinviz's own (kinviz.METHOD_NAMES)
@@ -23,6 +25,10 @@ MODEL_BAND = "rgba(213, 94, 0, 0.18)"  # the model's colour, translucent
 HIDDEN_RGB = (255, 176, 0)  # amber: frames the user hid, in strips, GIFs, the timeline and shaded spans
 HIDDEN_FILL = "rgba(255, 176, 0, 0.15)"
 MISSING_RGB = "#d62728"
+# With several parts the charts colour parts: the first drawn parts get plotly's D3 colours without its grey
+# (told apart at a glance), more parts take Dark24's that are not too close to those.
+PART_COLOURS = [c for c in plotly.colors.qualitative.D3 if c != "#7F7F7F"] + \
+    ["#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#222A2A", "#B68100"]
 
 
 def name(method: str) -> str:
@@ -37,6 +43,13 @@ def colour(method: str) -> str:
 def default_baselines() -> list[str]:
     """The baselines drawn by default: the Kalman smoother (once kinviz has it) and linear."""
     return [m for m in DEFAULT_BASELINES if m in kinviz.BASELINES]
+
+
+def part_colours(names: list[str], drawn: list[str]) -> dict[str, str]:
+    """Each drawn part's colour, in the order drawn (so the few drawn get the most distinct colours);
+    the parts not drawn are grey."""
+    order = {n: i for i, n in enumerate(drawn)}
+    return {n: PART_COLOURS[order[n] % len(PART_COLOURS)] if n in order else OTHER_COLOUR for n in names}
 
 
 def rgba(hex_colour: str, alpha: float) -> str:

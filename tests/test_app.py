@@ -18,12 +18,33 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the pages import kinviz and kinviz_app as `streamlit run app.py` would
 
+import subprocess  # noqa: E402
+
 import kinviz  # noqa: E402
 from kinviz.core.trajectory import MAX_BYTES  # noqa: E402
-from kinviz_app import results, style, views  # noqa: E402
+from kinviz_app import charts, figures, media, results, scene, style, words  # noqa: E402
 
 TIMEOUT = 300  # seconds for one script run: the first loads the model on a busy CPU
-PAGES = ["pages/home.py", "pages/predict.py", "pages/examples.py", "pages/evaluate.py", "pages/model.py"]
+PAGES = ["app_pages/home.py", "app_pages/predict.py", "app_pages/examples.py", "app_pages/evaluate.py", "app_pages/model.py"]
+
+
+def tracked_changes() -> set[str]:
+    """`git status --porcelain` lines of tracked files other than Python source: people edit code while these
+    tests run, and no test writes code; what a test could write (pictures, data, docs) is all compared."""
+    out = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    return {line for line in out.splitlines() if not line.endswith(".py")}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def tree_left_alone():
+    """The tests never write a tracked file (screenshots go under artifacts/, ignored by git)."""
+    if not (ROOT / ".git").exists():
+        yield
+        return
+    before = tracked_changes()
+    yield
+    assert tracked_changes() == before, f"the tests changed tracked files: {tracked_changes() ^ before}"
 
 
 def open_app(page: str | None = None, **query) -> AppTest:
@@ -37,7 +58,7 @@ def open_app(page: str | None = None, **query) -> AppTest:
 
 
 def open_predict(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / "predict.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "app_pages" / "predict.py"), default_timeout=TIMEOUT)
     at.query_params.update(query)
     return at.run()
 
@@ -119,7 +140,7 @@ def test_predict_example_mask_run_shows_metrics_and_downloads():
     gif, first = Image.open(io.BytesIO(run.playback)), run.window[0]  # one palette for all frames keeps the amber
     for t in (4, 5):
         gif.seek(t - first)
-        corner = np.asarray(gif.convert("RGB"))[26 + 2, views.GAP + 2].astype(int)  # the ground truth tile's frame
+        corner = np.asarray(gif.convert("RGB"))[26 + 2, media.GAP + 2].astype(int)  # the ground truth tile's frame
         assert (np.abs(corner - style.HIDDEN_RGB).max() <= 8) == (t == 5), (t, corner)
 
     # Re-rendering (a changed baseline toggle) keeps the run: the model is not asked again.
@@ -202,7 +223,7 @@ def test_upload_with_gaps_fills_them_and_shows_no_invented_numbers():
 
 
 def test_examples_gallery_links_to_predict():
-    at = open_app("pages/examples.py")
+    at = open_app("app_pages/examples.py")
     assert_clean(at)
     links = at.get("page_link")
     assert len(links) == len(kinviz.load_index())
@@ -211,7 +232,7 @@ def test_examples_gallery_links_to_predict():
 
 
 def test_evaluate_runs_on_a_few_examples():
-    at = open_app("pages/evaluate.py")
+    at = open_app("app_pages/evaluate.py")
     at.radio(key="eval_source").set_value("Bundled examples").run()
     assert any("no test of data it has not seen" in c.value for c in at.caption), "bundled files were trained on"
     at.multiselect(key="eval_examples").set_value(["projectile-01", "pendulum-01", "collision-01"]).run()
@@ -238,7 +259,7 @@ def test_evaluates_defaults_measure_the_overviews_figures_again():
     """The Overview's figure per task is the record of `bench --record`; Evaluate's default recordings are
     that benchmark's held-out set, drawn again, so a run at seed 0 gives the same numbers (occlude: the
     quickest task to score)."""
-    at = open_app("pages/evaluate.py")
+    at = open_app("app_pages/evaluate.py")
     assert at.radio(key="eval_source").value == "Held-out test set" and at.number_input(key="eval_seed").value == 0
     at.radio(key="task").set_value("occlude").run()
     at.button(key="eval_run").click().run()
@@ -251,7 +272,7 @@ def test_evaluates_defaults_measure_the_overviews_figures_again():
 
 
 def test_model_card_shows_the_training_curve():
-    at = open_app("pages/model.py")
+    at = open_app("app_pages/model.py")
     assert_clean(at)
     meta = kinviz.read_meta()
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
@@ -262,20 +283,20 @@ def test_model_card_shows_the_training_curve():
 
 def test_headlines_read_the_record_and_never_invent():
     assert results.headlines({}) == []
-    assert results.headlines({"metrics": {"methods": {"magvit": {"ade_pct": float("nan")}}}}) == []
+    assert results.headlines({"metrics": {"methods": {style.MODEL: {"ade_pct": float("nan")}}}}) == []
     record = {"task": "interpolate", "examples": 45,
-              "methods": {"magvit": {"ade_pct": 1.5}, "linear": {"ade_pct": 2.0}, "cubic": {"ade_pct": 1.8}}}
+              "methods": {style.MODEL: {"ade_pct": 1.5}, "linear": {"ade_pct": 2.0}, "cubic": {"ade_pct": 1.8}}}
     one = {"task": "interpolate", "examples": 45, "split": None, "model": 1.5, "best": "cubic", "best_value": 1.8,
            "wins": None}
     assert results.headlines({"metrics": record}) == [one]
     both = results.headlines({"metrics": {"forecast": record | {"task": "forecast"}, "interpolate": record}})
     assert both == [one | {"task": "forecast"}, one]
-    words = results.headline_words(one)
+    words = words.headline_words(one)
     assert "cubic spline" in words and "17% smaller" in words and "1.5 %" in words
-    assert "better here" in results.headline_words(one | {"model": 3.6})
+    assert "better here" in words.headline_words(one | {"model": 3.6})
     assert "closer" not in words, "no count of wins where the record has none"
     counted = results.headlines({"metrics": record | {"wins": 3}})[0]
-    assert "closer than every classical fill on **3 of 45** recordings" in results.headline_words(counted)
+    assert "closer than every classical fill on **3 of 45** recordings" in words.headline_words(counted)
 
 
 def test_a_linked_mask_survives_an_upload():
@@ -291,7 +312,7 @@ def test_a_linked_mask_survives_an_upload():
 
 def test_seed_and_steps_survive_a_bad_upload_and_another_page():
     """Decoding steps fell to 1 after a bad upload then a good one; seed and steps reset after another page."""
-    at = open_app("pages/predict.py")
+    at = open_app("app_pages/predict.py")
     at.number_input(key="seed").set_value(5).run()
     at.number_input(key="steps").set_value(20).run()
     at.file_uploader(key="upload").upload("bad.csv", b"time,x,y\n0,1,2\n", "text/csv").run()
@@ -299,8 +320,8 @@ def test_seed_and_steps_survive_a_bad_upload_and_another_page():
     at.file_uploader(key="upload").upload("good.csv", csv_text(24).encode(), "text/csv").run()
     assert_clean(at)
     assert (at.number_input(key="seed").value, at.number_input(key="steps").value) == (5, 20)
-    at.switch_page("pages/model.py").run()
-    at.switch_page("pages/predict.py").run()
+    at.switch_page("app_pages/model.py").run()
+    at.switch_page("app_pages/predict.py").run()
     assert (at.number_input(key="seed").value, at.number_input(key="steps").value) == (5, 20)
 
 
@@ -330,7 +351,7 @@ def test_landing_page_speaks_plainly_and_shows_the_model_at_work():
     meta = kinviz.read_meta()
     assert "Token accuracy" not in text and str(meta["sha256"])[:12] not in text and "@" not in text
     for head in results.headlines(meta):  # the measured headline per task, in words, against the best baseline
-        assert results.headline_words(head) in text
+        assert words.headline_words(head) in text
     assert at.get("image"), "a real fill playing"
     for jargon in ("MAGVIT-style", "cross-entropy", "nats", "EMA", "FSQ", "MaskGIT", "RTS", "s.d."):
         assert jargon not in text, f"'{jargon}' belongs on the Model page"
@@ -339,22 +360,23 @@ def test_landing_page_speaks_plainly_and_shows_the_model_at_work():
 
 
 def test_examples_speak_plainly():
-    at = open_app("pages/examples.py")
+    at = open_app("app_pages/examples.py")
     assert_clean(at)
     assert not any("wide_named" in c.value or "layout" in c.value for c in at.caption)
 
 
 def test_objects_in_words():
-    assert results.objects_words(["object"]) == "1 object"
-    assert results.objects_words(["ball"]) == "1 object: ball"
-    assert results.objects_words(["ball", "cart"]) == "2 objects: ball, cart"
+    assert words.objects_words(["object"]) == "1 object"
+    assert words.objects_words(["ball"]) == "1 object: ball"
+    assert words.objects_words(["ball", "cart"]) == "2 objects: ball, cart"
 
 
-def test_a_link_on_a_fresh_server_gets_the_router_at_once():
-    """Before any session ran app.py, Streamlit's legacy runner runs pages/<name>.py itself; the page
-    must come up in the router's navigation (no pages/ listing) in that same run, with its parameters."""
+def test_a_link_to_a_page_runs_it_in_the_router_with_its_parameters():
+    """The pages live in app_pages/, not pages/: no legacy multipage runner ever runs a page without app.py
+    (tests/test_browser.py opens a link on a fresh server)."""
+    assert not (ROOT / "pages").exists(), "a pages/ folder beside app.py turns on Streamlit's legacy runner"
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.switch_page("pages/predict.py")
+    at.switch_page("app_pages/predict.py")
     at.query_params["mask"] = "5-9"
     at.run()
     assert_clean(at)
@@ -379,13 +401,13 @@ def test_every_method_has_one_name_and_one_colour_in_every_chart(upload_with_gap
     pred, result = upload_with_gaps
     baselines = {m: result.baselines[m] for m in kinviz.BASELINES}
     names = {style.name(m): style.colour(m) for m in style.METHODS}
-    for fig in (views.coords_figure(pred, baselines), views.path_figure(pred, baselines), views.error_figure(pred, baselines)):
+    for fig in (figures.coords_figure(pred, baselines), figures.path_figure(pred, baselines), figures.error_figure(pred, baselines)):
         for trace in fig.data:
             if trace.name in names:
                 assert trace.line.color == names[trace.name], (trace.name, trace.line.color)
         legend = [t.name for t in fig.data if t.showlegend is not False]
         assert len(legend) == len(set(legend)), "one legend entry per method"
-    coords = views.coords_figure(pred, baselines)
+    coords = figures.coords_figure(pred, baselines)
     truth = [t for t in coords.data if t.name == "ground truth"][0]
     assert np.isnan(np.asarray(truth.y, float)[[7, 8, 9]]).all(), "no truth line where the file has no truth"
     assert truth.connectgaps is False
@@ -393,7 +415,7 @@ def test_every_method_has_one_name_and_one_colour_in_every_chart(upload_with_gap
 
 def test_xy_plot_is_to_scale_and_holds_every_point(upload_with_gaps):
     pred, result = upload_with_gaps
-    fig = views.path_figure(pred, {"linear": result.baselines["linear"]})
+    fig = figures.path_figure(pred, {"linear": result.baselines["linear"]})
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
     (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
     for t in fig.data:
@@ -409,28 +431,28 @@ def test_a_tiny_wobble_does_not_fill_the_axis():
     mask = np.zeros(20, bool)
     mask[15:] = True
     pred = kinviz.Predictor.load().predict(traj, mask, seed=0)
-    fig = views.coords_figure(pred, {})
+    fig = figures.coords_figure(pred, {})
     y0, y1 = fig.layout.yaxis2.range
-    assert y1 - y0 >= views.MIN_SPAN * views.scene_size(traj)
+    assert y1 - y0 >= scene.MIN_SPAN * scene.scene_size(traj)
 
 
 def test_the_band_is_drawn_from_the_models_spread(upload_with_gaps):
     pred, result = upload_with_gaps
-    fig = views.coords_figure(pred, {})
-    band = [t for t in fig.data if t.fill == "tonexty"]
-    if views.spread(pred) is None:
+    fig = figures.coords_figure(pred, {})
+    band = [t for t in fig.data if t.fill == "toself"]
+    if scene.spread(pred) is None:
         pytest.skip("this kinviz's Prediction has no spread yet")
     assert band, "the model's samples give a spread: the band shows it"
-    assert not views.coords_figure(pred, {}, band=False).data[0].fill
+    assert not figures.coords_figure(pred, {}, band=False).data[0].fill
 
 
 def test_bars_stay_readable_when_one_method_explodes():
     import pandas as pd
 
-    fig = views.method_bars(pd.Series({"MAGVIT model": 1.2, "linear": 1.4, "cubic spline": 658.0}))
+    fig = charts.method_bars(pd.Series({"MAGVIT model": 1.2, "linear": 1.4, "cubic spline": 658.0}))
     assert fig.layout.yaxis.type == "log"
-    assert [b for b in fig.data[0].marker.color] == [style.colour("magvit"), style.colour("linear"), style.colour("cubic")]
-    assert views.method_bars(pd.Series({"MAGVIT model": 1.2, "linear": 1.4})).layout.yaxis.type == "linear"
+    assert [b for b in fig.data[0].marker.color] == [style.colour(style.MODEL), style.colour("linear"), style.colour("cubic")]
+    assert charts.method_bars(pd.Series({"MAGVIT model": 1.2, "linear": 1.4})).layout.yaxis.type == "linear"
 
 
 # ----------------------------------------------------------------------------- issue 14: frames people can see
@@ -438,36 +460,38 @@ def test_bars_stay_readable_when_one_method_explodes():
 
 def test_frames_are_large_cropped_and_mark_hidden_frames(upload_with_gaps):
     pred, _ = upload_with_gaps
-    strip = views.strip_image(pred, 5, 15)
-    assert strip.shape[0] >= 3 * views.TILE and strip.shape[1] >= 10 * views.TILE
+    strip = media.strip_image(pred, 5, 15)
+    assert strip.shape[0] >= 3 * media.TILE and strip.shape[1] >= 10 * media.TILE
     amber = (np.abs(strip.astype(int) - style.HIDDEN_RGB).sum(-1) < 30)
-    assert amber[:, : 120 + 2 * (views.TILE + views.GAP)].sum() == 0, "frames 5-6 are neither hidden nor empty"
+    assert amber[:, : 120 + 2 * (media.TILE + media.GAP)].sum() == 0, "frames 5-6 are neither hidden nor empty"
     assert amber.sum() > 0, "the filled frames 7-9 (empty in the file) are not hidden; 14 is: amber"
     # The object fills a fair share of its tile (cropped to where it moves), and is drawn in its own colour.
-    tile = np.asarray(views._Tiles(pred, views.view_framing(pred, 5, 15, 128))(8, "pred"))
+    tile = np.asarray(media.Tiles(pred, media.view_framing(pred, 5, 15, 128))(8, "pred"))
     red = (tile[..., 0] > 200) & (tile[..., 1] < 80) & (tile[..., 2] < 80)
     assert red.sum() > 50, "the prediction at an empty frame is drawn, in the object's own red"
 
 
 @pytest.mark.parametrize("K", [1, 4, 20])
 def test_the_fill_in_the_scene_is_a_few_traces_at_equal_scale(K):
-    """The live fill: each part's seen path (broken where unseen; in the part's colour up to 16 parts, one grey
-    path beyond) and the dots, in a handful of traces however many parts, at equal scale."""
+    """The live fill: each part's seen path (broken where unseen), in its colour for the parts drawn (at most
+    ``scene.MAX_DRAWN``: the hidden ones and their nearest partners), the others in one grey path, and the dots,
+    in a handful of traces however many parts, at equal scale."""
     traj = many_parts(60, K) if K > 1 else kinviz.load_csv(csv_text(60))
     seen = np.ones((60, K), bool)
     seen[20:30] = False
     points = np.full((60, K, 2), np.nan)
     points[20:30] = traj.positions[20:30] + 0.01
-    fig = views.fill_figure(traj, seen, points)
+    fig = figures.fill_figure(traj, seen, points)
     *paths, dots = fig.data
-    assert len(paths) == (K if 1 < K <= len(views.PART_COLOURS) else 1) and len(dots.x) == 10 * K
+    drawn = min(K, scene.MAX_DRAWN)
+    assert len(paths) == drawn + (K > drawn) and len(dots.x) == 10 * K
     assert all(np.isnan(np.asarray(p.x, float)).sum() >= 1 for p in paths)  # broken at the hidden frames
-    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.height == views.LIVE_HEIGHT
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.height == figures.LIVE_HEIGHT
     if K == 1:
         assert dots.marker.color == style.colour(style.MODEL)
     else:
-        assert len(set(dots.marker.color)) == min(K, len(views.PART_COLOURS))
-        assert K > 16 or [p.line.color for p in paths] == [views.part_colour(k) for k in range(K)]
+        assert len(set(dots.marker.color)) == drawn + (K > drawn)  # the parts not drawn: grey
+        assert [p.line.color for p in paths[:drawn]] == style.PART_COLOURS[:drawn]
 
 
 def test_the_fill_is_drawn_live_under_run_and_stays_after_it(monkeypatch):
@@ -476,8 +500,8 @@ def test_the_fill_is_drawn_live_under_run_and_stays_after_it(monkeypatch):
     import kinviz.inference.predict as predict_module
 
     drawn = []
-    fill = views.fill_figure
-    monkeypatch.setattr(views, "fill_figure", lambda traj, seen, points, **kw: drawn.append(
+    fill = figures.fill_figure
+    monkeypatch.setattr(figures, "fill_figure", lambda traj, seen, points, **kw: drawn.append(
         (seen.copy(), np.isfinite(points).all(axis=-1))) or fill(traj, seen, points, **kw))
     at = open_predict(example="pendulum-01", mask="10-21")
     assert [m.value for m in at.markdown if "Press Run" in m.value] and len(drawn) == 1  # the scene, before a run
@@ -524,18 +548,18 @@ def test_a_tie_is_never_a_win_and_numbers_read_plainly():
     table = pd.DataFrame({"ADE": [9.934e-05, 9.934e-05, 0.5], "ADE %": [1.6612, 1.6612, 3.0],
                           "PSNR (dB)": [50.8, 60.6, 40.0], "SSIM": [0.91, 0.99, 0.5]},
                          index=[results.MODEL_LABEL, style.name("kalman"), style.name("linear")])
-    html = results.highlight_best(table).to_html()
+    html = words.highlight_best(table).to_html()
     assert "dff3e4" not in html, "a tie at the top and picture scores are never marked best"
     import re
 
     cells = re.findall(r">([^<>]*)</td>", html)
     assert not any("e-" in c for c in cells) and "0.0000993" in cells and "1.66" in cells
-    assert "a tie" in results.score_words(table)
+    assert "a tie" in words.score_words(table)
     table.loc[style.name("linear"), "ADE %"] = 1.0
-    assert "dff3e4" in results.highlight_best(table).to_html() and "linear is closer" in results.score_words(table)
-    assert results.number(9.934e-05) == "0.0000993" and results.number(12345.6) == "12,346"
+    assert "dff3e4" in words.highlight_best(table).to_html() and "linear is closer" in words.score_words(table)
+    assert words.number(9.934e-05) == "0.0000993" and words.number(12345.6) == "12,346"
     head = {"task": "random", "model": 0.1663, "best": "kalman", "best_value": 0.1663}
-    assert "a tie" in results.headline_words(head) and "smaller" not in results.headline_words(head)
+    assert "a tie" in words.headline_words(head) and "smaller" not in words.headline_words(head)
 
 
 def test_the_page_says_which_cells_the_model_changed():
@@ -546,7 +570,7 @@ def test_the_page_says_which_cells_the_model_changed():
     run = at.session_state["_run"]
     assert run.report["model_changed_cells"] == 0
     coords = run.figure("coords", ("kalman",))
-    model = [t for t in coords.data if t.name == style.name("magvit")]
+    model = [t for t in coords.data if t.name == style.name(style.MODEL)]
     assert model and all(not np.asarray(t.marker.size).any() for t in model), "no dot: no cell is the model's"
 
 
@@ -559,15 +583,15 @@ def _with_spread(pred, factor: float):
 def test_a_wild_band_is_clipped_to_the_scene(upload_with_gaps):
     pred, _ = upload_with_gaps
     wild = _with_spread(pred, 1e4)
-    lo, hi = views.scene_box(pred.trajectory)
-    for fig in (views.coords_figure(wild, {}), views.path_figure(wild, {})):
+    lo, hi = scene.scene_box(pred.trajectory)
+    for fig in (figures.coords_figure(wild, {}), figures.path_figure(wild, {})):
         (y0, y1) = (fig.layout.yaxis.range if fig.layout.yaxis.range else (None, None))
         span = (hi - lo).max()
         assert y1 - y0 < 3 * span, "the band does not squash the plot"
-    fig = views.coords_figure(wild, {})
+    fig = figures.coords_figure(wild, {})
     band = np.concatenate([np.asarray(t.y, float) for t in fig.data if t.hoverinfo == "skip"])
     band = band[np.isfinite(band)]
-    assert band.min() >= lo.min() - views.BAND_ROOM * (hi - lo).max() - 1e-9
+    assert band.min() >= lo.min() - scene.BAND_ROOM * (hi - lo).max() - 1e-9
 
 
 def many_parts(T: int, K: int, seed: int = 0) -> kinviz.Trajectory:
@@ -583,14 +607,16 @@ def test_many_parts_get_their_own_colours_and_legend_and_no_crosses(K):
     pred = kinviz.Predictor.load().predict(traj, kinviz.parse_mask("20-40", 60), seed=0)
     result = kinviz.score(pred, with_video=False)
     baselines = {"kalman": result.baselines["kalman"], "linear": result.baselines["linear"]}
-    for fig in (views.coords_figure(pred, baselines), views.path_figure(pred, baselines)):
-        legend = [t.name for t in fig.data if t.showlegend is not False]
-        assert set(traj.names) <= set(legend), "every part in the legend"
-        colours = {t.name: t.line.color for t in fig.data if t.name in traj.names and t.showlegend}
-        assert len(set(colours.values())) == K, "one colour per part"
-        assert {style.name(m) for m in ("truth", "magvit", "kalman", "linear")} <= set(legend), "a key to the lines"
-        assert fig.layout.legend.orientation == "v"
-        assert not any(t.error_x and t.error_x.array is not None for t in fig.data), "no error-bar crosses"
+    drawn = traj.names[: scene.MAX_DRAWN]  # every part hidden alike: the first eight by default
+    for parts, names in ((None, drawn), (traj.names, traj.names)):
+        for fig in (figures.coords_figure(pred, baselines, parts=parts), figures.path_figure(pred, baselines, parts=parts)):
+            legend = [t.name for t in fig.data if t.showlegend is not False]
+            assert set(names) <= set(legend) and not set(traj.names) - set(names) & set(legend), "the parts drawn"
+            colours = {t.name: t.line.color for t in fig.data if t.name in traj.names and t.showlegend}
+            assert len(set(colours.values())) == len(names), "one colour per part drawn"
+            assert {style.name(m) for m in ("truth", style.MODEL, "kalman", "linear")} <= set(legend), "a key to the lines"
+            assert fig.layout.legend.orientation == "v"
+            assert not any(t.error_x and t.error_x.array is not None for t in fig.data), "no error-bar crosses"
 
 
 def long_random_csv(T: int = 2000, K: int = 4) -> bytes:
@@ -611,8 +637,8 @@ def test_a_long_file_with_scattered_gaps_draws_shapes_in_one_call_and_figures_on
         original = getattr(go.Figure, name)
         monkeypatch.setattr(go.Figure, name, lambda self, *a, _o=original, _k=key, **kw: (
             calls.__setitem__(_k, calls[_k] + 1), _o(self, *a, **kw))[1])
-    coords = views.coords_figure
-    monkeypatch.setattr(views, "coords_figure", lambda *a, **kw: (calls.__setitem__("coords", calls["coords"] + 1),
+    coords = figures.coords_figure
+    monkeypatch.setattr(figures, "coords_figure", lambda *a, **kw: (calls.__setitem__("coords", calls["coords"] + 1),
                                                                    coords(*a, **kw))[1])
     at = open_predict()
     at.session_state["upload"] = None
@@ -634,8 +660,8 @@ def test_a_long_file_with_scattered_gaps_draws_shapes_in_one_call_and_figures_on
 
 def test_the_page_reuses_a_runs_figures_on_a_rerun(monkeypatch):
     built = []
-    coords = views.coords_figure
-    monkeypatch.setattr(views, "coords_figure", lambda *a, **kw: built.append(1) or coords(*a, **kw))
+    coords = figures.coords_figure
+    monkeypatch.setattr(figures, "coords_figure", lambda *a, **kw: built.append(1) or coords(*a, **kw))
     at = open_predict(example="pendulum-01", mask="10-21")
     at.button(key="run").click().run()
     assert_clean(at)
@@ -669,3 +695,84 @@ def test_example_names_are_checked_before_a_path_is_built():
 def test_decoding_passes_are_capped():
     at = open_predict()
     assert at.number_input(key="steps").max == 24
+
+
+# ----------------------------------------------------------------------------- issue 31: real files
+
+
+def test_the_band_is_one_polygon_per_filled_stretch(upload_with_gaps):
+    """Two gaps with seen frames between them: the band never joins them across those frames."""
+    pred, _ = upload_with_gaps
+    fig = figures.coords_figure(pred, {})
+    if scene.spread(pred) is None:
+        pytest.skip("this kinviz's Prediction has no spread yet")
+    filled = pred.filled[:, 0]
+    allowed = figures.near(filled)
+    for band in (t for t in fig.data if t.fill == "toself"):
+        x = np.asarray(band.x, float)
+        for poly in np.split(x, np.flatnonzero(np.isnan(x))):
+            frames = poly[np.isfinite(poly)].astype(int)
+            if len(frames):
+                assert allowed[frames].all() and filled[frames.min():frames.max() + 1][1:-1].all(), frames
+
+
+def test_a_long_file_opens_on_the_hidden_stretch():
+    """7,200 frames, one part hidden at 3000-3060: the coordinates open zoomed there with a range slider,
+    the strip and the playback are centred on it, the download shows every part."""
+    traj = many_parts(7200, 6)
+    mask = kinviz.parse_mask("part2:3000-3060", 7200, names=traj.names)
+    pred = kinviz.Predictor.load().predict(traj, mask, seed=0)
+    run = results.build_run(pred, source="upload", spec="part2:3000-3060", meta={}, device="cpu")
+    fig = run.figure("coords", ("kalman",))
+    lo, hi = fig.layout.xaxis2.range
+    assert fig.layout.xaxis2.rangeslider.visible and lo < 3000 and hi > 3060 and hi - lo < 400
+    a, b = run.window
+    assert a < 3000 and b > 3060 and abs((a + b) / 2 - 3030) <= 2
+    start, stop = scene.focus_window(results.focus(pred), 10)
+    assert start <= 3000 < stop, "the strip opens where the hidden stretch starts"
+    gif = Image.open(io.BytesIO(run.video))
+    assert gif.n_frames == b - a and gif.size[0] > 128, "the scene, larger than the model's own view"
+    assert run.parts == traj.names, "six parts: every one drawn"
+
+
+def test_many_parts_draw_the_hidden_ones_and_their_nearest_partners():
+    traj = many_parts(100, 25)
+    cells = np.zeros((100, 25), bool)
+    cells[40:60, 7] = True
+    drawn = scene.default_parts(traj, cells)
+    assert len(drawn) == scene.MAX_DRAWN and "part7" in drawn
+    colours = style.part_colours(traj.names, drawn)
+    assert len({colours[n] for n in drawn}) == len(drawn) and colours["part24" if "part24" not in drawn else "part0"]
+
+
+@pytest.mark.parametrize("query, parts, frames", [({"example": "collision-01", "mask": "a:30-59"}, ["a"], (30, 59))])
+def test_a_part_mask_from_a_link_or_typed(query, parts, frames):
+    at = open_predict(**query)
+    assert_clean(at)
+    assert at.multiselect(key="parts").value == parts and at.slider(key="mask").value == frames
+    at.text_input(key="spec").set_value("b:10-20,c:15-25").run()
+    assert_clean(at)
+    assert at.query_params["mask"] in ("b:10-20,c:15-25", ["b:10-20,c:15-25"])
+    assert at.multiselect(key="parts").value == ["b", "c"]
+    at.text_input(key="spec").set_value("Z:1-2").run()
+    assert any("there is no part 'Z'" in e.value for e in at.error)
+    at.slider(key="mask").set_range(40, 49).run()  # the slider keeps the parts picked
+    assert at.query_params["mask"] in ("b:40-49,c:40-49", ["b:40-49,c:40-49"])
+    at.button(key="run").click().run()
+    assert_clean(at)
+    cells = at.session_state["_run"].prediction.hidden_cells
+    assert cells[40:50, 1:].all() and not cells[:, 0].any() and cells.sum() == 20
+
+
+def test_an_upload_is_parsed_once_per_content(monkeypatch):
+    from kinviz_app import cache
+
+    calls = []
+    load = kinviz.load_track
+    monkeypatch.setattr(kinviz, "load_track", lambda *a, **k: calls.append(1) or load(*a, **k))
+    cache.parse.clear()
+    data = csv_text(30).encode()
+    first = cache.upload("a.csv", data)
+    assert cache.upload("a.csv", bytes(data)).n_frames == first.n_frames and len(calls) == 1
+    cache.upload("a.csv", data.replace(b"0.05", b"0.06"))
+    assert len(calls) == 2

@@ -1,0 +1,368 @@
+"""Plotly figures of a run: its coordinates, paths, errors and fill in the scene (the other pages' charts
+are in ``charts``). No Streamlit.
+
+One part: the colour says *which method* (``style``), the same in every chart. Several parts: the colour
+says which part (``style.part_colours``) and the line which method; only the parts picked are drawn (by
+default the hidden ones and their nearest partners, ``scene.default_parts``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+import kinviz
+from kinviz_app import scene, style
+from kinviz_app.scene import MIN_SPAN, axis_range, scene_box, scene_size
+from kinviz_app.style import HIDDEN_FILL
+
+BASELINE_DASH = ("dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px,1px,2px")
+BAND_LABEL = "uncertainty (about 95 %)"
+LONG_FRAMES = 600  # longer files open the coordinates zoomed on the hidden frames, with a range slider to pan
+ZOOM_MARGIN = 0.5  # the zoom shows this share of the hidden span's length on each side of it (60 frames at least)
+LIVE_HEIGHT = 300  # pixels: the live fill sits under the Run button, short enough to stay on screen with it
+LIVE_POINTS = 20_000  # points per trace at most in the live fill (every n-th beyond): each redraw stays cheap
+MAX_ELLIPSES = 400  # uncertainty ellipses drawn in the x-y plot at most (every n-th changed cell beyond)
+
+
+def shapes(hidden: np.ndarray, xref: str = "x", yref: str = "y domain") -> list[dict]:
+    """One shaded rectangle per hidden stretch, as layout shapes: added in one call (``add_vrect`` per
+    stretch rebuilt the layout each time: minutes for a 2,000-frame file with 30 % hidden at random)."""
+    return [dict(type="rect", xref=xref, yref=yref, x0=a - 0.5, x1=b + 0.5, y0=0, y1=1, fillcolor=HIDDEN_FILL,
+                 line_width=0, layer="below") for a, b in kinviz.mask_runs(hidden)]
+
+
+def layout(fig: go.Figure, height: int, **kw) -> go.Figure:
+    kw.setdefault("legend", dict(orientation="h", y=1.02, yanchor="bottom", x=0))  # above: never on an axis title
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10), **kw)
+    return fig
+
+
+def near(filled_k: np.ndarray) -> np.ndarray:
+    """Filled frames and their neighbours, so a filled segment joins the observed line on each side."""
+    out = filled_k.copy()
+    out[1:] |= filled_k[:-1]
+    out[:-1] |= filled_k[1:]
+    return out
+
+
+def segments(keep: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
+    """The ``columns`` (T,) where ``keep`` holds, each stretch ended by a NaN: a trace that is drawn only near
+    the filled frames carries those frames alone, not the whole file's worth of NaN."""
+    idx = np.flatnonzero(keep)
+    if not len(idx):
+        return [np.array([np.nan]) for _ in columns]
+    breaks = np.flatnonzero(np.diff(idx) > 1) + 1
+    out = []
+    for col in columns:
+        parts = np.split(np.asarray(col, float)[idx], breaks)
+        out.append(np.concatenate([np.append(p, np.nan) for p in parts]))
+    return out
+
+
+def band_polygons(filled_k: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of one closed polygon per filled stretch (from the seen frame before it to the one after, where
+    the band pinches to the line), separated by NaN: a band never joins two gaps across the frames seen
+    between them, as a 'tonexty' fill over NaN-broken lines did."""
+    xs, ys, T = [], [], len(filled_k)
+    for a, b in kinviz.mask_runs(filled_k):
+        a, b = max(a - 1, 0), min(b + 1, T - 1)
+        frames = np.arange(a, b + 1)
+        xs += [frames, frames[::-1], [frames[0], np.nan]]
+        ys += [lo[a : b + 1], hi[a : b + 1][::-1], [lo[a], np.nan]]
+    if not xs:
+        return np.array([np.nan]), np.array([np.nan])
+    return np.concatenate(xs).astype(float), np.concatenate(ys).astype(float)
+
+
+def drawn_parts(pred: kinviz.Prediction, parts) -> list[str]:
+    """The parts a run's figures draw: ``parts`` as picked (those the file has), else the default."""
+    names = pred.trajectory.names
+    if parts:
+        picked = [n for n in names if n in set(parts)]
+        if picked:
+            return picked
+    hidden = scene.hidden_cells(pred)
+    return scene.default_parts(pred.trajectory, hidden if hidden.any() else pred.filled)
+
+
+# ----------------------------------------------------------------------------- a run
+
+
+def line(method: str) -> dict:
+    """A method's trace style: ground truth solid, the model solid and thick, baselines dashed on top."""
+    width = 3 if method == style.MODEL else 2
+    return dict(line=dict(color=style.colour(method), width=width,
+                          **({} if method in (style.TRUTH, style.MODEL) else {"dash": "dash"})))
+
+
+def part_line(method: str, colour: str, order: int) -> dict:
+    """With several parts the colour says which part and the line which method: truth thin, the model
+    thick, each baseline its own dash."""
+    if method == style.TRUTH:
+        return dict(line=dict(color=colour, width=1.5), opacity=0.55)
+    if method == style.MODEL:
+        return dict(line=dict(color=colour, width=3))
+    return dict(line=dict(color=colour, width=1.5, dash=BASELINE_DASH[order % len(BASELINE_DASH)]))
+
+
+class Styles:
+    """Trace styles and legend entries for a figure: by method (one part) or by part and method (several)."""
+
+    def __init__(self, fig: go.Figure, traj: kinviz.Trajectory, baselines: dict, drawn: list[str]):
+        self.fig, self.names, self.many = fig, traj.names, traj.n_objects > 1
+        self.colours = style.part_colours(traj.names, drawn)
+        self.order = {m: i for i, m in enumerate(baselines)}
+        self.shown: set[str] = set()
+        if self.many:  # a key for the line styles, in grey; the parts get their own entries
+            for method in [style.TRUTH, style.MODEL, *baselines]:
+                fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=style.name(method),
+                                         legendgroup="methods", legendgrouptitle_text="line" if not self.shown else None,
+                                         **part_line(method, "#555", self.order.get(method, 0))))
+                self.shown.add("methods")
+
+    def colour(self, k: int) -> str:
+        return self.colours[self.names[k]] if self.many else style.colour(style.MODEL)
+
+    def __call__(self, method: str, k: int) -> dict:
+        """Keyword arguments for one part's trace of one method (name, legend, line)."""
+        label = style.name(method)
+        if not self.many:
+            kw = dict(name=label, legendgroup=label, showlegend=label not in self.shown, **line(method))
+            self.shown.add(label)
+            return kw
+        part = self.names[k]
+        kw = dict(name=part, legendgroup=f"part:{part}", showlegend=method == style.TRUTH and part not in self.shown,
+                  **part_line(method, self.colours[part], self.order.get(method, 0)))
+        if method == style.TRUTH:
+            self.shown.add(part)
+        return kw
+
+    def band(self, k: int) -> str:
+        return style.MODEL_BAND if not self.many else style.rgba(self.colour(k), 0.18)
+
+    def legend(self) -> dict:
+        if self.many:  # parts down the right
+            return dict(orientation="v", x=1.01, y=1, yanchor="top", groupclick="toggleitem", tracegroupgap=4,
+                        traceorder="grouped")  # a filled band would otherwise reverse the order
+        return dict(orientation="h", y=1.02, yanchor="bottom", x=0, traceorder="normal")
+
+
+def zoom(pred: kinviz.Prediction, cells: np.ndarray) -> list[float] | None:
+    """The frames a long file's coordinates open on: the hidden (else filled) frames with a margin; None for
+    a short file, or when they spread over most of it."""
+    T = pred.trajectory.n_frames
+    marked = cells.any(axis=1)
+    idx = np.flatnonzero(marked if marked.any() else pred.filled.any(axis=1))
+    if T <= LONG_FRAMES or not len(idx):
+        return None
+    a, b = int(idx[0]), int(idx[-1])
+    margin = max(ZOOM_MARGIN * (b - a + 1), 60)
+    lo, hi = max(a - margin, 0) - 0.5, min(b + margin, T - 1) + 0.5
+    return None if hi - lo > 0.8 * T else [lo, hi]
+
+
+def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, band: bool = True,
+                  parts=None) -> go.Figure:
+    """x and y over the frames: ground truth where there is truth, the fill (dots where the model moved it
+    off the classical fill; the line alone where it is that fill) with its uncertainty band (± ``style.BAND_SD``
+    standard deviations, clipped to the scene, one polygon per filled stretch), the chosen baselines; hidden
+    frames shaded. Only ``parts`` are drawn (default ``drawn_parts``). A long file opens zoomed on the hidden
+    frames with a range slider under the plot that shows the whole file."""
+    traj = pred.trajectory
+    T = traj.n_frames
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
+    frames = np.arange(T)
+    sd = scene.spread(pred) if band else None
+    drawn = drawn_parts(pred, parts)
+    styles = Styles(fig, traj, baselines, drawn)
+    changed = scene.model_changed(pred)
+    share = pred.weight if pred.weight is not None else np.ones(pred.filled.shape)
+    box_lo, box_hi = scene_box(traj)
+    ranges: list[list[np.ndarray]] = [[], []]
+
+    def add(method: str, k: int, axis: int, x, y, **kw) -> None:
+        label = style.name(method)
+        kw.setdefault("hovertemplate", f"{traj.names[k]} · {label}<br>frame %{{x}}: %{{y:.4g}}<extra></extra>")
+        fig.add_trace(go.Scatter(x=x, y=y, mode=kw.pop("mode", "lines"), connectgaps=False, **styles(method, k), **kw),
+                      row=axis + 1, col=1)
+        ranges[axis].append(np.asarray(y, float))
+
+    for k in (traj.names.index(n) for n in drawn):
+        close = near(pred.filled[:, k])
+        for axis in range(2):
+            if sd is not None and np.isfinite(sd[:, k, axis]).any():
+                centre, half = pred.positions[:, k, axis], style.BAND_SD * np.nan_to_num(sd[:, k, axis])
+                lo = scene.clip_to_scene(centre - half, box_lo[axis], box_hi[axis])
+                hi = scene.clip_to_scene(centre + half, box_lo[axis], box_hi[axis])
+                x, y = band_polygons(pred.filled[:, k], lo, hi)
+                fig.add_trace(go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=styles.band(k),
+                                         line=dict(width=0), hoverinfo="skip", name=BAND_LABEL, legendgroup=BAND_LABEL,
+                                         showlegend=BAND_LABEL not in styles.shown), row=axis + 1, col=1)
+                styles.shown.add(BAND_LABEL)
+                ranges[axis].append(y)
+            add(style.TRUTH, k, axis, frames, traj.positions[:, k, axis])  # NaN (no truth) breaks it
+            x, y, dots, weight = segments(close, frames, pred.positions[:, k, axis], changed[:, k],
+                                          np.round(100 * share[:, k]))
+            add(style.MODEL, k, axis, x, y, mode="lines+markers",
+                marker=dict(size=np.where(dots == 1, 7, 0), line_width=0), customdata=weight,
+                hovertemplate=f"{traj.names[k]} · {style.name(style.MODEL)}<br>frame %{{x}}: %{{y:.4g}}"
+                              "<br>model's weight %{customdata:.0f} %<extra></extra>")
+            for method, pos in baselines.items():
+                add(method, k, axis, *segments(close, frames, pos[:, k, axis]))
+    min_span = MIN_SPAN * scene_size(traj)
+    for axis, title in enumerate("xy"):
+        fig.update_yaxes(title_text=title, range=axis_range(np.concatenate(ranges[axis] or [[0.0]]), min_span),
+                         fixedrange=False, row=axis + 1, col=1)
+    fig.update_xaxes(title_text="frame", row=2, col=1)
+    fig.update_layout(shapes=shapes(pred.hidden, "x", "y domain") + shapes(pred.hidden, "x2", "y2 domain"))
+    window = zoom(pred, scene.hidden_cells(pred))
+    height = 480 + 12 * max(len(drawn) - 12, 0)
+    if window is not None:
+        fig.update_xaxes(range=window, row=1, col=1)
+        fig.update_xaxes(range=window, rangeslider=dict(visible=True, thickness=0.08), row=2, col=1)
+        height += 60
+    return layout(fig, height, legend=styles.legend())
+
+
+def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, band: bool = True,
+                parts=None) -> go.Figure:
+    """The paths in the plane at equal scale: ground truth where there is truth, the fill over the filled
+    frames (dots where the model moved it), its uncertainty as a translucent ellipse per changed cell
+    (± ``style.BAND_SD`` s.d., clipped to the scene), the chosen baselines over the filled frames."""
+    traj = pred.trajectory
+    fig = go.Figure()
+    sd = scene.spread(pred) if band else None
+    drawn = drawn_parts(pred, parts)
+    styles = Styles(fig, traj, baselines, drawn)
+    changed = scene.model_changed(pred)
+    box_lo, box_hi = scene_box(traj)
+    points: list[np.ndarray] = []
+
+    def add(method: str, k: int, t, x, y, **kw) -> None:
+        label = style.name(method)
+        fig.add_trace(go.Scatter(x=x, y=y, mode=kw.pop("mode", "lines"), connectgaps=False, customdata=t,
+                                 hovertemplate=f"{traj.names[k]} · frame %{{customdata}} · {label}"
+                                               "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
+                                 **styles(method, k), **kw))
+        points.append(np.stack([np.asarray(x, float), np.asarray(y, float)], -1))
+
+    ks = [traj.names.index(n) for n in drawn]
+    if sd is not None:
+        keep = np.zeros_like(changed)
+        keep[:, ks] = True
+        ellipses(fig, pred, sd, changed & keep, box_lo, box_hi, many=styles.many)
+    frames = np.arange(traj.n_frames)
+    for k in ks:
+        close = near(pred.filled[:, k])
+        add(style.TRUTH, k, frames, traj.positions[:, k, 0], traj.positions[:, k, 1])
+        for method, pos in baselines.items():
+            add(method, k, *segments(close, frames, pos[:, k, 0], pos[:, k, 1]))
+        t, x, y, dots = segments(close, frames, pred.positions[:, k, 0], pred.positions[:, k, 1], changed[:, k])
+        add(style.MODEL, k, t, x, y, mode="lines+markers", marker=dict(size=np.where(dots == 1, 7, 0), line_width=0))
+        if 1 < len(ks) <= 6 and (~traj.missing[:, k]).any():  # name each part where its path starts
+            first = np.flatnonzero(~traj.missing[:, k])[0]
+            fig.add_annotation(x=traj.positions[first, k, 0], y=traj.positions[first, k, 1], text=traj.names[k],
+                               showarrow=False, yshift=12, font=dict(color=styles.colour(k)))
+    # Equal scale on both axes, every point inside, a sensible least span.
+    xy = np.concatenate(points) if points else np.zeros((1, 2))
+    min_span = MIN_SPAN * scene_size(traj)
+    fig.update_xaxes(range=axis_range(xy[:, 0], min_span), constrain="range")
+    fig.update_yaxes(range=axis_range(xy[:, 1], min_span), scaleanchor="x", scaleratio=1, constrain="range")
+    return layout(fig, 480, xaxis_title="x", yaxis_title="y", legend=styles.legend())
+
+
+def ellipses(fig: go.Figure, pred: kinviz.Prediction, sd: np.ndarray, changed: np.ndarray, box_lo, box_hi, *,
+             many: bool) -> None:
+    """± ``style.BAND_SD`` s.d. around each changed cell as one translucent trace (closed outlines separated
+    by gaps, each filled), clipped to the scene plus ``scene.BAND_ROOM``."""
+    t, k = np.nonzero(changed & np.isfinite(sd).all(axis=-1))
+    if not len(t):
+        return
+    step = int(np.ceil(len(t) / MAX_ELLIPSES))
+    t, k = t[::step], k[::step]
+    angle = np.linspace(0, 2 * np.pi, 25)
+    centre = pred.positions[t, k][:, None, :]  # (n, 1, 2)
+    radius = style.BAND_SD * sd[t, k][:, None, :]
+    pts = scene.clip_to_scene(centre + radius * np.stack([np.cos(angle), np.sin(angle)], -1)[None], box_lo, box_hi)
+    pts = np.concatenate([pts, np.full((len(t), 1, 2), np.nan)], axis=1).reshape(-1, 2)
+    fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="lines", fill="toself",
+                             fillcolor=style.MODEL_BAND if not many else "rgba(120, 120, 120, 0.15)",
+                             line=dict(width=0), hoverinfo="skip", name=BAND_LABEL))
+
+
+def every(n: int) -> int:
+    return max(1, -(-n // LIVE_POINTS))
+
+
+def fill_figure(traj: kinviz.Trajectory, seen: np.ndarray, points: np.ndarray, *, height: int = LIVE_HEIGHT,
+                parts=None) -> go.Figure:
+    """The scene at equal scale: each part's path where it was seen (``seen`` (T, K) bool), faint, for
+    context, and ``points`` (T, K, 2) as dots in the model's colour (one part) or each part's (several), NaN
+    where there are none. The parts drawn (``parts``, default the unseen ones and their nearest partners)
+    have their colours; the rest share one grey path. A handful of traces however long the file, so it is
+    cheap to draw again at every stage of the decoding (the Predict page's live fill)."""
+    K = traj.n_objects
+    hidden = ~seen & ~traj.missing  # hidden by the user; else the file's own gaps
+    drawn = parts or scene.default_parts(traj, hidden if hidden.any() else ~seen)
+    colours = style.part_colours(traj.names, drawn)
+    # The seen paths, broken where a part was not seen: one trace per drawn part, the rest in one, parted by gaps.
+    path = np.where(seen[..., None], traj.positions, np.nan).transpose(1, 0, 2)  # (K, T, 2)
+    path = np.concatenate([path, np.full((K, 1, 2), np.nan)], axis=1)  # (K, T + 1, 2)
+    by_part = K > 1
+    rest = [k for k in range(K) if traj.names[k] not in drawn]
+    paths = [(traj.names[k], colours[traj.names[k]], path[k]) for k in range(K) if traj.names[k] in drawn] \
+        if by_part else [("seen", "#b8bfc7", path[0])]
+    if by_part and rest:
+        paths.append(("other parts", "#b8bfc7", path[rest].reshape(-1, 2)))
+    t, k = np.nonzero(np.isfinite(points).all(axis=-1))
+    t, k = t[:: every(len(t))], k[:: every(len(t))]
+    dots = points[t, k]
+    fig = go.Figure()
+    for name, colour, xy in paths:
+        xy = xy[:: every(len(xy))]
+        fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=name, hoverinfo="skip",
+                                 line=dict(color=colour, width=2), opacity=0.35 if by_part else 1))
+    fig.add_trace(go.Scatter(
+        x=dots[:, 0], y=dots[:, 1], mode="markers", name="hidden, as drawn", showlegend=False,
+        marker=dict(color=[colours[traj.names[j]] for j in k] if by_part else style.colour(style.MODEL), size=6),
+        text=[f"{traj.names[j]} · frame {i}" for i, j in zip(t, k)],
+        hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>"))
+    xy = np.concatenate([path.reshape(-1, 2), dots])
+    min_span = MIN_SPAN * scene_size(traj)
+    fig.update_xaxes(range=axis_range(xy[:, 0], min_span), constrain="domain", title=dict(text="x", standoff=4))
+    fig.update_yaxes(range=axis_range(xy[:, 1], min_span), scaleanchor="x", scaleratio=1, constrain="domain",
+                     title=dict(text="y", standoff=4))
+    fig.update_layout(height=height, showlegend=by_part, legend=dict(orientation="v", x=1.01, y=1, yanchor="top"),
+                      margin=dict(l=10, r=10, t=10, b=10))
+    return fig
+
+
+def frame_errors(truth: np.ndarray, positions: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """(T,) mean Euclidean error over each frame's scored cells; NaN where a frame has none."""
+    err = np.linalg.norm(positions - truth, axis=-1)  # (T, K)
+    scored = cells & np.isfinite(err)
+    with np.errstate(invalid="ignore"):
+        return np.where(scored.any(axis=1), np.where(scored, err, 0).sum(axis=1) / scored.sum(axis=1), np.nan)
+
+
+def error_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray]) -> go.Figure:
+    """Error over time on the filled cells that have ground truth (mean over parts), for the model and the
+    chosen baselines, one colour per method; a long file opens zoomed as its coordinates do."""
+    traj = pred.trajectory
+    cells = pred.filled & ~traj.missing
+    fig = go.Figure()
+    frames = np.arange(traj.n_frames)
+    tops = [0.0]
+    for method, pos in {style.MODEL: pred.positions, **baselines}.items():
+        err = frame_errors(traj.positions, pos, cells)
+        x, y = segments(np.isfinite(err), frames, err)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=style.name(method), **line(method)))
+        tops.append(float(np.nanmax(err)) if np.isfinite(err).any() else 0.0)
+    fig.update_yaxes(range=[0, max(max(tops) * 1.08, 0.01 * scene_size(traj))])
+    window = zoom(pred, scene.hidden_cells(pred))
+    if window is not None:
+        fig.update_xaxes(range=window)
+    fig.update_layout(shapes=shapes(pred.hidden))
+    return layout(fig, 300, xaxis_title="frame", yaxis_title="error (CSV units)")
