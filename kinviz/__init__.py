@@ -27,6 +27,7 @@ _HOME = {
     **dict.fromkeys(["MAX_BYTES", "Trajectory"], ".core.trajectory"),
     **dict.fromkeys(["from_arrays", "load_csv", "write_csv"], ".io.csv"),
     **dict.fromkeys(["DEFAULT_MIN_CONFIDENCE", "load_track"], ".io.formats"),
+    **dict.fromkeys(["write_atomic"], ".io.atomic"),
     **dict.fromkeys(["FORMATS_DIR", "tracker_examples"], ".io.examples"),
     **dict.fromkeys(["EXAMPLES_DIR", "FAMILIES", "load_index"], ".training.generate"),
     **dict.fromkeys(["BASELINES", "fill_all", "fill_baseline"], ".classical.baselines"),
@@ -64,6 +65,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .inference.predict import Prediction, Predictor
     from .io.csv import from_arrays, load_csv, write_csv
     from .io.examples import FORMATS_DIR, tracker_examples
+    from .io.atomic import write_atomic
     from .io.formats import DEFAULT_MIN_CONFIDENCE, load_track
     from .training.generate import EXAMPLES_DIR, FAMILIES, load_index
     from .videomodel.checkpoint import DEFAULT_PATH, Decoding, default_path, load_checkpoint, read_meta

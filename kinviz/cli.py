@@ -67,6 +67,8 @@ def _predict(args) -> int:
               checkpoint=args.checkpoint, device=args.device)
     if args.out_dir is None and len(args.input) == 1 and not has_magic(args.input[0]) and args.scheduler is None:
         return _predict_one(args, job, predict_file)
+    if args.in_place:
+        raise KinvizError("--in-place is for one file and its --out; with --out-dir each file is written under its own name")
     if args.out_dir is None:
         raise KinvizError("several input files, or --scheduler, need --out-dir DIR (each file is written there under its own name)")
     if args.out:
@@ -75,16 +77,34 @@ def _predict(args) -> int:
 
 
 def _predict_one(args, job, predict_file) -> int:
+    from .io.atomic import remove_leftovers, write_atomic
     from .io.track_writer import written_summary
 
+    out = args.out or (args.input[0] if args.in_place else None)
+    if out and _same_file(out, args.input[0]) and Path(out).suffix.lower() == ".h5":
+        raise KinvizError(f"'{out}' is an .h5 file and the filled file comes back as its tool's CSV: give --out NAME.csv")
+    if out and _same_file(out, args.input[0]) and not args.in_place:
+        raise KinvizError(f"--out '{out}' is the input file: filling it would replace the tracker's file; "
+                          "choose another --out, or add --in-place")
     pred = predict_file(args.input[0], job, warn=lambda note: print(f"warning: {note}", file=sys.stderr))
     text = pred.to_csv()
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8", newline="")
-        print(f"{written_summary(pred.trajectory, pred.filled)} -> {args.out}", file=sys.stderr)
+    if out:
+        remove_leftovers(out)  # a killed earlier run's temporary file
+        write_atomic(out, text)
+        print(f"{written_summary(pred.trajectory, pred.filled)} -> {out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _same_file(a: str, b: str) -> bool:
+    """The same file, by resolved path (links followed), or the same inode where both exist (hard links)."""
+    if Path(a).resolve() == Path(b).resolve():
+        return True
+    try:
+        return Path(a).samefile(b)
+    except OSError:
+        return False
 
 
 def _predict_many(pairs, job, jobs: int, scheduler: str | None) -> int:
@@ -171,7 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="points with a lower likelihood (DeepLabCut) or node score (SLEAP) are missing and get "
                          f"filled; 0 keeps every point (default {DEFAULT_MIN_CONFIDENCE:g}, DeepLabCut's pcutoff)")
     pr.add_argument("--mask", metavar="SPEC", help="frames to hide: indices and ranges (6-9,14) or interpolate|forecast|random; default: only missing cells")
-    pr.add_argument("--out", metavar="OUT.csv", help="where to write the filled CSV (default: stdout)")
+    pr.add_argument("--out", metavar="OUT.csv", help="where to write the filled CSV (default: stdout); written whole "
+                    "or not at all; the input file itself only with --in-place")
+    pr.add_argument("--in-place", action="store_true", help="allow --out to be the input file (or, without --out, "
+                    "write the filled file over the input)")
     pr.add_argument("--out-dir", metavar="DIR", help="fill every input file into DIR under its own name (.h5 as its "
                     "tool's CSV); failures are listed at the end and the rest still written")
     pr.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for --out-dir (default 1)")

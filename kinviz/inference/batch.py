@@ -3,7 +3,9 @@
 Each file is read, filled and written to DIR under its own name (an `.h5` as the CSV its tool writes)
 by one of N worker processes, each holding its own copy of the model, or by the workers of a Dask
 cluster (`--scheduler`), which run the same per-file job, `fill_file`. A file that fails is named in
-the summary with its one-line reason; the others are still written.
+the summary with its one-line reason; the others are still written. Every file is written whole or
+not at all (`io.atomic.write_atomic`); a worker process that dies (killed, out of memory) loses only
+the file it held, which a fresh worker tries once more.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ import glob
 import multiprocessing
 import os
 import threading
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from ..core.errors import KinvizError
+from ..io.atomic import remove_leftovers, write_atomic
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".h5")  # what a folder given as input contributes
+TRIES = 2  # a file whose worker process died is tried once more, in a fresh process
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ def fill_file(source: Path, dest: Path, job: Job) -> Done:
     try:
         pred = predict_file(source, job)
         traj = pred.trajectory
-        dest.write_text(pred.to_csv(), encoding="utf-8", newline="")
+        write_atomic(dest, pred.to_csv())
     except (KinvizError, OSError) as e:
         return Done(source, None, str(e) if isinstance(e, KinvizError) else f"{e.strerror or e}", False)
     return Done(source, dest, written_summary(traj, pred.filled), True)
@@ -130,24 +135,90 @@ def run(pairs: list[tuple[Path, Path]], job: Job, *, jobs: int = 1, scheduler: s
             results.append(fill_file(source, dest, job))
             progress and progress(results[-1])
         return results
+    return in_processes(pairs, job, min(jobs, len(pairs), os.cpu_count() or jobs), progress=progress)
+
+
+class _Worker:
+    """One spawned worker process, the pipe to it, and the file it holds (an index into the pairs, or None)."""
+
+    def __init__(self, ctx, job: Job, threads: int):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child, job, threads), daemon=True)
+        self.process.start()
+        child.close()
+        self.holds: int | None = None
+
+
+def in_processes(pairs: list[tuple[Path, Path]], job: Job, workers: int, *, progress=None) -> list[Done]:
+    """`fill_file` for every pair in `workers` spawned processes, one file at a time each; results in the pairs'
+    order. A process that dies loses only the file it holds: its leftovers are removed, and a fresh process
+    tries it again, up to TRIES times in all; then it is a failed Done saying so."""
     # Spawned, not forked: a fork of a process that has run torch's thread pool can hang in the child.
     # The cores are shared out: N workers of torch's default (every core) each ran 4x slower on 2 cores.
-    workers = min(jobs, len(pairs), os.cpu_count() or jobs)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_share_cores, initargs=(max(1, (os.cpu_count() or 1) // workers),)) as pool:
-        futures = [pool.submit(fill_file, source, dest, job) for source, dest in pairs]
-        for future in as_completed(futures):
-            results.append(future.result())
-            progress and progress(results[-1])
-    order = {source: i for i, (source, _) in enumerate(pairs)}
-    return sorted(results, key=lambda d: order[d.source])
+    ctx = multiprocessing.get_context("spawn")
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    todo, tries = deque(range(len(pairs))), [0] * len(pairs)
+    results: list[Done | None] = [None] * len(pairs)
+    pool = [_Worker(ctx, job, threads) for _ in range(workers)]
+
+    def give(w: _Worker) -> None:
+        w.holds = todo.popleft() if todo else None
+        if w.holds is not None:
+            tries[w.holds] += 1
+            w.conn.send(pairs[w.holds])
+
+    def finish(i: int, done: Done) -> None:
+        results[i] = done
+        progress and progress(done)
+
+    try:
+        for w in pool:
+            give(w)
+        while busy := [w for w in pool if w.holds is not None]:
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            for w in busy:
+                if w.conn not in ready and w.process.sentinel not in ready:
+                    continue
+                try:
+                    finish(w.holds, w.conn.recv())
+                    give(w)
+                    continue
+                except (EOFError, OSError):  # the process died holding this file
+                    pass
+                i = w.holds
+                w.process.join()
+                remove_leftovers(pairs[i][1])
+                if tries[i] < TRIES:
+                    todo.appendleft(i)
+                else:
+                    finish(i, Done(pairs[i][0], None, f"the worker process filling it died {tries[i]} times "
+                                   f"(exit code {w.process.exitcode}: killed, or out of memory)", False))
+                pool[pool.index(w)] = w = _Worker(ctx, job, threads)
+                give(w)
+    finally:
+        for w in pool:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+        for w in pool:
+            w.process.join(timeout=10)
+            if w.process.is_alive():
+                w.process.kill()
+    return results
 
 
-def _share_cores(threads: int) -> None:
-    """A worker process's torch threads: its share of the machine's cores."""
+def _serve(conn, job: Job, threads: int) -> None:
+    """A worker process: fill each (source, destination) it is sent, answer with the Done, until sent None."""
     import torch
 
-    torch.set_num_threads(threads)
+    torch.set_num_threads(threads)  # this worker's share of the machine's cores
+    while (pair := conn.recv()) is not None:
+        try:
+            done = fill_file(*pair, job)
+        except Exception as e:  # noqa: BLE001 - an error kinviz did not foresee fails this file, not the worker
+            done = Done(pair[0], None, f"{type(e).__name__}: {' '.join(str(e).split())}", False)
+        conn.send(done)
 
 
 def on_dask(pairs: list[tuple[Path, Path]], job: Job, scheduler: str, *, jobs: int = 1, progress=None) -> list[Done]:
