@@ -192,7 +192,7 @@ def test_a_deep_link_gets_the_router(server, page):
     page.goto(f"{server.url}/predict?mask=5-9")
     # The first run imports torch on a fresh server; it is the only run: no hand-over rerun.
     expect(page.get_by_role("link", name="Overview")).to_be_visible(timeout=PAGE_S * 1000)  # app.py's, in the top bar
-    expect(page.get_by_role("heading", name="Predict", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Predict", exact=True)).to_be_visible(timeout=PAGE_S * 1000)
     expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)  # never the legacy listing of pages/
     expect(page.get_by_role("link", name="app", exact=True)).to_have_count(0)
     settle(page, 0)
@@ -585,7 +585,7 @@ def test_a_large_deeplabcut_file_stays_quick_to_work_with(server, page, tmp_path
 
     timed(page, lambda: page.locator(".st-key-band label").click(), "band toggle", log)
     timed(page, lambda: page.locator(".st-key-band label").click(), "band toggle back", log)
-    strip = page.locator(".st-key-strip [role=slider]")
+    strip = page.locator(".st-key-strip input[type=range]")
     timed(page, lambda: (strip.focus(), strip.press("ArrowRight")), "strip slider", log)
     timed(page, lambda: page.locator(".st-key-seed input").fill("1") or page.locator(".st-key-seed input").press("Enter"),
           "seed", log)
