@@ -19,10 +19,12 @@ import pickle
 import numpy as np
 
 from ..core.errors import CSVError
+from ..core.trajectory import MAX_CELLS
 from .text import Row
 
 SIGNATURE = b"\x89HDF\r\n\x1a\n"  # the first 8 bytes of every HDF5 file
 DLC_KEY = "df_with_missing"  # the key DeepLabCut writes its table under
+MAX_VALUES = MAX_CELLS * 8  # a SLEAP file: x, y and score per position, and room for its other datasets
 
 
 def is_hdf5(data: bytes) -> bool:
@@ -34,20 +36,36 @@ def h5_rows(data: bytes) -> tuple[str, list[Row]]:
     import h5py
 
     try:
-        f = h5py.File(io.BytesIO(data), "r")
-    except (OSError, ValueError) as e:
-        raise CSVError(f"the .h5 file cannot be opened ({e}); export it again from its tool") from None
-    with f:
-        if "tracks" in f and "node_names" in f:
-            return "sleap", _sleap_rows(f)
-        table = next((f[k] for k in [DLC_KEY, *f.keys()] if k in f and _attr(f[k], "pandas_type") == "frame_table"), None)
-        if table is not None:
-            return "deeplabcut", _dlc_rows(table)
-        if any(_attr(f[k], "pandas_type") for k in f.keys()):
-            raise CSVError("DeepLabCut: the .h5 table is in pandas' 'fixed' format; kinviz reads DeepLabCut's own "
-                           "'table' format: export the CSV from DeepLabCut (save_as_csv=True) instead")
-        raise CSVError(f"the .h5 file has neither DeepLabCut's '{DLC_KEY}' table nor SLEAP's 'tracks' and "
-                       f"'node_names' (it holds: {', '.join(list(f.keys())[:6]) or 'nothing'})")
+        with h5py.File(io.BytesIO(data), "r") as f:
+            return _rows(f)
+    except CSVError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError, AttributeError, EOFError) as e:
+        # h5py reports a damaged file from wherever it trips on it: as one line, whatever the call
+        raise CSVError(f"the .h5 file cannot be read ({' '.join(str(e).split())[:120]}); export it again from "
+                       "its tool") from None
+
+
+def _read(ds) -> np.ndarray:
+    """A dataset's values, refused before reading when it claims more values than a file kinviz reads can hold."""
+    if ds.size > MAX_VALUES:
+        raise CSVError(f"the .h5 dataset '{ds.name}' holds {ds.size:,} values; kinviz reads files of at most "
+                       f"{MAX_CELLS:,} positions: export fewer frames")
+    return ds[()]
+
+
+def _rows(f) -> tuple[str, list[Row]]:
+    """The format and rows of an open .h5 file."""
+    if "tracks" in f and "node_names" in f:
+        return "sleap", _sleap_rows(f)
+    table = next((f[k] for k in [DLC_KEY, *f.keys()] if k in f and _attr(f[k], "pandas_type") == "frame_table"), None)
+    if table is not None:
+        return "deeplabcut", _dlc_rows(table)
+    if any(_attr(f[k], "pandas_type") for k in f.keys()):
+        raise CSVError("DeepLabCut: the .h5 table is in pandas' 'fixed' format; kinviz reads DeepLabCut's own "
+                       "'table' format: export the CSV from DeepLabCut (save_as_csv=True) instead")
+    raise CSVError(f"the .h5 file has neither DeepLabCut's '{DLC_KEY}' table nor SLEAP's 'tracks' and "
+                   f"'node_names' (it holds: {', '.join(list(f.keys())[:6]) or 'nothing'})")
 
 
 def _attr(node, name: str):
@@ -81,7 +99,7 @@ def _dlc_rows(group) -> list[Row]:
     blocks = sorted(n for n in (table.dtype.names or ()) if n.startswith("values_block_"))
     if not blocks or "index" not in table.dtype.names:
         raise CSVError("DeepLabCut: the .h5 table has no values or no index; export it again from DeepLabCut")
-    records = table[()]
+    records = _read(table)
     columns = [c for b in blocks for c in _names(table, f"{b}_kind")]
     values = np.concatenate([np.asarray(records[b], dtype=np.float64).reshape(len(records), -1) for b in blocks], 1)
     if not columns or not all(isinstance(c, tuple) and len(c) in (3, 4) for c in columns) or len(columns) != values.shape[1]:
@@ -96,12 +114,12 @@ def _dlc_rows(group) -> list[Row]:
 
 def _sleap_rows(f) -> list[Row]:
     """The rows of SLEAP's analysis CSV: track,frame_idx,instance.score,<node>.x,<node>.y,<node>.score."""
-    tracks = np.asarray(f["tracks"][()], dtype=np.float64)
+    tracks = np.asarray(_read(f["tracks"]), dtype=np.float64)
     if tracks.ndim != 4 or tracks.shape[1] != 2:
         raise CSVError(f"SLEAP: 'tracks' has shape {tracks.shape}; an analysis h5 has (tracks, 2, nodes, frames)")
     n_tracks, _, n_nodes, n_frames = tracks.shape
-    nodes = [_text(n) for n in f["node_names"][()]]
-    names = [_text(n) for n in f["track_names"][()]] if "track_names" in f else []
+    nodes = [_text(n) for n in _read(f["node_names"])]
+    names = [_text(n) for n in _read(f["track_names"])] if "track_names" in f else []
     names = names if len(names) == n_tracks else [f"track_{i}" if n_tracks > 1 else "" for i in range(n_tracks)]
     if len(nodes) != n_nodes:
         raise CSVError(f"SLEAP: 'node_names' names {len(nodes)} nodes but 'tracks' holds {n_nodes}")
@@ -125,7 +143,7 @@ def _shaped(f, name: str, shape: tuple[int, ...]) -> np.ndarray | None:
     """An optional dataset in `shape`, transposed if written the other way round (SLEAP versions differ)."""
     if name not in f:
         return None
-    a = np.asarray(f[name][()], dtype=np.float64)
+    a = np.asarray(_read(f[name]), dtype=np.float64)
     if a.shape == shape:
         return a
     if a.shape == shape[::-1]:
