@@ -19,7 +19,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import kinviz
-import kinviz.inference.predict as predict_module
+import kinviz.inference.videofill as predict_module
 from kinviz.inference.predict import Predictor
 
 

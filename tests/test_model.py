@@ -14,9 +14,10 @@ import torch
 
 import kinviz
 from kinviz.videomodel.checkpoint import write_json
-from kinviz.training.data import sample_clip, task_of, tokenize_clips
+from kinviz.training.data import sample_clip, tokenize_clips
+from kinviz.videomodel.transformer import task_of
 from kinviz.videomodel.maskgit import maskgit_decode
-import kinviz.inference.predict as predict_module
+import kinviz.inference.videofill as predict_module
 from kinviz.inference.predict import Predictor
 from kinviz.videomodel.tokenizer import Tokenizer
 from kinviz.training.train import RunConfig, mask_batch, model_configs, train, transformer_loss
@@ -405,7 +406,7 @@ def test_the_gate_draws_straight_forecasts_with_the_tracking_camera(tiny_checkpo
 
 
 def test_work_per_request_is_bounded_with_a_message_and_mini_batches_keep_results(tiny_checkpoint, monkeypatch):
-    import kinviz.inference.predict as predict_module
+    import kinviz.inference.videofill as predict_module
 
     p = Predictor.load(tiny_checkpoint, device="cpu")
     traj = _traj(60, 2)
@@ -435,7 +436,7 @@ def test_each_kind_of_gap_decodes_with_its_own_budget(untrained_predictor, monke
     both take ``Decoding.steps``, or the steps asked for."""
     import copy
 
-    import kinviz.inference.predict as predict_module
+    import kinviz.inference.videofill as predict_module
 
     p = copy.copy(untrained_predictor)
     p.decoding = replace(p.decoding, steps=2, samples=3, samples_end=1)

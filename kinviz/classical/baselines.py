@@ -11,8 +11,8 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from . import covisible, kalman
-from kinviz.inference.fusion import pool
-from kinviz.core.masks import cell_mask, mask_runs
+from .pooling import pool
+from ..core.masks import cell_mask, mask_runs
 
 BASELINES = ("kalman", "covisible", "linear", "cubic", "constant_velocity", "constant_acceleration")
 

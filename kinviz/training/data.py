@@ -26,7 +26,7 @@ from . import generate
 from ..videomodel.groups import partners
 from ..core.masks import mask_runs
 from ..videomodel.render import MAX_GROUP, MODEL_SIZE, render
-from ..videomodel.transformer import TASK_IDS
+from ..videomodel.transformer import TASK_IDS, task_of
 from ..videomodel.view import Camera
 
 VIEW = "hybrid"  # the view training draws clips in (``view.Camera.for_gap``); stored in the checkpoint
@@ -74,16 +74,6 @@ def make_clip(positions: np.ndarray, hidden: np.ndarray, rng: np.random.Generato
     return Clip(pos, hidden, task_of(hidden), run, straight, fit, cells)
 
 
-def task_of(hidden: np.ndarray) -> str:
-    """The task token for a hidden-frame pattern: one inner gap, one trailing gap, or anything else."""
-    idx = np.flatnonzero(hidden)
-    if len(idx) == 0 or idx[-1] - idx[0] + 1 != len(idx):
-        return "arbitrary"
-    if idx[-1] == len(hidden) - 1 and idx[0] > 0:
-        return "forecast"
-    if idx[0] > 0:
-        return "interpolate"
-    return "arbitrary"
 
 
 def sample_hidden(rng: np.random.Generator, n: int) -> np.ndarray:

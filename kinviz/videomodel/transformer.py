@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from einops import rearrange
@@ -124,3 +125,14 @@ def cosine_mask_ratio(r: torch.Tensor | float) -> torch.Tensor | float:
     if isinstance(r, torch.Tensor):
         return torch.cos(r * math.pi / 2)
     return math.cos(r * math.pi / 2)
+
+def task_of(hidden: np.ndarray) -> str:
+    """The task token for a hidden-frame pattern: one inner gap, one trailing gap, or anything else."""
+    idx = np.flatnonzero(hidden)
+    if len(idx) == 0 or idx[-1] - idx[0] + 1 != len(idx):
+        return "arbitrary"
+    if idx[-1] == len(hidden) - 1 and idx[0] > 0:
+        return "forecast"
+    if idx[0] > 0:
+        return "interpolate"
+    return "arbitrary"

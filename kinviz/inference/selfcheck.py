@@ -1,0 +1,254 @@
+"""The self-check: every fill method measured on the user's own file, before it fills the real gaps.
+
+No method wins everywhere (a regression on co-visible parts wins real occlusion, the video model
+bounded forecasts, the smoother short dropouts), so each file is measured on itself:
+
+1. The real gaps (runs of cells to fill, per part) are sorted into *groups* by kind and length:
+   ``occlude`` (one part lost while others are seen) or ``whole`` (every part lost in those frames),
+   each inner or at an end (``_end``: no seen frame of the part before the gap, or none after: a
+   forecast or backcast), in length bins of 1-2, 3-8, 9-16, 17-32, 33-64 and 65+ frames.
+2. For each group, *probes*: stretches of the same kind and similar length (a real gap's length,
+   drawn at random), placed on cells that were seen, on the same part when it has room. They are
+   hidden and filled by every method; the fill is scored against what was seen there. Inner
+   probes are filled together in one pass over the whole file (spaced so they never border each
+   other); an end probe in a cut of the file that ends (or starts) with it.
+3. Per group, the method with the lowest mean probe error fills the group's real gaps; with fewer
+   than ``MIN_PROBES`` probes the group borrows its kind's choice over all lengths. The chosen
+   method's mean probe error is the *expected error* of those gaps, in the file's units, and its
+   variance is rescaled so that it matches the probes' squared errors (the band).
+
+Only seen cells are ever hidden and scored, and the methods read only seen cells: the values under
+the real gaps never reach the self-check (``tests/test_selfcheck.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..core.masks import mask_runs
+
+# (times (T,), known (T, K, 2) NaN where unseen) -> (mean, variance), each (T, K, 2), NaN where no answer
+Fill = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+KINDS = ("occlude", "whole", "occlude_end", "whole_end")
+BINS = (1, 3, 9, 17, 33, 65)  # lower edges of the gap-length bins, in frames
+MAX_PROBES = 48  # stretches hidden per file: bounds the self-check's time whatever the file's length
+PER_GROUP = 6  # probes wanted per group of real gaps
+MIN_PROBES = 2  # fewer probes than this and a group borrows its kind's choice
+END_CONTEXT = 600  # frames of context an end probe's cut keeps before (or after) the probe
+FALLBACK = "kalman"  # where a method has no answer, this one's fill stands in (it always answers)
+
+
+@dataclass(frozen=True)
+class Gap:
+    part: int
+    start: int  # first frame
+    stop: int  # one past the last frame
+    kind: str  # one of KINDS
+    forward: bool = True  # for an end gap: True when it is a forecast (nothing seen after it)
+
+    @property
+    def length(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.kind, length_bin(self.length)
+
+    @property
+    def at_end(self) -> bool:
+        return self.kind.endswith("_end")
+
+    @property
+    def whole(self) -> bool:
+        return self.kind.startswith("whole")
+
+
+@dataclass
+class Check:
+    """What the self-check measured on one file and what it chose."""
+
+    errors: dict[str, np.ndarray]  # method -> (P,) mean error over each probe's cells (file units)
+    sq_ratio: dict[str, np.ndarray]  # method -> (P,) mean squared error / mean predicted variance per probe
+    probes: list[Gap]
+    choice: dict[tuple[str, int], str]  # group key -> method
+    expected: dict[tuple[str, int], float]  # group key -> the chosen method's mean probe error
+    band: dict[tuple[str, int], float]  # group key -> the chosen method's variance scale
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def table(self) -> list[dict]:
+        """One row per method: mean probe error over all probes, and on how many probes it was best."""
+        names = list(self.errors)
+        stack = np.stack([self.errors[m] for m in names]) if names and self.probes else np.zeros((len(names), 0))
+        best = np.argmin(np.where(np.isfinite(stack), stack, np.inf), axis=0) if stack.size else np.array([], int)
+        return [{"method": m, "probes": int(np.isfinite(stack[i]).sum()), "error": float(np.nanmean(stack[i]))
+                 if np.isfinite(stack[i]).any() else float("nan"), "best_on": int((best == i).sum())}
+                for i, m in enumerate(names)]
+
+
+def length_bin(n: int) -> int:
+    """The lower edge of the bin of a gap of ``n`` frames."""
+    return max(b for b in BINS if n >= b)
+
+
+def gaps_of(seen: np.ndarray, todo: np.ndarray) -> list[Gap]:  # seen, todo (T, K) bool
+    """Every run of cells to fill, per part seen at least once, with its kind."""
+    T, K = seen.shape
+    others = seen.sum(axis=1, keepdims=True) - seen  # (T, K) other parts seen in each frame
+    out = []
+    for k in np.flatnonzero(seen.any(axis=0)):
+        first, last = np.flatnonzero(seen[:, k])[[0, -1]]
+        for a, b in mask_runs(todo[:, k]):
+            kind = "occlude" if (others[a: b + 1, k] > 0).mean() >= 0.5 else "whole"
+            end = bool(b < first or a > last)
+            out.append(Gap(int(k), int(a), int(b) + 1, kind + "_end" * end, bool(not end or a > last)))
+    return out
+
+
+def draw_probes(seen: np.ndarray, gaps: list[Gap], rng: np.random.Generator, *, max_probes: int = MAX_PROBES) -> list[Gap]:
+    """Stretches of seen cells shaped like the real gaps: per group, up to ``PER_GROUP`` probes of its kind,
+    each of one of its gaps' lengths, on that gap's part when it has room, else on any part that has."""
+    T, K = seen.shape
+    groups: dict[tuple[str, int], list[Gap]] = {}
+    for g in gaps:
+        groups.setdefault(g.key, []).append(g)
+    # Groups that hold more real cells get their probes first; every group gets at least one try.
+    order = sorted(groups, key=lambda key: -sum(g.length for g in groups[key]))
+    wanted = {key: PER_GROUP for key in order}
+    budget = max_probes
+    if len(order) * PER_GROUP > max_probes:
+        wanted = {key: max(1, max_probes * sum(g.length for g in groups[key]) //
+                           max(1, sum(g.length for g in gaps))) for key in order}
+    busy = np.zeros((T, K), bool)  # cells a probe (or its margin) took, so inner probes never touch
+    probes = []
+    for key in order:
+        for _ in range(wanted[key]):
+            if budget <= 0:
+                break
+            real = groups[key][rng.integers(len(groups[key]))]
+            probe = _place(seen, busy, real, rng)
+            if probe is not None:
+                probes.append(probe)
+                budget -= 1
+                if not probe.at_end:
+                    lo, hi = max(0, probe.start - probe.length - 2), min(T, probe.stop + probe.length + 2)
+                    busy[lo:hi, :] = True  # probes of every part keep apart: one pass fills them all
+    return probes
+
+
+def _place(seen, busy, real: Gap, rng) -> Gap | None:
+    """A probe like ``real`` on seen cells, or None when the file has no room for one."""
+    T, K = seen.shape
+    L = real.length
+    parts = [real.part] + [k for k in rng.permutation(K) if k != real.part]
+    for k in parts[:4]:
+        free = ~busy.any(axis=1) if not real.at_end else np.ones(T, bool)
+        if real.whole:  # every part seen there, so hiding all of them is a whole-frame gap
+            ok = seen.all(axis=1) & free
+        else:  # the part seen with another part beside it
+            ok = seen[:, k] & free & (seen.sum(axis=1) - seen[:, k] > 0)
+        # room: L seen frames, plus one seen frame on each side for an inner probe (so it is inner)
+        need = L + (0 if real.at_end else 2)
+        if T < need + (8 if real.at_end else 0):
+            continue
+        run = np.convolve(ok.astype(int), np.ones(need, int), "valid") == need  # (T - need + 1,)
+        if real.at_end:  # an end probe needs seen context on its far side from the gap
+            starts = np.arange(len(run))
+            run &= (starts >= 8) if real.forward else (starts + need <= T - 8)
+        starts = np.flatnonzero(run)
+        if not len(starts):
+            continue
+        s = int(starts[rng.integers(len(starts))]) + (0 if real.at_end else 1)
+        return Gap(int(k), s, s + L, real.kind, real.forward)
+    return None
+
+
+def probe_cells(probe: Gap, seen: np.ndarray) -> np.ndarray:  # (T, K) bool
+    cells = np.zeros_like(seen)
+    if probe.whole:
+        cells[probe.start: probe.stop] = seen[probe.start: probe.stop]
+    else:
+        cells[probe.start: probe.stop, probe.part] = True
+    return cells
+
+
+def measure(methods: dict[str, Fill], times: np.ndarray, known: np.ndarray, probes: list[Gap]):
+    """Each method's fill of every probe: (errors, squared-error-to-variance ratios), method -> (P,) each."""
+    seen = np.isfinite(known).all(-1)
+    P = len(probes)
+    errors = {m: np.full(P, np.nan) for m in methods}
+    ratios = {m: np.full(P, np.nan) for m in methods}
+
+    def score(i, fills, cells, truth):
+        base, base_var = fills[FALLBACK]
+        for m, (mean, var) in fills.items():
+            mean = np.where(np.isfinite(mean), mean, base)
+            var = np.where(np.isfinite(var), var, base_var)
+            err = np.linalg.norm(mean[cells] - truth[cells], axis=-1)
+            errors[m][i] = err.mean()
+            ratios[m][i] = (err**2).mean() / max(var[cells].sum(-1).mean(), 1e-300)
+
+    inner = [i for i, p in enumerate(probes) if not p.at_end]
+    if inner:  # one pass over the whole file fills every inner probe
+        hide = np.zeros_like(seen)
+        for i in inner:
+            hide |= probe_cells(probes[i], seen)
+        blind = np.where(hide[..., None], np.nan, known)
+        fills = {m: f(times, blind) for m, f in methods.items()}
+        for i in inner:
+            score(i, fills, probe_cells(probes[i], seen), known)
+    for i in (i for i, p in enumerate(probes) if p.at_end):
+        p = probes[i]  # a cut of the file that ends (starts) with the probe: a forecast (backcast) of it
+        lo, hi = (max(0, p.start - END_CONTEXT), p.stop) if p.forward else (p.start, min(len(times), p.stop + END_CONTEXT))
+        cut, cells = known[lo:hi], probe_cells(p, seen)[lo:hi]
+        blind = np.where(cells[..., None], np.nan, cut)
+        if not np.isfinite(blind[:, p.part]).all(-1).any():
+            continue
+        fills = {m: f(times[lo:hi], blind) for m, f in methods.items()}
+        score(i, fills, cells, cut)
+    return errors, ratios
+
+
+def choose(errors: dict[str, np.ndarray], ratios: dict[str, np.ndarray], probes: list[Gap], keys):
+    """Per group key: the method with the lowest mean probe error, its mean error and its variance scale."""
+    names = list(errors)
+    choice, expected, band = {}, {}, {}
+
+    def pick(idx):
+        means = [np.nanmean(errors[m][idx]) if np.isfinite(errors[m][idx]).any() else np.inf for m in names]
+        m = names[int(np.argmin(means))]  # ties go to the method listed first (the simpler)
+        return m, float(np.nanmean(errors[m][idx])), float(np.nanmedian(ratios[m][idx]))
+
+    measured = lambda idx: [i for i in idx if np.isfinite(errors[FALLBACK][i])]  # noqa: E731
+    for key in keys:
+        idx = measured([i for i, p in enumerate(probes) if p.key == key])
+        if len(idx) < MIN_PROBES:
+            idx = measured([i for i, p in enumerate(probes) if p.kind == key[0]])
+        if len(idx) < MIN_PROBES:  # nothing like this gap could be measured on the file: the smoother
+            choice[key], expected[key], band[key] = FALLBACK, float("nan"), 1.0
+            continue
+        choice[key], expected[key], band[key] = pick(idx)
+    return choice, expected, band
+
+
+def run(methods: dict[str, Fill], times: np.ndarray, known: np.ndarray, todo: np.ndarray, *, seed: int = 0,
+        max_probes: int = MAX_PROBES) -> tuple[Check, list[Gap]]:
+    """The self-check of one file: known (T, K, 2) NaN where unseen, todo (T, K) the cells to fill.
+
+    ``methods`` must include ``FALLBACK``; the first listed wins ties. Returns the check and the real gaps."""
+    import time
+
+    assert FALLBACK in methods, f"the self-check needs the {FALLBACK} fill to stand in for missing answers"
+    t0 = time.perf_counter()
+    seen = np.isfinite(known).all(-1)
+    gaps = gaps_of(seen, todo & ~seen)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, known.shape[0], known.shape[1]]))
+    probes = draw_probes(seen, gaps, rng, max_probes=max_probes)
+    errors, ratios = measure(methods, times, known, probes) if probes else ({m: np.zeros(0) for m in methods},
+                                                                             {m: np.zeros(0) for m in methods})
+    choice, expected, band = choose(errors, ratios, probes, sorted({g.key for g in gaps}))
+    return Check(errors, ratios, probes, choice, expected, band, time.perf_counter() - t0), gaps

@@ -1,0 +1,112 @@
+"""The self-check: probes on seen cells shaped like the real gaps, nothing hidden read, the best method chosen."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kinviz
+from kinviz.inference import selfcheck
+from kinviz.inference.predict import _kalman, _linear
+
+
+def body(T: int = 600, K: int = 5, seed: int = 0, rigid: bool = True) -> np.ndarray:
+    """(T, K, 2) a marker cluster that turns and wanders (rigid) or K objects moving on their own."""
+    rng = np.random.default_rng(seed)
+    if rigid:
+        shape = rng.normal(0, 20, (K, 2))
+        angle = np.cumsum(rng.normal(0, 0.05, T))  # a body that turns and wanders at random: no motion model
+        # carries it across a gap, the parts seen with the lost one do
+        rot = np.stack([np.stack([np.cos(angle), -np.sin(angle)], -1), np.stack([np.sin(angle), np.cos(angle)], -1)], -2)
+        centre = np.cumsum(rng.normal(0, 2, (T, 2)), axis=0)
+        pos = centre[:, None] + np.einsum("tij,kj->tki", rot, shape)
+    else:
+        pos = np.cumsum(rng.normal(0, 2, (T, K, 2)), axis=0)
+    return pos + rng.normal(0, 0.3, pos.shape)
+
+
+def test_gaps_are_sorted_by_kind():
+    seen = np.ones((100, 3), bool)
+    seen[10:20, 0] = False  # one part lost, others seen: occlude
+    seen[40:50] = False  # every part lost: whole
+    seen[90:, 1] = False  # the part's last frames: an occlusion at the end
+    gaps = {(g.part, g.start, g.stop): g for g in selfcheck.gaps_of(seen, ~seen)}
+    assert gaps[(0, 10, 20)].kind == "occlude"
+    assert gaps[(0, 40, 50)].kind == "whole" and gaps[(2, 40, 50)].kind == "whole"
+    assert gaps[(1, 90, 100)].kind == "occlude_end" and gaps[(1, 90, 100)].forward
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_probes_lie_on_seen_cells_and_are_shaped_like_the_gaps(seed):
+    rng = np.random.default_rng(seed)
+    seen = rng.random((800, 4)) > 0.02
+    seen[300:340, 2] = False
+    gaps = selfcheck.gaps_of(seen, ~seen)
+    probes = selfcheck.draw_probes(seen, gaps, np.random.default_rng(seed))
+    assert probes and len(probes) <= selfcheck.MAX_PROBES
+    lengths = {g.length for g in gaps}
+    for p in probes:
+        assert seen[p.start: p.stop, p.part].all(), "a probe hides only cells that were seen"
+        assert p.length in lengths and p.kind in {g.kind for g in gaps}
+    inner = [p for p in probes if not p.at_end]
+    for a in inner:  # inner probes never border each other: one pass fills them all
+        for b in inner:
+            if a is not b:
+                assert a.stop + 1 < b.start or b.stop + 1 < a.start
+
+
+def test_values_under_the_real_gaps_never_reach_the_self_check():
+    pos = body()
+    todo = np.zeros(pos.shape[:2], bool)
+    todo[200:240, 1] = True
+    todo[400:420] = True
+    seen_inputs = []
+
+    def spy(name, fill):
+        def f(times, known):
+            seen_inputs.append((name, known.copy()))
+            return fill(times, known)
+        return f
+
+    runs = []
+    for fake in (0.0, 1e6):
+        seen_inputs.clear()
+        known = np.where(todo[..., None], fake, pos)  # the real gaps hold anything
+        known = np.where(todo[..., None], np.nan, known)  # ... and the check is given them hidden, as predict does
+        check, _ = selfcheck.run({"kalman": spy("kalman", _kalman), "linear": spy("linear", _linear)},
+                                 np.arange(len(pos)) / 30, known, todo)
+        runs.append((check, [k for _, k in seen_inputs]))
+    (a, ka), (b, kb) = runs
+    assert a.choice == b.choice and a.expected == b.expected
+    for x, y in zip(ka, kb):
+        np.testing.assert_array_equal(x, y)
+        assert not np.isfinite(x[todo]).any() if x.shape == pos.shape else True
+
+
+def test_the_check_prefers_what_wins_on_the_file_and_expects_its_error():
+    pos = body(rigid=True)
+    todo = np.zeros(pos.shape[:2], bool)
+    todo[300:330, 0] = True
+    known = np.where(todo[..., None], np.nan, pos)
+    from kinviz.classical import regression
+
+    methods = {"kalman": _kalman, "linear": _linear, "regression": lambda t, k: regression.fill(k)}
+    check, gaps = selfcheck.run(methods, np.arange(len(pos)) / 30, known, todo)
+    key = gaps[0].key
+    assert check.choice[key] == "regression", check.table()
+    assert np.isfinite(check.expected[key]) and check.expected[key] > 0
+
+
+def test_predict_fills_each_gap_with_the_chosen_method_and_keeps_what_was_seen(untrained_predictor):
+    pos = body(T=300, K=4)
+    traj = kinviz.from_arrays(np.arange(300) / 30, pos, ["a", "b", "c", "d"])
+    mask = np.zeros((300, 4), bool)
+    mask[100:130, 2] = True
+    pred = untrained_predictor.predict(traj, mask, methods=("kalman", "linear", "regression"))
+    np.testing.assert_array_equal(pred.positions[~mask], pos[~mask])
+    assert sum(pred.composition().values()) == mask.sum()
+    names = pred.method_of()
+    assert set(names[mask]) <= {"kalman", "linear", "regression"} and (names[~mask] == "").all()
+    assert np.isfinite(pred.expected[mask]).all() and np.isfinite(pred.spread[mask]).all()
+    chosen = names[100, 2]
+    np.testing.assert_allclose(pred.positions[mask], pred.fills[chosen][mask])
