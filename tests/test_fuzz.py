@@ -40,3 +40,12 @@ def test_mutated_real_files_are_read_or_refused_in_one_line(which, seed, edits):
 @pytest.mark.parametrize("name, data", SEEDS, ids=[n for n, _ in SEEDS])
 def test_every_seed_file_is_read_as_it_is(name, data):
     assert check(data) in ("read", "refused")
+
+
+def test_found_by_fuzzing_a_quote_in_a_header_and_a_damaged_h5_get_one_line():
+    from kinviz.io.examples import FORMATS_DIR
+
+    text = (FORMATS_DIR / "trackmate-particles.csv").read_bytes().replace(b"POSITION_T,", b'",', 1)
+    assert check(text) == "refused"
+    h5 = (FORMATS_DIR / "deeplabcut-walkers.h5").read_bytes()
+    assert check(mutate(h5, np.random.default_rng(0), 1)) == "refused"  # h5py raised KeyError here
