@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import CubicSpline
 
-from . import covisible, kalman
+from . import covisible, kalman, pca, regression
 from .pooling import pool
 from ..core.masks import cell_mask, mask_runs
 
-BASELINES = ("kalman", "covisible", "linear", "cubic", "constant_velocity", "constant_acceleration")
+BASELINES = ("kalman", "regression", "pca", "covisible", "linear", "cubic", "constant_velocity", "constant_acceleration")
 
 CA_WINDOW = 5  # constant acceleration fits a parabola to at most this many observed frames per gap
 
@@ -46,6 +46,11 @@ def fill_baseline(
       the same frames (:mod:`kinviz.classical.covisible`: a lost part carried by the similarity transform of
       the co-visible parts); the smoother alone where fewer than two other parts are seen. The honest
       classical bar for one part lost while others are tracked.
+    - ``regression``: the lost part regressed on the parts seen with it, learned on every frame of the
+      file where they are seen together (:mod:`kinviz.classical.regression`); the smoother where it has
+      no answer (no partners, or too few frames seen together).
+    - ``pca``: the principal shapes of the whole body (:mod:`kinviz.classical.pca`, Gløersen and
+      Federolf 2016); the smoother where it has no answer.
     - ``kalman``: a Rauch-Tung-Striebel smoother per object and axis, its motion model (constant
       velocity or acceleration) and noise chosen by the likelihood of the observed points
       (:mod:`kinviz.classical.kalman`); gaps at either end get its prediction.
@@ -70,12 +75,15 @@ def fill_baseline(
     fill = _fill_cells(positions, hidden)
     if not (~fill).any(axis=0).all():
         raise ValueError(f"object {int(np.argmin((~fill).any(axis=0)))} has no observed point to fill its track from")
-    if method in ("kalman", "covisible"):
+    if method in ("kalman", "covisible", "regression", "pca"):
         known = np.where(fill[..., None], np.nan, positions)
         out, var, _ = kalman.fill(times, known)
         if method == "covisible":
             cov, cov_var = covisible.fill(known)
             out, _ = pool(out, var, cov, covisible_scale * cov_var)
+        elif method in ("regression", "pca"):
+            answer = (regression if method == "regression" else pca).fill(known)[0]
+            out = np.where(np.isfinite(answer), answer, out)
         assert np.all(np.isfinite(out)), f"the {method} fill left non-finite values"
         return out
 

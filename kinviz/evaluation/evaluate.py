@@ -25,8 +25,14 @@ from ..inference.predict import Prediction, Predictor
 from ..core.trajectory import Trajectory
 from ..io.csv import load_csv
 
-METHODS = ("magvit",) + BASELINES
-METHOD_NAMES = {"magvit": "MAGVIT model", "kalman": "Kalman smoother", "covisible": "co-visible parts fit", "linear": "linear", "cubic": "cubic spline",
+# What kinviz returns, each model on its own, then the classical baselines: one row each, so no ratio
+# compares a fill with itself. ``motion`` has rows only where its checkpoint is shipped.
+MODELS = ("video", "video_alone", "motion")
+METHODS = ("kinviz",) + MODELS + BASELINES
+METHOD_NAMES = {"kinviz": "kinviz (self-checked fill)", "video": "video model + classical prior",
+                "video_alone": "video model alone", "motion": "motion model",
+                "kalman": "Kalman smoother", "regression": "co-visible regression", "pca": "PCA of the body",
+                "covisible": "co-visible parts fit", "linear": "linear", "cubic": "cubic spline",
                 "constant_velocity": "constant velocity", "constant_acceleration": "constant acceleration"}  # for people
 assert set(METHOD_NAMES) == set(METHODS), "every method needs a name people read"
 SUMMARY_KEYS = ("ade", "ade_pct", "fde", "fde_pct", "rmse_pct", "psnr", "ssim")
@@ -48,25 +54,32 @@ class ExampleResult:
 
 
 def score(prediction: Prediction, *, with_video: bool = True) -> ExampleResult:
-    """Fill the same hidden cells with every baseline and score all methods against the CSV's values."""
+    """Score what kinviz returned, each model's own fill and every baseline on the same hidden cells."""
     traj = prediction.trajectory
     truth = traj.positions
     cells = prediction.filled & ~traj.missing  # hidden cells that have ground truth
     known = np.where(prediction.filled[..., None], np.nan, truth)
-    # The predictor already ran the Kalman smoother on exactly these cells: reuse it, not run it twice.
-    given = {"kalman": prediction.smoother} if prediction.smoother is not None else {}
-    if prediction.classical is not None:  # and its pooling with the co-visible parts' fit: the ``covisible`` baseline
+    # Fills the predictor already made of exactly these cells are reused, not run twice.
+    given = {m: prediction.fills[m] for m in ("kalman", "linear") if m in prediction.fills}
+    if prediction.smoother is not None:
+        given.setdefault("kalman", prediction.smoother)
+    if prediction.classical is not None:  # the smoother pooled with the co-visible parts' fit: ``covisible``
         given["covisible"] = prediction.classical
+    if "regression" in prediction.fills and "kalman" in given:
+        given["regression"] = np.where(np.isfinite(prediction.fills["regression"]), prediction.fills["regression"],
+                                       given["kalman"])
     baselines = fill_all(traj.times, known, prediction.filled, known=given)
-    metrics = {"magvit": trajectory_metrics(truth, prediction.positions, cells)}
-    metrics |= {name: trajectory_metrics(truth, pos, cells) for name, pos in baselines.items()}
+    fills = {"kinviz": prediction.positions}
+    for m in MODELS:  # where a model has no answer, the smoother's stands (as in the fill)
+        if m in prediction.fills:
+            fills[m] = np.where(np.isfinite(prediction.fills[m]), prediction.fills[m], baselines["kalman"])
+    fills |= baselines
+    metrics = {name: trajectory_metrics(truth, pos, cells) for name, pos in fills.items()}
     if with_video and prediction.hidden.any():
         framing = display_framing(prediction)
         truth_video = video(prediction, "truth")
-        metrics["magvit"] |= video_metrics(truth_video, video(prediction, "pred"), prediction.hidden)
-        for name, pos in baselines.items():
-            drawn = colorize(object_maps(pos, framing))
-            metrics[name] |= video_metrics(truth_video, drawn, prediction.hidden)
+        for name, pos in fills.items():
+            metrics[name] |= video_metrics(truth_video, colorize(object_maps(pos, framing)), prediction.hidden)
     return ExampleResult(traj.source_name, prediction.hidden, prediction, baselines, metrics)
 
 
@@ -96,12 +109,14 @@ class Report:
         out = {}
         for method in METHODS:
             sub = self.rows[self.rows.method == method].drop(columns=["example", "method"])
+            if sub.empty:
+                continue  # a model that is not shipped
             out[method] = mean_over_examples(sub.to_dict("records"))
         return out
 
     def to_json(self) -> dict:
         summary = self.summary()
-        methods = {m: {k: _finite(summary[m].get(k)) for k in SUMMARY_KEYS} for m in METHODS}
+        methods = {m: {k: _finite(summary[m].get(k)) for k in SUMMARY_KEYS} for m in summary}
         return {"task": self.task, "examples": len(self.results), "methods": methods}
 
 

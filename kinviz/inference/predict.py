@@ -115,7 +115,7 @@ class Predictor(VideoFiller):
         return replace(video, positions=np.where(seen[..., None], traj.positions, positions),
                        spread=np.where(seen[..., None], 0.0, np.sqrt(np.maximum(var, 0.0))), weight=weight,
                        source=source, sources=names, expected=expected, check=check,
-                       fills={m: np.where(seen[..., None], traj.positions, f[0]) for m, f in fills.items()})
+                       fills=video.fills | {m: np.where(seen[..., None], traj.positions, f[0]) for m, f in fills.items()})
 
 
 def _kalman(times, known):

@@ -143,7 +143,12 @@ class VideoFiller:
         ``oracle=True`` is the benchmark's floor, not a prediction: hidden frames get the tokens of
         their true frames (read from the trajectory), so only the tokenizer and readout err.
         """
-        return self.assemble(self.draw(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle))
+        draw = self.draw(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle)
+        pred = self.assemble(draw)
+        # The model's own answer beside the fused one: its samples' mean wherever it was asked and could be
+        # read back (the classical prior elsewhere), so tables can show the model alone (``video_alone``).
+        pred.fills["video_alone"] = self.assemble(draw, weight=1.0).positions if draw.windows else pred.classical
+        return pred
 
     @torch.inference_mode()
     def draw(
