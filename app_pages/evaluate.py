@@ -1,4 +1,4 @@
-"""Evaluate: the model against the classical baselines over many recordings, worst first;
+"""Evaluate: kinviz's fill against each model's own fill and the classical baselines over many recordings, worst first;
 selecting a row opens that recording in Predict with the same hidden frames. By default the held-out
 set behind the Overview's figures, so its defaults reproduce them."""
 
@@ -27,7 +27,7 @@ def pick_recordings(task: str) -> tuple[list[kinviz.Trajectory], str]:
                     "pick the bundled examples or your files.")
             return [], source
         st.caption(f"The {len(trajectories)} simulated recordings the Overview's figure for this task comes from, "
-                   "drawn again as the benchmark drew them, none of them trained on. With seed 0 the model's error "
+                   "drawn again as the benchmark drew them, none of them trained on. With seed 0 kinviz's error "
                    "here is the Overview's.")
         return trajectories, source
     if source == BUNDLED:
@@ -72,19 +72,19 @@ def show(report, source: str) -> None:
     st.subheader(f"Task '{report.task}' over {n} recording{'s' * (n != 1)}")
     summary = results.summary_table(report)
     table = results.per_example(report)
-    wins = int((table["model − best (pp)"].round(2) < 0).sum())  # better as shown, never a tie
+    wins = int((table["kinviz − best (pp)"].round(2) < 0).sum())  # better as shown, never a tie
 
-    # The headline: ADE %, the model against the best baseline, before anything else.
+    # The headline: ADE %, kinviz against the best classical baseline, before anything else.
     model = summary.loc[results.MODEL_LABEL, "ADE %"]
-    others = summary.drop(index=results.MODEL_LABEL)["ADE %"]
+    others = summary.loc[[style.name(m) for m in kinviz.BASELINES if style.name(m) in summary.index], "ADE %"]
     best = others.idxmin()
     c1, c2, c3 = st.columns(3)
-    c1.metric("Model error (ADE %)", f"{model:.2f} %", delta=f"{model - others[best]:+.2f} pp vs {best}",
+    c1.metric("kinviz's error (ADE %)", f"{model:.2f} %", delta=f"{model - others[best]:+.2f} pp vs {best}",
               delta_color="inverse", help="Mean position error over the hidden cells, in % of each recording's "
                                           "scene diagonal, averaged over the recordings. Lower is better.")
     c2.metric(f"Best baseline: {best}", f"{others[best]:.2f} %")
-    c3.metric("Model beats the best baseline on", f"{wins} of {len(table)}",
-              help="Recordings where the model's error is lower as shown (to 0.01 points); ties do not count.")
+    c3.metric("kinviz beats the best baseline on", f"{wins} of {len(table)}",
+              help="Recordings where kinviz's error is lower as shown (to 0.01 points); ties do not count.")
     for note in words.coinciding(report, report.task):
         st.caption(note)
 
@@ -94,7 +94,7 @@ def show(report, source: str) -> None:
                  "diagonal, so files of any scale compare. PSNR and SSIM compare the drawn hidden frames.")
     right.plotly_chart(charts.method_bars(summary["ADE %"]), key="eval_bars")
 
-    st.markdown(f"**Per recording**, worst model error first: the model beats the best baseline on **{wins} of "
+    st.markdown(f"**Per recording**, worst kinviz error first: kinviz beats the best baseline on **{wins} of "
                 f"{len(table)}**. Sort by any column; select a row to open it in Predict with the same hidden frames.")
     picked = st.dataframe(table, key="eval_table", on_select="rerun", selection_mode="single-row", hide_index=True,
                           column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns
@@ -115,8 +115,10 @@ def show(report, source: str) -> None:
 def main() -> None:
     st.title("Evaluate")
     predictor = cache.predictor()
-    st.caption(f"The model against the classical fills ({', '.join(style.name(m) for m in kinviz.BASELINES)}) "
-               f"on the same hidden frames, on **{predictor.device.upper()}**.")
+    st.caption(f"kinviz's self-checked fill against each model's own fill "
+               f"({', '.join(style.name(m) for m in kinviz.METHODS if m not in kinviz.BASELINES and m != style.MODEL)})"
+               f" and the classical fills ({', '.join(style.name(m) for m in kinviz.BASELINES)}) on the same hidden "
+               f"frames, on **{predictor.device.upper()}**. A model's row is there only when it is shipped.")
     left, right = st.columns([1, 2])
     with left:
         task = st.radio("Task", kinviz.TASKS + kinviz.PART_TASKS, key="task", persist_state="session",

@@ -9,10 +9,12 @@ from kinviz_app import cache, guard, results, words
 def main() -> None:
     st.title("kinviz: fill the gaps in tracked motion")
     st.markdown(
-        "#### Tracking data has holes: occlusions, dropouts, a camera that started late. kinviz draws each "
-        "trajectory as a short video, lets a model trained on videos of moving things paint in the missing "
-        "frames, and weighs its answer against the Kalman smoother that trackers already trust. Every result "
-        "says which cells the model changed and how it compares with the classical fixes."
+        "#### Tracking data has holes: occlusions, dropouts, a camera that started late. kinviz has several ways "
+        "to fill them: a video model that paints in the missing frames, a motion model, the Kalman smoother "
+        "that trackers already trust, a regression on the parts still seen. Before filling your file it tries "
+        "each of them on stretches of that same file that were seen, shaped like its gaps, and lets the closest "
+        "fill each kind of gap. Every result says which method filled how many cells and how far off it expects "
+        "to be."
     )
 
     # The model at work: a bundled recording with frames hidden, truth beside the fill.
@@ -26,7 +28,8 @@ def main() -> None:
         if heads:
             for head in heads:
                 st.markdown("- " + words.headline_words(head))
-            sets = dict.fromkeys(f"{h['examples']} {h.get('split') or 'held-out recordings'}" for h in heads)
+            sets = dict.fromkeys(f"{h['examples'] or 'some'} {h.get('split') or 'held-out recordings'}"
+                                 for h in heads)
             st.caption("Average position error over the hidden frames of simulated recordings that the model never "
                        f"trained on ({'; '.join(sets)}), as recorded with the model "
                        "(`bench --record`, the figures in docs/BENCHMARK.md). The Evaluate page measures them again "
@@ -40,8 +43,8 @@ def main() -> None:
     steps = [
         ("1 · Bring a CSV", "Time and x, y per object, in the layout you have. Or pick one of the bundled recordings."),
         ("2 · Hide frames", "Drag a slider or draw on a timeline. Gaps already in the file are filled too."),
-        ("3 · Compare and take it home", "Ground truth beside the prediction, against the Kalman smoother, linear, "
-                                         "cubic and constant-velocity fills. Download the filled CSV, the video, a report."),
+        ("3 · Compare and take it home", "What filled each gap and the error to expect; ground truth beside the "
+                                         "fill and every other fill. Download the filled CSV, the video, a report."),
     ]
     for col, (title, text) in zip(cols, steps):
         with col.container(border=True):

@@ -12,10 +12,9 @@ import numpy as np
 import streamlit as st
 
 import kinviz
-from kinviz_app import cache, charts, figures, guard, results, scene, style, words
+from kinviz_app import cache, charts, figures, guard, results, sections, words
 
 ss = st.session_state
-STRIP_FRAMES = 10  # frames in the frame strip at once, large enough to see (scrub with the slider beyond that)
 MAX_STEPS = 24  # drawing passes a request may ask for: 12 is the model's; more holds the model's one lock longer
 PRESETS = {"interpolate": "Interpolate (middle third)", "forecast": "Forecast (last quarter)",
            "random": "Random frames", "none": "Only missing cells"}
@@ -237,8 +236,8 @@ def show_scene(slots, traj: kinviz.Trajectory, mask: np.ndarray) -> None:
     chart.plotly_chart(figures.fill_figure(traj, seen_cells(traj, mask), np.full(traj.positions.shape, np.nan)),
                        key="live_scene", config={"displayModeBar": False})
     show_words(text, "**Press Run to fill the hidden frames**",
-               "The model's drawing of the hidden points appears here as it is made, pass after pass. Lines: the "
-               "path where it is seen.")
+               "The video model's drawing of the hidden points appears here as it is made, pass after pass; then "
+               "the self-check weighs it against the other fills on your file. Lines: the path where it is seen.")
 
 
 def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory, spec: str, mask: np.ndarray,
@@ -257,14 +256,19 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
     def on_step(step, total, frame_indices, frames, estimate):  # called as the model draws, inside its lock: cheap
         drawn = int(np.isfinite(estimate).all(axis=-1).sum())
         chart.plotly_chart(figures.fill_figure(traj, seen, estimate), key=f"live_{step}", config={"displayModeBar": False})
-        show_words(text, f"**Drawing the hidden frames: pass {step + 1} of {total}**",
-                   f"Dots: where the model's drawing puts {drawn} of the {n_hidden} hidden points so far (one of its "
-                   f"drawings, before it is combined with the Kalman smoother). {context}")
+        last = step + 1 == total
+        show_words(text, f"**Drawing the hidden frames: pass {step + 1} of {total}**"
+                         + (" · next, the self-check…" if last else ""),
+                   f"Dots: where the video model's drawing puts {drawn} of the {n_hidden} hidden points so far (one "
+                   "of its drawings, before the self-check). "
+                   + ("Next, every candidate fill is tried on seen stretches of your file shaped like its gaps, "
+                      "and the closest fills each kind of gap: this takes longer than the drawing. " if last else "")
+                   + context)
 
     start = time.perf_counter()
     pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step)
     predicted = time.perf_counter()
-    show_words(text, "**Scoring against the classical fills and drawing the videos…**", context)
+    show_words(text, "**Scoring every fill and drawing the videos…**", context)
     ss["_run"] = results.build_run(pred, source=source_key, spec=spec, meta=predictor.meta, device=predictor.device)
     guard.log.info("run done in %.2f s: %d frames x %d objects, %d cells filled; prediction %.2f s, scoring and "
                    "drawing %.2f s", time.perf_counter() - start, traj.n_frames, traj.n_objects, int(pred.filled.sum()),
@@ -279,95 +283,8 @@ def show_filled(slots, run: results.Run) -> None:
     chart, text, _ = slots
     chart.plotly_chart(run.figure("fill", ()), key="live_fill", config={"displayModeBar": False})
     show_words(text, "**Done: the fill, in the scene**",
-               "Dots: the fill, as scored and downloaded below (the model's drawings combined with the Kalman "
-               "smoother). Lines: the path where it was seen.")
-
-
-def show_results(run: results.Run) -> None:
-    pred, result = run.prediction, run.result
-    traj = pred.trajectory
-    n_fallback, n_alone = int(pred.fallback.sum()), int(pred.smoother_only.sum())
-    min_gap = kinviz.Decoding.from_dict(run.report["settings"]["decoding"]).min_inner_gap
-    st.subheader("Results")
-    st.markdown(
-        f"Filled **{int(pred.filled.sum())}** cells on **{int(pred.filled.any(axis=1).sum())}** frames."
-        + (f" All of them lie in gaps between observed frames shorter than {min_gap} frames, where the model "
-           "measured no gain over the Kalman smoother, so the smoother filled them alone: hide a longer stretch "
-           "to see the model at work." if n_alone == pred.filled.sum() else
-           f" {n_alone} of them lie in gaps between observed frames shorter than {min_gap} frames, where the "
-           "model measured no gain over the Kalman smoother: the smoother fills those alone." if n_alone else "")
-        + (f" For {n_fallback} of them the model's drawing could not be read with confidence, so the Kalman "
-           "smoother stands in there." if n_fallback else "")
-    )
-    for note in pred.notes:  # where the smoother itself could not be fitted
-        st.caption(f"Kalman smoother, {note}.")
-    st.markdown(words.effect_words(scene.model_effect(pred)))
-
-    table = results.metrics_table(result)
-    if table is not None:
-        st.dataframe(words.highlight_best(table), key="metrics")
-        st.markdown(words.score_words(table))
-        st.caption(f"Scored on the {result.metrics[style.MODEL]['n_cells']} filled cells that have ground truth. "
-                   "ADE: mean position error; FDE: error at each gap's last frame; in the file's units and in % of "
-                   "the scene's size. Green marks the best only where it beats every other as shown."
-                   + (" PSNR and SSIM compare pictures of the hidden frames (the model's own drawing, the others "
-                      "drawn from their positions), so they can differ where positions do not: never marked best."
-                      if "SSIM" in table.columns else
-                      f" Picture scores (PSNR, SSIM) are left out for files over {results.VIDEO_METRICS_FRAMES} frames."))
-    st.caption("The download keeps every measurement as it was: empty cells are filled in place, and the model's "
-               "values for hidden measurements go into added `_pred` columns beside them; `predicted` flags the rows.")
-
-    # The files are made when their button is clicked (deferred), not on every rerun of the page.
-    c1, c2, c3 = st.columns(3)
-    c1.download_button("Download filled CSV", pred.to_csv, file_name=run.csv_name, mime="text/csv",
-                       key="download", on_click="ignore", icon=":material/download:", width="stretch")
-    c2.download_button("Download predicted video (GIF)", lambda: run.video, file_name=f"{run.stem}-predicted.gif",
-                       mime="image/gif", key="download_video", on_click="ignore", width="stretch")
-    c3.download_button("Download report (JSON)", run.report_json, file_name=f"{run.stem}-report.json",
-                       mime="application/json", key="download_report", on_click="ignore", width="stretch")
-
-    T = traj.n_frames
-    start = scene.focus_window(results.focus(pred), STRIP_FRAMES)[0]
-    if T > STRIP_FRAMES:
-        start = st.slider("Frame strip starts at frame", 0, T - STRIP_FRAMES, start, key="strip")
-    st.image(run.strip(start, STRIP_FRAMES), width="stretch",
-             caption="Rows: the recording, what the model is given, its prediction (black ring: the recording, "
-                     "where it has a value). Hidden frames framed in amber; grey: the path where it was seen.")
-
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    shown = c1.multiselect("Classical fills to draw", list(kinviz.BASELINES), style.default_baselines(), key="baselines",
-                           format_func=style.name, persist_state="session")
-    band = c2.toggle("Uncertainty band (about 95 %)", True, key="band", disabled=scene.spread(pred) is None,
-                     persist_state="session",
-                     help=f"The fill ± {style.BAND_SD} standard deviations: how far off it may be, from the model's "
-                          "samples and the Kalman smoother together. Drawn inside the scene.")
-    if scene.spread(pred) is None:
-        c2.caption("This prediction carries no spread, so no band is drawn.")
-    shown = tuple(m for m in shown if m in result.baselines)
-    parts = ()
-    if traj.n_objects > len(run.parts):  # many parts: draw a few, the hidden ones and their nearest partners
-        parts = tuple(st.multiselect(
-            "Parts to draw", traj.names, run.parts, key="draw_parts",
-            help=f"The plots draw {len(run.parts)} of the {traj.n_objects} parts: the hidden ones and those that "
-                 "stay nearest to them. Pick others to compare; past eight the colours get hard to tell apart."))
-    left, right = st.columns([3, 2])
-    left.plotly_chart(run.figure("coords", shown, band, parts), key="coords")
-    if traj.n_objects > 1:
-        left.caption(("Drag the slider under the plot to move along the whole file. " if T > figures.LONG_FRAMES else "")
-                     + "Colour: the part; line: the method (thin: the recording, thick: the fill, dashed: the classical "
-                     "fills). Dots mark the cells the model changed; click a part in the legend to hide it.")
-    with right:
-        a, b = run.window
-        st.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: the recording beside the prediction",
-                 width="stretch")
-    left, right = st.columns([3, 2])
-    if table is not None:
-        left.plotly_chart(run.figure("errors", shown), key="errors")
-        right.plotly_chart(run.figure("path", shown, band, parts), key="path")
-    else:  # no truth to score: the paths take the wide column, the reason beside them
-        left.plotly_chart(run.figure("path", shown, band, parts), key="path")
-        right.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
-                   "score and no error numbers are shown. The fill is on the plots and in the downloads.")
+               f"Dots: kinviz's fill, as scored and downloaded below: "
+               f"{words.composition_words(run.prediction.composition())}. Lines: the path where it was seen.")
 
 
 def main() -> None:
@@ -429,7 +346,7 @@ def _fill(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory,
         if run.spec != spec:
             st.info(f"These results are for the frames {words.quoted(run.spec)}. Press Run to fill "
                     f"{words.quoted(spec)}.")
-        show_results(run)
+        sections.show_results(run)
 
 
 guard.page(main)

@@ -61,6 +61,63 @@ def _finite(v):
     return None if v is None or not math.isfinite(float(v)) else round(float(v), 6)
 
 
+# ----------------------------------------------------------------------------- the self-check
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The self-check's expected error over the filled cells: the mean of ``Prediction.expected`` where
+    it could be measured (file units), over how many of the filled cells."""
+
+    mean: float | None
+    measured: int
+    filled: int
+
+
+def expected_error(prediction: kinviz.Prediction) -> Expected:
+    filled = prediction.filled
+    expected = prediction.expected if prediction.expected is not None else np.full(filled.shape, np.nan)
+    values = expected[filled & np.isfinite(expected)]
+    return Expected(float(values.mean()) if len(values) else None, int(len(values)), int(filled.sum()))
+
+
+def check_rows(prediction: kinviz.Prediction) -> list[dict]:
+    """The self-check's table, one row per candidate, with the cells each filled (``composition``): the
+    report's rows and the page's table are these."""
+    composition = prediction.composition()
+    rows = prediction.check.table() if prediction.check is not None else []
+    return [{"method": r["method"], "probes": r["probes"], "error": _finite(r["error"]), "best_on": r["best_on"],
+             "filled_cells": composition.get(r["method"], 0)} for r in rows]
+
+
+CHECK_COLUMNS = {"probes": "probes", "error": "mean probe error", "best_on": "best on", "filled_cells": "cells filled"}
+
+
+def check_table(prediction: kinviz.Prediction) -> pd.DataFrame | None:
+    """Methods (as people name them) as rows: probes scored, mean probe error (file units), probes it was
+    best on, cells of the fill it made; None when no self-check ran."""
+    rows = check_rows(prediction)
+    if not rows:
+        return None
+    table = pd.DataFrame(rows).set_index("method").rename(columns=CHECK_COLUMNS)
+    table["mean probe error"] = table["mean probe error"].astype(float)
+    return table.rename(index=style.name)
+
+
+def other_fills(run: "Run") -> dict[str, np.ndarray]:
+    """Every fill the run can draw beside kinviz's, in ``kinviz.METHODS`` order: the candidates the self-check
+    weighed (``Prediction.fills``; where one has no answer the smoother's stands, as when scored) and the
+    classical baselines."""
+    fills, base = run.prediction.fills, run.result.baselines
+    out = {}
+    for m in kinviz.METHODS:
+        if m in base:
+            out[m] = base[m]
+        elif m in fills and m != style.MODEL:
+            out[m] = np.where(np.isfinite(fills[m]), fills[m], base["kalman"])
+    return out
+
+
 @dataclass
 class Run:
     """One press of Run, ready to display and download."""
@@ -77,6 +134,11 @@ class Run:
     strips: dict = field(default_factory=dict, repr=False)  # first frame -> PNG of the frame strip
 
     @cached_property
+    def others(self) -> dict[str, np.ndarray]:
+        """The fills that can be drawn beside kinviz's (``other_fills``)."""
+        return other_fills(self)
+
+    @cached_property
     def parts(self) -> list[str]:
         """The parts drawn until the user picks others: the hidden ones and their nearest partners."""
         return figures.drawn_parts(self.prediction, None)
@@ -87,7 +149,8 @@ class Run:
         parts = tuple(parts) or tuple(self.parts)
         key = (kind, tuple(baselines), bool(band) and kind not in ("errors", "fill"), parts if kind != "errors" else ())
         if key not in self.figures:
-            chosen = {m: self.result.baselines[m] for m in baselines if m in self.result.baselines}
+            others = self.others
+            chosen = {m: others[m] for m in baselines if m in others}
             pred = self.prediction
             if kind == "fill":
                 self.figures[key] = figures.fill_figure(pred.trajectory, ~pred.filled,
@@ -135,6 +198,7 @@ def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: di
     window = scene.focus_window(focus(prediction), PLAYBACK_FRAMES)
     stem = PurePath(traj.source_name or "trajectory").stem
     truth_ok = has_ground_truth(result)
+    expected = expected_error(prediction)
     report = {
         "source": traj.source_name,
         "frames": traj.n_frames,
@@ -147,6 +211,12 @@ def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: di
         "fallback_cells": int(prediction.fallback.sum()),
         "smoother_only_cells": int(prediction.smoother_only.sum()),
         "model_changed_cells": int(scene.model_changed(prediction).sum()),
+        "composition": prediction.composition(),
+        "expected_error": {"mean": _finite(expected.mean), "cells_measured": expected.measured,
+                           "cells_filled": expected.filled, "units": "the file's units"},
+        "self_check": {"seconds": _finite(getattr(prediction.check, "seconds", None)),
+                       "probes": len(prediction.check.probes) if prediction.check is not None else 0,
+                       "methods": check_rows(prediction)},
         "ground_truth": truth_ok,
         "metrics": {m: {k: _finite(v) for k, v in values.items()} for m, values in result.metrics.items()} if truth_ok else None,
         "reader_warnings": traj.warnings,
@@ -167,16 +237,18 @@ class Demo:
 
 
 def demo(prediction: kinviz.Prediction, name: str) -> Demo:
-    """Truth beside the model's fill over the whole recording, and what the fill scored against the best baseline."""
+    """Truth beside kinviz's fill over the whole recording, and what the fill scored against the best baseline."""
     result = kinviz.score(prediction, with_video=False)
     ade = {m: v.get("ade_pct") for m, v in result.metrics.items()}
-    best = min((m for m in ade if m != style.MODEL), key=lambda m: ade[m])
+    best = min((m for m in ade if m in kinviz.BASELINES), key=lambda m: ade[m])
     hidden = kinviz.format_mask(prediction.hidden)
-    outcome = {"better": "the model is closer", "worse": f"{style.name(best)} is closer",
-               "tie": "a tie: the model kept the classical fill"}[words.verdict(ade[style.MODEL], ade[best])]
-    caption = (f"{name}: frames {hidden} hidden (amber); the recording on the left, the model's fill on the right. "
-               f"Error over the hidden frames: model {ade[style.MODEL]:.2f} %, best classical fill ({style.name(best)}) "
-               f"{ade[best]:.2f} % of the scene's size: {outcome}.")
+    outcome = {"better": "kinviz is closer", "worse": f"{style.name(best)} is closer",
+               "tie": "a tie"}[
+        words.verdict(ade[style.MODEL], ade[best])]
+    caption = (f"{name}: frames {hidden} hidden (amber); the recording on the left, kinviz's fill on the right "
+               f"({words.composition_words(prediction.composition(), short=True)}). Error over the hidden frames: "
+               f"kinviz {ade[style.MODEL]:.2f} %, best classical fill ({style.name(best)}) {ade[best]:.2f} % of the "
+               f"scene's size: {outcome}.")
     return Demo(media.playback_gif(prediction, 0, prediction.trajectory.n_frames), caption)
 
 
@@ -184,25 +256,27 @@ def demo(prediction: kinviz.Prediction, name: str) -> Demo:
 
 
 def per_example(report) -> pd.DataFrame:
-    """One row per recording, the comparison first: the model's ADE %, the best baseline, its ADE %,
-    and how far the model is from it (negative = the model is better); then every baseline's ADE %.
-    Worst model error first. Methods by their human names."""
+    """One row per recording, the comparison first: kinviz's ADE %, the best classical baseline, its ADE %,
+    and how far kinviz is from it (negative = kinviz is better); then every other method's ADE % (the models'
+    own fills and the baselines, in ``kinviz.METHODS`` order). Worst kinviz error first. Methods by their
+    human names."""
     rows = report.rows
     ade = rows.pivot(index="example", columns="method", values="ade_pct")
-    baselines = [m for m in kinviz.METHODS if m != style.MODEL and m in ade.columns]
+    others = [m for m in kinviz.METHODS if m != style.MODEL and m in ade.columns]
+    baselines = [m for m in others if m in kinviz.BASELINES]
     model = rows[rows.method == style.MODEL].set_index("example")
     best = ade[baselines].idxmin(axis=1)
     out = pd.DataFrame({
         "example": ade.index,
-        "model ADE %": ade[style.MODEL].to_numpy(),
+        "kinviz ADE %": ade[style.MODEL].to_numpy(),
         "best baseline": best.map(style.name).to_numpy(),
         "best baseline ADE %": ade[baselines].min(axis=1).to_numpy(),
-        "model − best (pp)": (ade[style.MODEL] - ade[baselines].min(axis=1)).to_numpy(),
+        "kinviz − best (pp)": (ade[style.MODEL] - ade[baselines].min(axis=1)).to_numpy(),
         "hidden frames": [int(r.mask.sum()) for r in _by_name(report, ade.index)],
-        "model FDE %": model.loc[ade.index, "fde_pct"].to_numpy(),
-        **{f"{style.name(m)} ADE %": ade[m].to_numpy() for m in baselines},
+        "kinviz FDE %": model.loc[ade.index, "fde_pct"].to_numpy(),
+        **{f"{style.name(m)} ADE %": ade[m].to_numpy() for m in others},
     })
-    return out.sort_values("model ADE %", ascending=False, na_position="last").reset_index(drop=True)
+    return out.sort_values("kinviz ADE %", ascending=False, na_position="last").reset_index(drop=True)
 
 
 def _by_name(report, names) -> list:
@@ -220,22 +294,32 @@ def summary_table(report) -> pd.DataFrame:
 
 
 def headlines(meta: dict) -> list[dict]:
-    """Per task in the checkpoint's record: {task, examples, split, model, best, best_value} (ADE %,
-    best = the best baseline's key). Never invents a number: tasks without both are left out."""
+    """Per task in the checkpoint's record: {task, examples, split, model, best, best_value, wins} (ADE %;
+    best = the best classical baseline's key). Never invents a number: where the record has no finite
+    figure for kinviz's fill or for any baseline, ``model`` (or ``best`` and ``best_value``) is None, said
+    as "not measured". A record of another shape (keys renamed, values missing) gives what it can."""
     record = meta.get("metrics")
     if not isinstance(record, dict):
         return []
     entries = [record] if "methods" in record else [v for v in record.values() if isinstance(v, dict)]
     out = []
     for entry in entries:
-        methods = entry.get("methods", {})
-        model = (methods.get(style.MODEL) or {}).get("ade_pct")
-        others = {m: v.get("ade_pct") for m, v in methods.items() if m != style.MODEL and isinstance(v, dict)}
-        others = {m: v for m, v in others.items() if v is not None and math.isfinite(v)}
-        if model is not None and math.isfinite(model) and others:
-            best = min(others, key=others.get)
-            out.append({"task": entry.get("task", "?"), "examples": entry.get("examples"), "split": entry.get("split"),
-                        "model": model, "best": best, "best_value": others[best], "wins": entry.get("wins")})
+        methods = entry.get("methods")
+        if not isinstance(methods, dict):
+            continue
+        ade = {m: _ade(v) for m, v in methods.items()}
+        others = {m: v for m, v in ade.items() if m in kinviz.BASELINES and v is not None}
+        best = min(others, key=others.get) if others else None
+        if ade.get(style.MODEL) is None and best is None:
+            continue
+        examples, wins = entry.get("examples"), entry.get("wins")
+        out.append({"task": str(entry.get("task", "?")), "examples": examples if isinstance(examples, int) else None,
+                    "split": entry.get("split"), "model": ade.get(style.MODEL), "best": best,
+                    "best_value": others.get(best), "wins": wins if isinstance(wins, int) else None})
     return out
 
 
+def _ade(value) -> float | None:
+    """A method's ADE % from the record, or None when it is not there or not a finite number."""
+    v = value.get("ade_pct") if isinstance(value, dict) else None
+    return float(v) if isinstance(v, (int, float)) and math.isfinite(v) else None

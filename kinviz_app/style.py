@@ -13,13 +13,15 @@ import kinviz
 
 TRUTH = "truth"
 MODEL = next(m for m in kinviz.METHODS if m not in kinviz.BASELINES)  # the fused fill, whatever kinviz keys it
-COLOURS = {TRUTH: "#1b1f24", MODEL: "#d55e00", "kalman": "#0072b2", "covisible": "#6a3d9a", "linear": "#009e73",
-           "cubic": "#cc79a7", "constant_velocity": "#56b4e9", "constant_acceleration": "#8c6d31"}
+COLOURS = {TRUTH: "#1b1f24", MODEL: "#d55e00", "video": "#e69f00", "video_alone": "#c9a227", "motion": "#aa4499",
+           "kalman": "#0072b2", "regression": "#882255", "pca": "#999933", "covisible": "#6a3d9a",
+           "linear": "#009e73", "cubic": "#cc79a7", "constant_velocity": "#56b4e9", "constant_acceleration": "#8c6d31"}
+assert set(kinviz.METHODS) <= set(COLOURS), "every method kinviz scores needs a colour"
 # key as kinviz names it -> (what people read, colour); the names are kinviz's own (kinviz.METHOD_NAMES)
 NAMES = {TRUTH: "ground truth"} | kinviz.METHOD_NAMES
 METHODS = {m: (NAMES[m], c) for m, c in COLOURS.items()}
 OTHER_COLOUR = "#7f7f7f"
-DEFAULT_BASELINES = ("kalman", "covisible", "linear")  # drawn until the user picks others (those kinviz has)
+DEFAULT_BASELINES = ("video", "kalman", "linear")  # drawn beside kinviz's fill until the user picks others
 BAND_SD = 2  # the model's uncertainty band: fill ± this many standard deviations (about 95 % if Gaussian)
 MODEL_BAND = "rgba(213, 94, 0, 0.18)"  # the model's colour, translucent
 HIDDEN_RGB = (255, 176, 0)  # amber: frames the user hid, in strips, GIFs, the timeline and shaded spans
@@ -41,8 +43,8 @@ def colour(method: str) -> str:
 
 
 def default_baselines() -> list[str]:
-    """The baselines drawn by default: the Kalman smoother (once kinviz has it) and linear."""
-    return [m for m in DEFAULT_BASELINES if m in kinviz.BASELINES]
+    """The fills drawn beside kinviz's by default: the video model's, the Kalman smoother's and linear (those kinviz has)."""
+    return [m for m in DEFAULT_BASELINES if m in kinviz.METHODS]
 
 
 def part_colours(names: list[str], drawn: list[str]) -> dict[str, str]:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 import kinviz
-from kinviz_app import scene, style
+from kinviz_app import style
 
 
 def quoted(text: str, limit: int = 40) -> str:
@@ -37,19 +37,42 @@ def objects_words(names: list[str]) -> str:
     return f"{len(names)} object{'s' * (len(names) != 1)}: {', '.join(names)}"
 
 
-def effect_words(effect: scene.Effect) -> str:
-    """One plain sentence: which filled cells are the model's, which the smoother's, and by how much it moved them."""
-    classical = "the Kalman smoother's fill"
-    if effect.filled == 0:
-        return "Nothing was filled."
-    if effect.changed == 0:
-        return (f"**The model changed none of the {effect.filled} filled cells**: every filled value is {classical} "
-                "(the model's drawing agreed with it, or was not trusted over it). The model line is that fill.")
-    rest = effect.filled - effect.changed
-    return (f"**The model changed {effect.changed} of the {effect.filled} filled cells** (dots on the plots), by up "
-            f"to {number(effect.max_shift)} ({number(100 * effect.max_shift / effect.scene)} % of the scene), with "
-            f"{effect.mean_share:.0%} of the weight there on average"
-            + (f"; the other {rest} are {classical}." if rest else "."))
+MODELS = tuple(m for m in kinviz.METHODS if m not in kinviz.BASELINES and m != style.MODEL)  # a learnt model's fills
+
+
+def composition_words(composition: dict[str, int], *, short: bool = False) -> str:
+    """Which method filled how many cells, every one named as people read it: '412 cells: 300 by the co-visible
+    regression, 112 by the Kalman smoother'. ``short``: without the total."""
+    total = sum(composition.values())
+    if not total:
+        return "no cell filled"
+    parts = sorted(composition.items(), key=lambda kv: -kv[1])
+    if len(parts) == 1:
+        text = f"all by the {style.name(parts[0][0])}"
+    else:
+        text = ", ".join(f"{n} by the {style.name(m)}" for m, n in parts)
+    return text if short else f"{total} cell{'s' * (total != 1)}: {text}"
+
+
+def fill_words(composition: dict[str, int], expected, probes: int, units: str = "in the file's units") -> str:
+    """The run's fill in plain words: its composition, whether a model filled any of it, the expected error
+    (``results.Expected``) from the self-check's ``probes`` stretches."""
+    text = f"**kinviz filled {composition_words(composition)}.** "
+    too_few = (f"the self-check measured too few stretches of this file like these gaps ({probes} in all) to "
+               "choose, and leaves them to the Kalman smoother, the fill that always answers")
+    if composition and not any(m in MODELS for m in composition):
+        text += "No model filled any cell: " + (
+            "the classical fills won on this file (they came closer on its probes). " if expected.measured
+            else too_few + ". ")
+    if expected.mean is None:
+        text += ("It gives no expected error: " + too_few + "." if any(m in MODELS for m in composition)
+                 else "So there is no expected error to give.")
+    else:
+        where = "" if expected.measured == expected.filled else \
+            f" (for {expected.measured} of the {expected.filled} cells; for the rest {too_few})"
+        text += (f"Expected error, measured on stretches of your file like these: **about {number(expected.mean, 2)}** "
+                 f"{units}{where}.")
+    return text
 
 
 def number(v: float, digits: int = 3) -> str:
@@ -138,37 +161,45 @@ TASK_WORDS = {"interpolate": "Filling a gap in the middle", "forecast": "Continu
 
 
 def headline_words(head: dict) -> str:
-    """One plain sentence: the model's error against the best classical fill's, in % of the scene's size."""
+    """One plain sentence: kinviz's error against the best classical fill's, in % of the scene's size; "not
+    measured" for what the record lacks."""
     task = TASK_WORDS.get(head["task"], head["task"])
-    model, best, name = head["model"], head["best_value"], style.name(head["best"])
+    model, best = head.get("model"), head.get("best_value")
+    if model is None:
+        return f"**{task}**: kinviz's fill is not measured in this model's record."
+    if best is None:
+        return (f"**{task}**: kinviz is off by {model:.1f} % of the scene's size on average; the classical fills "
+                "are not measured in this model's record.")
+    name = style.name(head["best"])
     outcome = verdict(model, best, 1)
     if outcome == "better":
-        verdict_words = f"the model's error is **{1 - model / best:.0%} smaller**"
+        verdict_words = f"kinviz's error is **{1 - model / best:.0%} smaller**"
     elif outcome == "worse":
-        verdict_words = f"**{name} is better here** (the model's error is {model / best - 1:.0%} larger)"
+        verdict_words = f"**{name} is better here** (kinviz's error is {model / best - 1:.0%} larger)"
     else:
-        verdict_words = "**a tie**: the model's fill is the classical one there"
+        verdict_words = "**a tie**: kinviz's fill is the classical one there"
     wins = head.get("wins")
     count = (f" It is closer than every classical fill on **{wins} of {head['examples']}** recordings."
              if isinstance(wins, int) and head.get("examples") else "")
-    return (f"**{task}**: the model is off by {model:.1f} % of the scene's size on average, the best classical "
+    return (f"**{task}**: kinviz is off by {model:.1f} % of the scene's size on average, the best classical "
             f"fill ({name}) by {best:.1f} %: {verdict_words}.{count}")
 
 
 def score_words(table: pd.DataFrame) -> str:
-    """One sentence on a run's metrics table: the model's ADE % against the best classical fill's, and
-    which is better as shown (a tie is a tie)."""
+    """One sentence on a run's metrics table: kinviz's ADE % against the best classical fill's, and which is
+    better as shown (a tie is a tie)."""
     ade = table["ADE %"].astype(float)
     model = ade.get(style.name(style.MODEL), np.nan)
-    others = ade.drop(index=style.name(style.MODEL)).dropna()
+    classical = {style.name(m) for m in kinviz.BASELINES}
+    others = ade[[n in classical for n in ade.index]].dropna()
     if not math.isfinite(model) or others.empty:
         return ""
     best = others.idxmin()
     outcome = verdict(model, others[best])
-    words = {"better": f"**the model is closer** by {others[best] - model:.2f} points",
+    words = {"better": f"**kinviz is closer** by {others[best] - model:.2f} points",
              "worse": f"**{best} is closer** by {model - others[best]:.2f} points",
              "tie": "**a tie**: the same error as shown"}[outcome]
-    return (f"Mean error over these cells: the model {model:.2f} % of the scene's size, the best classical fill "
+    return (f"Mean error over these cells: kinviz {model:.2f} % of the scene's size, the best classical fill "
             f"({best}) {others[best]:.2f} %: {words}.")
 
 

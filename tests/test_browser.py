@@ -57,7 +57,7 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 DOCS = ROOT / "docs" if os.environ.get("KINVIZ_DOCS_SCREENSHOTS") == "1" else None
 PAGES = {"home": "", "predict": "predict", "examples": "examples", "evaluate": "evaluate", "model": "model"}
 PAGE_S = 180  # a page's script run, the first one loading the model on a busy CPU
-RUN_S = 300  # one prediction on the CPU
+RUN_S = float(os.environ.get("KINVIZ_RUN_S", 300))  # one prediction on the CPU (a loaded machine: set it higher)
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -486,7 +486,7 @@ def test_a_long_file_with_scattered_gaps_runs_and_draws(server, page):
     legend = page.locator(".st-key-coords .legend").text_content()
     assert all(f"part{k}" in legend for k in range(4)), legend
     text = page.locator('[data-testid="stMain"]').inner_text()
-    assert "filled cells" in text and ("changed none" in text or "The model changed" in text)
+    assert "kinviz filled" in text and "self-check" in text
     snapshot(page, "predict-long-4-parts")
 
 
@@ -496,10 +496,14 @@ JARGON = ("MAGVIT-style", "cross-entropy", "nats", "EMA", "FSQ", "MaskGIT", "RTS
 def test_a_newcomers_walk_finds_measured_claims_plain_words_and_safe_links(server, page):
     """Overview -> Evaluate -> Predict as a first-time visitor: the Overview's figure is what Evaluate's defaults
     measure again; no jargon on the pages people start from; text from a link is shown, never followed."""
-    [head] = [h for h in results.headlines(kinviz.read_meta()) if h["task"] == "interpolate"]
+    [head] = [h for h in results.headlines(kinviz.read_meta()) if h["task"] == "interpolate"] or [None]
+    measured = head is not None and head["model"] is not None
     open_page(page, server.url)
     text = page.locator('[data-testid="stMain"]').inner_text()
-    assert f"off by {head['model']:.1f} %" in text, "the Overview's interpolation figure, from the record"
+    if measured:
+        assert f"off by {head['model']:.1f} %" in text, "the Overview's interpolation figure, from the record"
+    else:
+        assert "not measured" in text or "no benchmark" in text, "a record without the figure says so"
     for name in ("", "predict", "examples"):
         if name:
             open_page(page, f"{server.url}/{name}")
@@ -513,7 +517,7 @@ def test_a_newcomers_walk_finds_measured_claims_plain_words_and_safe_links(serve
     settle(page, token, RUN_S)
     assert_no_exception(page, "after Evaluate")
     shown = page.locator('[data-testid="stMetricValue"]').first.inner_text()
-    assert shown == f"{head['model']:.2f} %", (shown, head)
+    assert not measured or shown == f"{head['model']:.2f} %", (shown, head)
     snapshot(page, "evaluate-defaults")
 
     crafted = "[click me](https://evil.example)"
@@ -547,7 +551,7 @@ def deeplabcut_csv(T: int = 7200, parts: tuple[str, ...] = ("Snout", "Front Paw 
     return "\n".join(rows) + "\n"
 
 
-TIMINGS = ROOT / "artifacts" / "timings-7200x6.json"
+ARTIFACTS = ROOT / "artifacts"
 
 
 def timed(page, action, what: str, log: dict, *, timeout_s: float = PAGE_S) -> None:
@@ -566,13 +570,26 @@ def test_a_large_deeplabcut_file_stays_quick_to_work_with(server, page, tmp_path
     depend on the machine). $KINVIZ_LARGE_FILE runs it on a real file instead."""
     real = os.environ.get("KINVIZ_LARGE_FILE")
     data = Path(real).read_bytes() if real else deeplabcut_csv().encode()
-    name = Path(real).name if real else "openfield-DLC.csv"
+    walk_a_large_file(server, page, tmp_path, Path(real).name if real else "openfield-DLC.csv", data, "7200x6")
+
+
+def test_a_deeplabcut_file_with_25_parts_stays_readable(server, page, tmp_path):
+    """Issue 31 §6: 25 body parts (3,600 frames): the same walk; the plots draw a few parts, not 25."""
+    parts = tuple(f"part{k:02d}" for k in range(25))
+    walk_a_large_file(server, page, tmp_path, "25-parts-DLC.csv", deeplabcut_csv(3600, parts).encode(), "3600x25")
+    assert page.locator(".st-key-draw_parts").count() == 1, "a choice of parts to draw"
+
+
+def walk_a_large_file(server, page, tmp_path, name: str, data: bytes, tag: str) -> None:
+    """Upload, hide one part over 61 frames, Run, then each widget: timings to artifacts/timings-<tag>.json,
+    screenshots predict-<tag>-run.png (the results of the run) and predict-<tag>.png (after the widgets)."""
     first = kinviz.load_track(data, name=name).names[0]
+    a = kinviz.load_track(data, name=name).n_frames * 5 // 12  # frame 3000 of 7,200
     log: dict[str, float] = {}
     open_page(page, f"{server.url}/predict")
     timed(page, lambda: page.set_input_files(UPLOAD_INPUT, upload_payload(name, data)), "upload", log)
     spec = page.locator(".st-key-spec input")
-    timed(page, lambda: (spec.fill(f"{first}:3000-3060"), spec.press("Enter")), "type a part mask", log)
+    timed(page, lambda: (spec.fill(f"{first}:{a}-{a + 60}"), spec.press("Enter")), "type a part mask", log)
     expect(page.locator(".st-key-parts")).to_contain_text(first)
     token = page.runs.requests
     start = time.perf_counter()
@@ -581,6 +598,7 @@ def test_a_large_deeplabcut_file_stays_quick_to_work_with(server, page, tmp_path
     page.wait_for_selector(DOWNLOAD_BUTTON)
     log["run (fill, score, figures)"] = round(time.perf_counter() - start, 3)
     assert_no_exception(page, "after Run")
+    snapshot(page, f"predict-{tag}-run")  # what a visitor sees once the fill is done
     runs_before = server.log.read_text(errors="replace").count("run done in")
 
     timed(page, lambda: page.locator(".st-key-band label").click(), "band toggle", log)
@@ -589,7 +607,7 @@ def test_a_large_deeplabcut_file_stays_quick_to_work_with(server, page, tmp_path
     timed(page, lambda: (strip.focus(), strip.press("ArrowRight")), "strip slider", log)
     timed(page, lambda: page.locator(".st-key-seed input").fill("1") or page.locator(".st-key-seed input").press("Enter"),
           "seed", log)
-    timed(page, lambda: (spec.fill(f"{first}:3000-3070"), spec.press("Enter")), "retype the mask", log)
+    timed(page, lambda: (spec.fill(f"{first}:{a}-{a + 70}"), spec.press("Enter")), "retype the mask", log)
     timed(page, lambda: page.locator(".st-key-preset_interpolate button").click(), "a preset", log)
     start = time.perf_counter()
     with page.expect_download() as download:
@@ -603,7 +621,7 @@ def test_a_large_deeplabcut_file_stays_quick_to_work_with(server, page, tmp_path
     log["download GIF"] = round(time.perf_counter() - start, 3)
     assert_no_exception(page, "after the interactions")
     assert server.log.read_text(errors="replace").count("run done in") == runs_before, "a widget reran the fill"
-    TIMINGS.parent.mkdir(parents=True, exist_ok=True)
-    TIMINGS.write_text(json.dumps({"file": name, "timings_s": log}, indent=1))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"timings-{tag}.json").write_text(json.dumps({"file": name, "timings_s": log}, indent=1))
     print(json.dumps(log, indent=1))
-    snapshot(page, "predict-7200x6")
+    snapshot(page, f"predict-{tag}")

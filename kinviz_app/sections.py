@@ -1,0 +1,126 @@
+"""The Predict page's results, section by section: what filled the gaps and how close the self-check expects
+it to be, the scores against ground truth, the downloads, the frame strip and the plots. Streamlit; the
+numbers come from ``results`` and the sentences from ``words``, so the table and the words agree."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kinviz_app import figures, results, scene, style, words
+
+STRIP_FRAMES = 10  # frames in the frame strip at once, large enough to see (scrub with the slider beyond that)
+
+
+def show_results(run: results.Run) -> None:
+    st.subheader("Results")
+    show_fill(run)
+    show_scores(run)
+    show_downloads(run)
+    show_pictures(run)
+
+
+def show_fill(run: results.Run) -> None:
+    """What filled the gaps (the composition), the self-check's expected error and its table."""
+    pred = run.prediction
+    n_probes = len(pred.check.probes) if pred.check is not None else 0
+    st.markdown(words.fill_words(pred.composition(), results.expected_error(pred), n_probes))
+    for note in pred.notes:  # where the smoother itself could not be fitted
+        st.caption(f"Kalman smoother, {note}.")
+    table = results.check_table(pred)
+    if table is None:
+        return
+    st.dataframe(table, key="self_check", column_config={
+        "mean probe error": st.column_config.NumberColumn(format="%.3g", help="in the file's units"),
+    })
+    st.caption(f"The self-check ({pred.check.seconds:.1f} s): {n_probes} stretches of the file that were seen, "
+               "shaped like its gaps (one part lost while others are seen, or every part; inside or at an end; "
+               "of similar length), hidden and filled by every method, scored against what was seen there. Per "
+               "kind and length of gap the closest method fills the real gaps, and its mean error there is the "
+               "expected error. Mean probe error in the file's units; best on: the probes where it came closest.")
+
+
+def show_scores(run: results.Run) -> None:
+    result = run.result
+    table = results.metrics_table(result)
+    if table is None:
+        return
+    st.dataframe(words.highlight_best(table), key="metrics")
+    st.markdown(words.score_words(table))
+    st.caption(f"Scored on the {result.metrics[style.MODEL]['n_cells']} filled cells that have ground truth. "
+               "ADE: mean position error; FDE: error at each gap's last frame; in the file's units and in % of "
+               "the scene's size. Each candidate's row is its own fill of every cell, as the self-check weighed "
+               "it. Green marks the best only where it beats every other as shown."
+               + (" PSNR and SSIM compare pictures of the hidden frames (the video model's own drawing, the others "
+                  "drawn from their positions), so they can differ where positions do not: never marked best."
+                  if "SSIM" in table.columns else
+                  f" Picture scores (PSNR, SSIM) are left out for files over {results.VIDEO_METRICS_FRAMES} frames."))
+
+
+def show_downloads(run: results.Run) -> None:
+    pred = run.prediction
+    st.caption("The download keeps every measurement as it was: empty cells are filled in place, and kinviz's "
+               "values for hidden measurements go into added `_pred` columns beside them; `predicted` flags the "
+               "rows. The report (JSON) holds the composition, the expected error and the self-check's table.")
+    # The files are made when their button is clicked (deferred), not on every rerun of the page.
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("Download filled CSV", pred.to_csv, file_name=run.csv_name, mime="text/csv",
+                       key="download", on_click="ignore", icon=":material/download:", width="stretch")
+    c2.download_button("Download predicted video (GIF)", lambda: run.video, file_name=f"{run.stem}-predicted.gif",
+                       mime="image/gif", key="download_video", on_click="ignore", width="stretch")
+    c3.download_button("Download report (JSON)", run.report_json, file_name=f"{run.stem}-report.json",
+                       mime="application/json", key="download_report", on_click="ignore", width="stretch")
+
+
+def show_pictures(run: results.Run) -> None:
+    """The frame strip, the coordinates with the playback, the errors and the paths; the other fills to draw."""
+    pred, result = run.prediction, run.result
+    traj = pred.trajectory
+    T = traj.n_frames
+    start = scene.focus_window(results.focus(pred), STRIP_FRAMES)[0]
+    if T > STRIP_FRAMES:
+        start = st.slider("Frame strip starts at frame", 0, T - STRIP_FRAMES, start, key="strip")
+    st.image(run.strip(start, STRIP_FRAMES), width="stretch",
+             caption="Rows: the recording, what kinviz is given, its fill (black ring: the recording, where it has "
+                     "a value). Hidden frames framed in amber; grey: the path where it was seen.")
+
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    options = list(run.others)
+    shown = c1.multiselect("Other fills to draw beside kinviz's", options,
+                           [m for m in style.default_baselines() if m in options], key="baselines",
+                           format_func=style.name, persist_state="session",
+                           help="The candidates the self-check weighed (the video model with its prior and alone, "
+                                "the motion model, the Kalman smoother, linear, the co-visible regression) and the "
+                                "other classical fills, each filling every hidden cell on its own.")
+    band = c2.toggle("Uncertainty band (about 95 %)", True, key="band", disabled=scene.spread(pred) is None,
+                     persist_state="session",
+                     help=f"The fill ± {style.BAND_SD} standard deviations: how far off it may be, each gap's spread "
+                          "rescaled to the errors the self-check measured on stretches like it. Drawn inside the scene.")
+    if scene.spread(pred) is None:
+        c2.caption("This prediction carries no spread, so no band is drawn.")
+    shown = tuple(m for m in shown if m in run.others)
+    parts = ()
+    if traj.n_objects > len(run.parts):  # many parts: draw a few, the hidden ones and their nearest partners
+        parts = tuple(st.multiselect(
+            "Parts to draw", traj.names, run.parts, key="draw_parts",
+            help=f"The plots draw {len(run.parts)} of the {traj.n_objects} parts: the hidden ones and those that "
+                 "stay nearest to them. Pick others to compare; past eight the colours get hard to tell apart."))
+    left, right = st.columns([3, 2])
+    left.plotly_chart(run.figure("coords", shown, band, parts), key="coords")
+    if traj.n_objects > 1:
+        left.caption(("Drag the slider under the plot to move along the whole file. " if T > figures.LONG_FRAMES else "")
+                     + "Colour: the part; line: the method (thin: the recording, thick: kinviz's fill, dashed: the "
+                     "other fills). Dots mark the cells a model drew; click a part in the legend to hide it.")
+    with right:
+        a, b = run.window
+        st.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: the recording beside kinviz's fill",
+                 width="stretch")
+    left, right = st.columns([3, 2])
+    if results.metrics_table(result) is not None:
+        left.plotly_chart(run.figure("errors", shown), key="errors")
+        right.plotly_chart(run.figure("path", shown, band, parts), key="path")
+    else:  # no truth to score: the paths take the wide column, the reason beside them
+        left.plotly_chart(run.figure("path", shown, band, parts), key="path")
+        right.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
+                   "score and no error numbers are shown. The self-check's expected error above is measured on "
+                   "stretches of the file that were seen. The fill is on the plots and in the downloads.")
+
