@@ -54,13 +54,20 @@ class Smoothed:
     noise: np.ndarray
     model: list[str]
     reason: list[str]
+    params: dict | None = None  # the fitted noise per series (standardised), for ``smooth(..., reuse=)``
 
 
 def smooth(
     times: np.ndarray,  # (T,) strictly increasing
     values: np.ndarray,  # (T, S) NaN where not observed
+    *,
+    reuse: Smoothed | None = None,  # a fit of the same series (same units) whose noise levels to keep
 ) -> Smoothed:
-    """Fit and run the smoother on each column of ``values`` (see the module docstring)."""
+    """Fit and run the smoother on each column of ``values`` (see the module docstring).
+
+    With ``reuse``, the model and noise levels fitted before (on the same series, e.g. the whole file
+    when these are a cut of it or have more cells hidden) are kept and only the smoother runs: the
+    likelihood grid is most of the time (the self-check runs the smoother on many variants of a file)."""
     times = np.asarray(times, np.float64)
     values = np.asarray(values, np.float64)
     T, S = values.shape
@@ -72,9 +79,13 @@ def smooth(
     # Standardise each series and the time axis so that one grid of noise levels fits any units.
     steps = np.diff(times)
     unit = float(np.median(steps)) if T > 1 else 1.0
-    dt = steps / unit
     centre = np.array([values[observed[:, s], s].mean() if observed[:, s].any() else 0.0 for s in range(S)])
     scale = np.array([values[observed[:, s], s].std() if observed[:, s].any() else 0.0 for s in range(S)])
+    old = reuse.params if reuse is not None and reuse.params is not None and len(reuse.params["q"]) == S else None
+    if old is not None:  # the earlier fit's standardisation, so its noise levels mean the same here
+        unit, centre, scale = old["unit"], np.where(old["scale"] > 0, old["centre"], centre), np.where(
+            old["scale"] > 0, old["scale"], scale)
+    dt = steps / unit
     fit_cols = [s for s in range(S) if observed[:, s].sum() > BURN_IN and scale[s] > 0]
     for s in range(S):
         n_obs = int(observed[:, s].sum())
@@ -92,7 +103,13 @@ def smooth(
 
     cols = np.array(fit_cols)
     y = (values[:, cols] - centre[cols]) / scale[cols]  # (T, S') standardised, NaN where missing
-    q, r, ca = _fit(dt, y)
+    if old is not None and np.isfinite(old["q"][cols]).all():
+        q, r, ca = old["q"][cols], old["r"][cols], old["ca"][cols]
+    else:
+        q, r, ca = _fit(dt, y)
+    params = {"unit": unit, "centre": centre, "scale": scale, "q": np.full(S, np.nan), "r": np.full(S, np.nan),
+              "ca": np.zeros(S, bool)}
+    params["q"][cols], params["r"][cols], params["ca"][cols] = q, r, ca
     m, v = _run(dt, y, q, r, ca, smooth=True)
     bad = ~np.all(np.isfinite(m), axis=0) | ~np.all(np.isfinite(v), axis=0)
     for j, s in enumerate(cols):
@@ -105,24 +122,30 @@ def smooth(
         var[:, s] = scale[s] ** 2 * v[:, j]
         noise[s] = scale[s] ** 2 * r[j]
         model[s] = "ca" if ca[j] else "cv"
-    return Smoothed(mean, var, noise, model, reason)
+    return Smoothed(mean, var, noise, model, reason, params)
 
 
 def fill(
     times: np.ndarray,  # (T,)
     positions: np.ndarray,  # (T, K, 2) NaN where not observed
+    *,
+    reuse: Smoothed | None = None,  # an earlier fit of the same parts whose noise levels to keep (``smooth``)
 ) -> tuple[np.ndarray, np.ndarray, Smoothed]:  # positions (T, K, 2), variance (T, K, 2), the fit
     """Every unobserved cell filled with the smoother's mean; observed cells exactly as given.
 
     The variance is that of a new measurement at each cell (posterior plus fitted noise; 0 where
     observed), the spread to expect between the fill and what a tracker would have recorded."""
     T, K, _ = positions.shape
-    fit = smooth(times, positions.reshape(T, K * 2))
+    fit = smooth(times, positions.reshape(T, K * 2), reuse=reuse)
+    return (*answer(positions, fit), fit)
+
+
+def answer(positions: np.ndarray, fit: Smoothed) -> tuple[np.ndarray, np.ndarray]:  # (T, K, 2) each
+    """``fill``'s positions and variances from a smoother already run on ``positions`` (T, K, 2)."""
+    T, K, _ = positions.shape
     observed = np.isfinite(positions)
-    mean = fit.mean.reshape(T, K, 2)
-    var = (fit.var + fit.noise).reshape(T, K, 2)
-    out = np.where(observed, positions, mean)
-    return out, np.where(observed, 0.0, var), fit
+    out = np.where(observed, positions, fit.mean.reshape(T, K, 2))
+    return out, np.where(observed, 0.0, (fit.var + fit.noise).reshape(T, K, 2))
 
 
 def _linear(t_obs: np.ndarray, v_obs: np.ndarray, t: np.ndarray) -> np.ndarray:

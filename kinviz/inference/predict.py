@@ -12,6 +12,7 @@ video model's fill alone, as before the self-check.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,14 +68,31 @@ class Predictor(VideoFiller):
         return self.weigh(video, seed=seed, steps=steps, methods=methods)
 
     def candidates(self, names: list[str], *, seed: int = 0, steps: int | None = None,
-                   only: tuple[str, ...] | None = None) -> dict[str, selfcheck.Fill]:
-        """The candidate fills, as ``selfcheck.Fill`` functions of (times, known), in ``METHOD_ORDER``."""
+                   only: tuple[str, ...] | None = None, fit=None, known=None) -> dict[str, selfcheck.Fill]:
+        """The candidate fills, as ``selfcheck.Fill`` functions of (times, known), in ``METHOD_ORDER``; ``fit``
+        the smoother's fit on the file (``kalman.Smoothed``), whose noise levels every run keeps."""
+        memo: dict[bytes, tuple] = {}  # the smoother runs once per variant of the file, for itself and the video model
+        key_of = lambda times, known: hashlib.blake2b(times.tobytes() + known.tobytes(), digest_size=16).digest()  # noqa: E731
+
+        def smoothed(times, known):
+            key = key_of(times, known)
+            if key not in memo:
+                memo.clear()  # the variants come one after another: keep the last only
+                memo[key] = kalman.fill(times, known, reuse=fit)
+            return memo[key]
+
+        if fit is not None and known is not None:  # the file itself: the run the video fill already made
+            memo[key_of(*known)] = (*kalman.answer(known[1], fit), fit)
+
         def video(times, known):
             traj = Trajectory(times, known, names, None)
-            pred = self.fill_video(traj, None, seed=seed, steps=steps)
+            pred = self.fill_video(traj, None, seed=seed, steps=steps, smoother=smoothed)
             return pred.positions, pred.spread**2
 
-        fills = {"kalman": _kalman, "linear": _linear, "regression": lambda t, known: regression.fill(known),
+        def smoother(times, known):
+            return smoothed(times, known)[:2]
+
+        fills = {"kalman": smoother, "linear": _linear, "regression": lambda t, known: regression.fill(known),
                  "video": video}
         if self.motion is not None:
             fills["motion"] = lambda t, known: self.motion.fill(t, known, seed=seed)
@@ -87,7 +105,8 @@ class Predictor(VideoFiller):
         seen = ~video.filled
         known = np.where(seen[..., None], traj.positions, np.nan)
         todo = video.filled & ~traj.missing.all(axis=0)  # parts never seen stay as the video fill left them
-        fillers = self.candidates(traj.names, seed=seed, steps=steps, only=methods)
+        fillers = self.candidates(traj.names, seed=seed, steps=steps, only=methods, fit=video.smoother_fit,
+                                  known=(traj.times, known))
         check, gaps = selfcheck.run(fillers, traj.times, known, todo, seed=seed)
         # Each candidate's fill of the real cells (the video model's is the one already drawn).
         fills = {m: f(traj.times, known) for m, f in fillers.items() if m != "video"}

@@ -53,6 +53,7 @@ class Prediction:
     expected: np.ndarray | None = None  # (T, K) float: expected error per filled cell (file units)
     fills: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # method -> (T, K, 2)
     check: object | None = field(default=None, repr=False)  # the self-check (``selfcheck.Check``)
+    smoother_fit: object | None = field(default=None, repr=False)  # the smoother's fit (``kalman.Smoothed``)
 
     def composition(self) -> dict[str, int]:
         """Filled cells per method that filled them, in ``sources`` order (only methods that filled any)."""

@@ -91,6 +91,7 @@ class Draw:
     seed: int
     steps: int
     notes: list[str] = field(default_factory=list)  # where the smoother could not be fitted
+    smoother_fit: object | None = None  # the smoother's fitted noise levels (``kalman.Smoothed``), to reuse
     reads: dict = field(default_factory=dict, repr=False)  # window index -> ``_read_samples``, read once
 
     def read(self, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -136,6 +137,8 @@ class VideoFiller:
         steps: int | None = None,
         on_step: StepCallback | None = None,
         oracle: bool = False,
+        reuse_fit: object | None = None,  # a ``kalman.Smoothed`` fit of this file's parts to keep (self-check)
+        smoother: Callable | None = None,  # (times, known) -> ``kalman.fill``'s answer, to share one run (self-check)
     ) -> Prediction:
         """Fill hidden frames and missing cells with the video model fused with the classical prior (no
         self-check: ``Predictor.predict`` weighs this fill against the others). Same seed, same output.
@@ -143,8 +146,10 @@ class VideoFiller:
         ``oracle=True`` is the benchmark's floor, not a prediction: hidden frames get the tokens of
         their true frames (read from the trajectory), so only the tokenizer and readout err.
         """
-        draw = self.draw(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle)
+        draw = self.draw(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle, reuse_fit=reuse_fit,
+                         smoother=smoother)
         pred = self.assemble(draw)
+        pred.smoother_fit = draw.smoother_fit
         # The model's own answer beside the fused one: its samples' mean wherever it was asked and could be
         # read back (the classical prior elsewhere), so tables can show the model alone (``video_alone``).
         pred.fills["video_alone"] = self.assemble(draw, weight=1.0).positions if draw.windows else pred.classical
@@ -163,6 +168,8 @@ class VideoFiller:
         view: str | None = None,  # another view than the checkpoint's (tuning compares them)
         straight: float | None = None,  # another gate threshold than the checkpoint's
         fit: int | None = None,  # another forecast line fit than the checkpoint's
+        reuse_fit: object | None = None,  # the smoother's noise levels fitted before on this file (``kalman.fill``)
+        smoother: Callable | None = None,  # (times, known) -> ``kalman.fill``'s answer, instead of running it here
     ) -> "Draw":
         """The decoding half of ``predict``: plan the windows, render, tokenise and sample them."""
         traj = trajectory
@@ -198,7 +205,10 @@ class VideoFiller:
             raise MaskError(f"this would need {len(windows):,} model windows (16-frame clips around the gaps, per group of "
                             f"three objects), more than the {MAX_WINDOWS:,} one request may use: hide fewer frames or "
                             "split the file")
-        smooth, smooth_var, smoother = kalman.fill(traj.times, known)
+        if smoother is not None:
+            smooth, smooth_var, smoother = smoother(traj.times, known)
+        else:
+            smooth, smooth_var, smoother = kalman.fill(traj.times, known, reuse=reuse_fit)
         notes = [f"{traj.names[s // 2]} {'xy'[s % 2]}: {why}" for s, why in enumerate(smoother.reason) if why]
         decoded, cameras = [], []
         if windows:
@@ -206,7 +216,7 @@ class VideoFiller:
             decoded, cameras = self._decode(known, windows, seed, steps, on_step, truth, view or self.view,
                                             self.decoding.straight if straight is None else straight, fit)
         return Draw(traj, hidden, observed, ask, smooth, smooth_var, cov, cov_var, cells, windows, decoded,
-                    cameras, seed, steps, notes)
+                    cameras, seed, steps, notes, smoother_fit=smoother)
 
     def assemble(self, draw: "Draw", decoding: Decoding | None = None, *, weight: float | None = None) -> Prediction:
         """The read-back half of ``predict``: the sampled fills read back and fused with the smoother
