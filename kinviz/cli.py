@@ -224,13 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     be = sub.add_parser("bench", help="quality, speed and size benchmark; prints a Markdown table")
     be.add_argument("--out", default="runs/bench.json", help="JSON results")
-    be.add_argument("--real", default="../shared/real-dev", help="folder of real trajectories to validate on")
     be.add_argument("--multipart", default="../shared/real-multipart",
-                    help="folder of real multi-part tracking files (the occlude task on segments of them)")
+                    help="folder of real multi-part tracking files (with the motion model's validation split: the real tasks)")
+    be.add_argument("--sections", default=None, help="comma-separated parts to measure (default all): generated, "
+                    "bodies, real-occlude, real-interpolate, speed; tools/record.py merges the JSON of parts run apart")
+    be.add_argument("--stretches", type=int, default=6, help="real occlude: stretches drawn per file")
+    be.add_argument("--files", default=None, help="real tasks: only files whose path contains one of these (comma-separated)")
+    be.add_argument("--motion", default=None, help="motion model checkpoint (default: the bundled one when there; 'none': without)")
     be.add_argument("--per-family", type=int, default=6, help="held-out generated trajectories per family")
     be.add_argument("--quick", action="store_true", help="fewer repeats and sizes (smoke)")
     _model_options(be)
-    be.add_argument("--record", action="store_true", help="store the held-out means (with --ablate: the ablation) in the checkpoint's JSON record and write docs/")
+    be.add_argument("--record", action="store_true", help="then python tools/record.py on the results: the checkpoint's JSON record, docs/ and the README's tables")
     be.add_argument("--ablate", action="store_true", help="instead: each decoding mechanism switched off, on the tuning split")
     be.add_argument("--folder", action="store_true", help="instead: only the whole-folder rows (predict over 200 files "
                     "with 1 and 2 worker processes); with --record, only their table in docs/BENCHMARK.md is replaced")

@@ -1,38 +1,111 @@
-"""The benchmark's recording: `bench --folder --record` replaces only its own table in docs/BENCHMARK.md."""
+"""The benchmark's measurements and its recording: paired differences, wins without ties, honest rows,
+real stretches drawn where a part was seen, and tools/record.py writing only between its markers."""
 
-from kinviz.evaluation import bench
+import numpy as np
+import pytest
+
+from kinviz.classical.baselines import BASELINES
+from kinviz.evaluation import bench, quality, real, tables
+from kinviz.evaluation.evaluate import METHODS
 
 
-def rows(seconds: float) -> list[dict]:
-    return [{"files": 200, "frames": 48, "workers": n, "total_s": seconds * n, "files_per_s": 200 / (seconds * n),
-             "failed": 0} for n in (1, 2)]
+def row(kinviz: float, best: float, task: str = "interpolate", **extra) -> dict:
+    """A quality row: kinviz at ``kinviz``, the smoother at ``best``, other baselines 5 points further."""
+    r = {"group": "g", "task": task, "name": "n", "expected": 1.0, "measured": 1.0, "expected_pct": 1.0,
+         "coverage": 0.9, "seconds": 0.5, "roughness": 1.0, "kalman_roughness": 1.0}
+    for m in METHODS:
+        r[f"{m}_ade"], r[f"{m}_fde"] = best + 5.0, 0.0
+    r["kinviz_ade"], r["kalman_ade"], r["motion_ade"] = kinviz, best, float("nan")  # no motion model shipped
+    r |= {f"coverage_{z:g}": 0.9 for z in quality.CALIBRATION_Z} | {f"share_{m}": 0.0 for m in quality.SOURCES}
+    return r | {"share_kalman": 1.0} | extra
 
 
-def test_the_folder_rows_go_before_the_formats_table_and_replace_themselves(tmp_path, monkeypatch):
-    monkeypatch.setattr(bench, "DOCS", tmp_path)
-    doc = tmp_path / "BENCHMARK.md"
-    doc.write_text("# Benchmark\n\n| frames | objects |\n|---|---|\n| 16 | 1 |\n\nLargest request.\n\n"
-                   "| format | frames x objects | file | read (s) | write (s) |\n|---|---|---|---|---|\n| sleap | 2 | 3 | 4 | 5 |\n")
-    bench.record_folder(bench.folder_table(rows(30.0)))
-    first = doc.read_text()
-    assert first.index("**Whole folders**") > first.index("Largest request.") and "| 2 | 60.0 | 3.33 | 0 |" in first
-    assert first.index("| 2 | 60.0 |") < first.index("| format |")
-    bench.record_folder(bench.folder_table(rows(10.0)))
-    again = doc.read_text()
-    assert again == first.replace("30.0", "10.0").replace("60.0", "20.0").replace("6.67", "20.00").replace("3.33", "10.00")
-    assert again.count("**Whole folders**") == 1
+def test_paired_differences_trajectory_by_trajectory_with_ties_neither_won_nor_lost():
+    rows = [row(1.0, 2.0), row(3.0, 2.0), row(2.0, 4.0), row(1.004, 1.0)]
+    p = quality.paired(rows, "kinviz", "kalman")
+    d = np.array([-1.0, 1.0, -2.0, 0.004])
+    assert p["n"] == 4 and p["mean"] == pytest.approx(d.mean()) and p["se"] == pytest.approx(d.std(ddof=1) / 2)
+    assert (p["wins"], p["losses"]) == (2, 1)  # 0.004 rounds to 0.00: a tie
+    assert p["ratio"] == pytest.approx(np.mean([1, 3, 2, 1.004]) / np.mean([2, 2, 4, 1]))
+
+
+@pytest.mark.parametrize("mean, se, words", [(-1.0, 0.5, "closer"), (1.0, 0.5, "further"), (-0.4, 0.5, "no difference beyond one s.e."),
+                                             (0.001, 0.0, "no difference beyond one s.e."), (2.0, float("nan"), "no difference beyond one s.e.")])
+def test_a_direction_is_claimed_only_beyond_one_standard_error(mean, se, words):
+    assert quality.verdict({"n": 3, "mean": mean, "se": se}) == words
+
+
+def test_kinviz_and_each_model_are_compared_with_the_best_classical_baseline_never_themselves():
+    rows = [row(1.0, 2.0), row(3.0, 2.5)]
+    compared = quality.compared(rows)
+    assert [p["method"] for p in compared] == ["kinviz", "video", "video_alone"]  # no motion figures: no motion row
+    assert {p["against"] for p in compared} == {"kalman"} and all(p["against"] in BASELINES for p in compared)
 
 
 def test_the_record_counts_wins_against_every_baseline_and_no_ties():
-    """The Overview says on how many recordings the model is closer than every classical fill: counted as the
-    Evaluate page counts them (to the 0.01 points it shows), so a tie is no win."""
-    def row(model: float, best: float) -> dict:
-        r = {"group": "g", "task": "interpolate", "magvit_ade": model, "magvit_fde": 0.0, "floor_ade": 0.0, "floor_fde": 0.0}
-        for m in bench.BASELINES:
-            r[f"{m}_ade"], r[f"{m}_fde"] = best + 5.0, 0.0
-        r["kalman_ade"] = best
-        r["linear_ade"] = float("nan")  # a baseline that could not fill counts for nothing
-        return r
+    """Closer than every classical fill on a trajectory, to the 0.01 points the figures show: a tie is no win."""
+    rows = [row(1.0, 2.0), row(2.0, 1.0), row(1.0, 1.004), row(3.0, 3.02)]
+    rows[0]["linear_ade"] = float("nan")  # a baseline that could not fill counts for nothing
+    s = quality.record_metrics({"split": rows})["split"]["interpolate"]
+    assert s["wins"] == 2 and s["examples"] == 4
+    assert set(s["methods"]) == {"kinviz", *BASELINES} and set(s["models"]) == {"video", "video_alone"}
+    assert "magvit" not in str(s)
 
-    record = bench.record_metrics([row(1.0, 2.0), row(2.0, 1.0), row(1.0, 1.004), row(3.0, 3.02)])
-    assert record["interpolate"]["wins"] == 2 and record["interpolate"]["examples"] == 4
+
+def test_the_self_checks_promise_is_scored_against_what_came_true():
+    rows = [row(1, 1, expected=e, measured=m) for e, m in ((1.0, 1.0), (1.4, 1.0), (2.0, 1.0), (0.5, 1.0), (1.0, float("nan")))]
+    a = quality.agreement(rows)
+    assert a["n"] == 4 and a["within"] == pytest.approx(0.5) and a["median_ratio"] == pytest.approx(1.2)
+
+
+def test_tables_show_each_model_and_the_ratio_to_the_best_baseline():
+    rows = [row(1.0, 2.0), row(3.0, 2.0)]
+    text = tables.quality_table(rows, "t")
+    header = next(line for line in text.splitlines() if line.startswith("| group"))
+    assert "| kinviz | video | video_alone | kalman |" in header and "motion" not in header and "magvit" not in header
+    assert "| **all** | interpolate | 2 | 2.00 ± 1.00 |" in text and text.rstrip().endswith("| kalman | 1.00x |")
+    record, summary = bench.summarise({"generated": rows})
+    assert "| held-out generated | interpolate | 2 | 2.00 ± 1.00 |" in summary
+    assert "| +0.00 ± 1.00 | no difference beyond one s.e. |" in tables.headline_table(record)
+
+
+def test_real_stretches_hide_a_part_that_was_seen_while_others_are():
+    rng = np.random.default_rng(0)
+    seen = np.ones((400, 3), bool)
+    seen[100:200, 0] = False  # the tracker lost part 0 here
+    seen[300:320, :] = False  # and every part here
+    stretches = real.draw_stretches(seen, 12, rng)
+    assert len(stretches) == 12
+    for k, s, L in stretches:
+        assert real.OCCLUDE_FRAMES[0] <= L <= real.OCCLUDE_FRAMES[1]
+        assert seen[s - real.MARGIN: s + L + real.MARGIN, k].all()
+        assert (np.delete(seen[s: s + L], k, axis=1).any(axis=1)).all()
+    by_part = {}
+    for k, s, L in stretches:  # stretches of one part never overlap, margins included
+        for s2, L2 in by_part.get(k, []):
+            assert s + L + real.MARGIN <= s2 or s2 + L2 + real.MARGIN <= s
+        by_part.setdefault(k, []).append((s, L))
+
+
+def test_a_run_without_the_real_files_skips_their_rows_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(real, "real_files", lambda multipart: [])
+    args = type("A", (), {"quick": True, "per_family": 1, "multipart": str(tmp_path), "stretches": 1})()
+    out, md = bench.measure(None, ("real-occlude",), args)
+    assert "real-occlude" not in out and "real rows skipped" in out["notes"][0] and out["notes"][0] in md
+
+
+def test_record_writes_only_between_its_markers():
+    from tools.record import replace_blocks
+
+    text = "a\n<!-- record:headline -->\nold\n<!-- /record:headline -->\nb 4.57 %\n"
+    new = replace_blocks(text, {"headline": "| new |", "absent": "x"})
+    assert new == "a\n<!-- record:headline -->\n| new |\n<!-- /record:headline -->\nb 4.57 %\n"
+    assert replace_blocks(new, {"headline": "| new |"}) == new
+
+
+def test_no_module_of_the_benchmark_passes_400_lines():
+    from pathlib import Path
+
+    folder = Path(bench.__file__).parent
+    assert all(len(p.read_text().splitlines()) < 400 for p in folder.glob("*.py")), "split it by job"
+    assert not (folder / "card.py").exists(), "what writes the repository lives in tools/"

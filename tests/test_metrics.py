@@ -168,20 +168,3 @@ def test_metrics_rows_average():
     row = trajectory_metrics(truth, pred, cells)
     m = mean_over_examples([row, row])
     assert m["examples"] == 2 and m["ade"] == pytest.approx(row["ade"])
-
-
-def test_bench_pairs_the_model_with_the_target_baseline_by_trajectory():
-    from kinviz.evaluation.bench import paired, paired_all, paired_table
-
-    rows = [{"task": "interpolate", "magvit_ade": m, "kalman_ade": b, "linear_ade": b} for m, b in ((1.0, 2.0), (3.0, 2.0), (2.0, 4.0))]
-    rows.append({"task": "forecast", "magvit_ade": 9.0, "constant_velocity_ade": 1.0, "kalman_ade": 10.0})
-    p = paired(rows, "interpolate", "kalman")
-    d = np.array([-1.0, 1.0, -2.0])  # model minus baseline, per trajectory
-    assert p == {"n": 3, "mean": pytest.approx(d.mean()), "se": pytest.approx(d.std(ddof=1) / math.sqrt(3)), "wins": 2,
-                 "ratio": pytest.approx(2.0 / (8.0 / 3))}  # the means' ratio: 2 against 8/3
-    assert paired(rows, "forecast", "constant_velocity") | {"se": 0} == {"n": 1, "mean": 8.0, "se": 0, "wins": 0, "ratio": 9.0}
-    table = paired_table(paired_all({"gen": rows}))
-    assert "| gen | interpolate | kalman | 3 | -0.67 ± 0.88 | 0.75x | 2 of 3 |" in table
-    assert "| gen | forecast | constant_velocity | 1 | +8.00 ± nan | 9.00x | 0 of 1 |" in table
-    assert "| gen | forecast | kalman | 1 | -1.00 ± nan | 0.90x | 1 of 1 |" in table  # every task against the smoother
-    assert "random" not in table  # no rows, no line

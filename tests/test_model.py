@@ -321,7 +321,7 @@ def test_training_ends_by_calibrating_the_fusion_on_its_own_split(tiny_checkpoin
     tuning = meta["decoding_tuning"]
     assert meta["view"] == "hybrid" and Predictor.load(tiny_checkpoint, device="cpu").view == "hybrid"
     for task, keys in (("interpolate", ("model_scale", "pixel_floor")), ("forecast", ("model_scale_end", "pixel_floor_end"))):
-        best = min(tuning["grid"][task], key=lambda row: row["magvit"])
+        best = min(tuning["grid"][task], key=lambda row: row["video"])
         for key in keys:
             assert meta["decoding"][key] == tuning[key] == best[key]
     assert "seed 555" in tuning["split"] and "shrink" not in meta["decoding"]
@@ -355,13 +355,13 @@ def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpo
     assert [(r["model_scale_end"], r["pixel_floor_end"]) for r in result["grid"]["forecast"]] == [
         (s, f) for s in (0.5, 4.0) for f in (0.5, 2.0)]
     # A grid value's score is what predict gives with that value set: the paired read-back is exact.
-    best = min(result["grid"]["forecast"], key=lambda r: r["magvit"])
+    best = min(result["grid"]["forecast"], key=lambda r: r["video"])
     p.decoding = replace(p.decoding, model_scale_end=best["model_scale_end"], pixel_floor_end=best["pixel_floor_end"])
     errors = []
     for _, traj in tuning_split(1):
         pred = p.predict(traj, task_mask("forecast", traj.n_frames), seed=0)
         errors.append(trajectory_metrics(traj.positions, pred.positions, pred.filled & ~traj.missing)["ade_pct"])
-    assert float(np.mean(errors)) == pytest.approx(best["magvit"], abs=1e-3)
+    assert float(np.mean(errors)) == pytest.approx(best["video"], abs=1e-3)
     copy = tmp_path / "c.safetensors"
     copy.write_bytes(tiny_checkpoint.read_bytes())
     copy.with_suffix(".json").write_text(tiny_checkpoint.with_suffix(".json").read_text())

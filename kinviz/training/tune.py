@@ -100,9 +100,9 @@ def tune_decoding(predictor: Predictor, *, per_family: int = 4, scales=SCALES, f
             for floor in floors:
                 trial = replace(dec, **{scale_key: float(scale), floor_key: float(floor)})
                 ade = float(np.mean([_ade(predictor.assemble(d, trial)) for d in draws]))
-                rows.append({scale_key: float(scale), floor_key: float(floor), "magvit": round(ade, 4)})
+                rows.append({scale_key: float(scale), floor_key: float(floor), "video": round(ade, 4)})
                 log(f"{task}: {scale_key} {scale:g}, {floor_key} {floor:g}: {ade:.3f} (classical prior {smoother[task]:.3f})")
-        best = min(rows, key=lambda r: r["magvit"])
+        best = min(rows, key=lambda r: r["video"])
         result |= {scale_key: best[scale_key], floor_key: best[floor_key]}
         dec = replace(dec, **{scale_key: best[scale_key], floor_key: best[floor_key]})
         grids[task] = rows
@@ -111,7 +111,7 @@ def tune_decoding(predictor: Predictor, *, per_family: int = 4, scales=SCALES, f
     result["band_scale_end"] = band_scale(predictor, drawn["forecast"], dec, end=True)
     log(f"band: band_scale {result['band_scale']:.3g}, band_scale_end {result['band_scale_end']:.3g}")
     return result | {
-        "scores": {t: min(r["magvit"] for r in rows) for t, rows in grids.items()}, "classical_prior": smoother,
+        "scores": {t: min(r["video"] for r in rows) for t, rows in grids.items()}, "classical_prior": smoother,
         "grid": grids,
         "split": f"generated, seed {TUNING_SEED}, {per_family} per family, each as simulated and with tracker "
                  f"noise ({len(splits['interpolate'])} trajectories, 48 frames; {len(splits['occlude'])} bodies, "

@@ -1,27 +1,18 @@
 """The model card (``docs/MODEL_CARD.md``), written from the checkpoint's own record.
 
-``python -m kinviz bench --record`` measures, stores the figures in the checkpoint's JSON and
-then writes this card and ``docs/BENCHMARK.md``; a test checks that the card in the repository is
-what the record says, so no figure in the docs is typed by hand.
+``python tools/record.py`` (or ``python -m kinviz bench --record``) stores the benchmark's figures in
+the checkpoint's JSON and then writes this card, ``docs/BENCHMARK.md`` and the README's tables;
+``tests/test_docs.py`` checks that the card in the repository is what the record says, so no figure
+in the docs is typed by hand. A script of the checkout, not of the library: the library does not
+write the repository.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from ..videomodel.checkpoint import Decoding
-from .evaluate import METHOD_NAMES
-
-
-def headline(metrics: dict) -> list[str]:
-    """Markdown rows: per task, the model against the best baseline on the held-out split."""
-    rows = ["| task | MAGVIT model | best baseline | model / best |", "|---|---|---|---|"]
-    for task, m in metrics.items():
-        methods = m["methods"]
-        best = min((k for k in methods if k != "magvit"), key=lambda k: methods[k]["ade_pct"])
-        model, base = methods["magvit"]["ade_pct"], methods[best]["ade_pct"]
-        rows.append(f"| {task} | {model:.2f} % | {METHOD_NAMES.get(best, best)} {base:.2f} % | {model / base:.2f}x |")
-    return rows
+from kinviz.evaluation.tables import headline_table
+from kinviz.videomodel.checkpoint import Decoding
 
 
 def model_card(meta: dict, n_params: dict[str, int]) -> str:
@@ -32,9 +23,9 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
     curve = training.get("curve") or [{}]
     digits = tr.get("digits", 8)
     lines = [
-        "# Model card: kinviz-magvit",
+        "# Model card: kinviz-magvit (the video model)",
         "",
-        "Written by `python -m kinviz bench --record` from `checkpoints/kinviz-magvit.json`; do not edit by hand.",
+        "Written by `python tools/record.py` from `checkpoints/kinviz-magvit.json`; do not edit by hand.",
         "",
         "## Architecture",
         "",
@@ -89,9 +80,10 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
         lines += ["", f"Calibration chosen by `python -m kinviz tune` on {tuning.get('split', '?')}: "
                       + "; ".join(f"{t} {tuning['scores'][t]:.2f} % against the classical prior's {prior[t]:.2f} %"
                                   for t in tuning.get("scores", {})) + " (mean ADE)."]
-    if meta.get("metrics"):
-        lines += ["", "## Measured (held-out generated split, ADE % of the scene diagonal)", ""] + headline(meta["metrics"])
-        lines += ["", "Every table is in [BENCHMARK.md](BENCHMARK.md)."]
+    if (splits := (meta.get("benchmark") or {}).get("splits")):
+        lines += ["", "## Measured (ADE % of the scene diagonal, mean ± s.e.; paired against the best classical "
+                      "baseline on the same trajectories)", "", headline_table(splits),
+                  "", "Every table, the machine and the commands are in [BENCHMARK.md](BENCHMARK.md)."]
     lines += [
         "",
         "## Guarantees",
