@@ -34,7 +34,7 @@ def gap_mask(kind, n=N):
 GAPS = ["interpolate", "forecast", "random", "leading", "scattered"]
 
 
-@pytest.mark.parametrize("method", BASELINES)
+@pytest.mark.parametrize("method", [b for b in BASELINES if b != "hold"])  # hold is exact only on still motion
 @pytest.mark.parametrize("gap", GAPS)
 @pytest.mark.parametrize("regular", [True, False])
 def test_exact_on_linear_motion(method, gap, regular):
@@ -133,7 +133,7 @@ def test_frame_mask_equals_per_object_mask(method):
     )
 
 
-@pytest.mark.parametrize("method", [b for b in BASELINES if b != "covisible"])  # covisible reads the others by design
+@pytest.mark.parametrize("method", [b for b in BASELINES if b not in ("covisible", "regression", "pca")])  # these read the others by design
 def test_objects_are_filled_independently(method):
     rng = np.random.default_rng(6)
     times, positions = irregular_times(), rng.normal(size=(N, 3, 2))

@@ -14,7 +14,8 @@ from . import covisible, kalman, pca, regression
 from .pooling import pool
 from ..core.masks import cell_mask, mask_runs
 
-BASELINES = ("kalman", "regression", "pca", "covisible", "linear", "cubic", "constant_velocity", "constant_acceleration")
+BASELINES = ("kalman", "regression", "pca", "covisible", "linear", "cubic", "hold", "constant_velocity",
+             "constant_acceleration")
 
 CA_WINDOW = 5  # constant acceleration fits a parabola to at most this many observed frames per gap
 
@@ -51,6 +52,8 @@ def fill_baseline(
       no answer (no partners, or too few frames seen together).
     - ``pca``: the principal shapes of the whole body (:mod:`kinviz.classical.pca`, Gløersen and
       Federolf 2016); the smoother where it has no answer.
+    - ``hold``: the part's last seen position (its first, before it was seen): what a long forecast of
+      bounded motion should beat.
     - ``kalman``: a Rauch-Tung-Striebel smoother per object and axis, its motion model (constant
       velocity or acceleration) and noise chosen by the likelihood of the observed points
       (:mod:`kinviz.classical.kalman`); gaps at either end get its prediction.
@@ -128,6 +131,8 @@ def _fill_object(
     t_obs, p_obs = times[observed], track[observed]
     if observed.size == 1:
         return np.repeat(p_obs, targets.size, axis=0)
+    if method == "hold":  # the last seen position (the first, before the part was seen)
+        return p_obs[np.maximum(np.searchsorted(observed, targets) - 1, 0)]
     if method == "linear" or (method == "cubic" and observed.size < 4):
         return _linear(t_obs, p_obs, times[targets])
     if method == "cubic":

@@ -32,7 +32,7 @@ METHODS = ("kinviz",) + MODELS + BASELINES
 METHOD_NAMES = {"kinviz": "kinviz (self-checked fill)", "video": "video model + classical prior",
                 "video_alone": "video model alone", "motion": "motion model",
                 "kalman": "Kalman smoother", "regression": "co-visible regression", "pca": "PCA of the body",
-                "covisible": "co-visible parts fit", "linear": "linear", "cubic": "cubic spline",
+                "covisible": "co-visible parts fit", "linear": "linear", "cubic": "cubic spline", "hold": "hold the last seen position",
                 "constant_velocity": "constant velocity", "constant_acceleration": "constant acceleration"}  # for people
 assert set(METHOD_NAMES) == set(METHODS), "every method needs a name people read"
 SUMMARY_KEYS = ("ade", "ade_pct", "fde", "fde_pct", "rmse_pct", "psnr", "ssim")

@@ -21,12 +21,12 @@ import numpy as np
 from ..classical import kalman, regression
 from ..classical.baselines import fill_baseline
 from ..core.trajectory import Trajectory
-from . import selfcheck
+from . import bounds, selfcheck
 from .prediction import Prediction
 from .videofill import StepCallback, VideoFiller
 
 MOTION_PATH = Path(__file__).resolve().parents[2] / "checkpoints" / "kinviz-motion.safetensors"
-METHOD_ORDER = ("kalman", "linear", "regression", "video", "motion")  # candidates; ties go to the earlier
+METHOD_ORDER = ("kalman", "linear", "regression", "hold", "video", "motion")  # candidates; ties go to the earlier
 
 
 class Predictor(VideoFiller):
@@ -63,9 +63,14 @@ class Predictor(VideoFiller):
         Observed cells come back exactly as given; nothing under a hidden cell is read. Same seed, same output.
         ``oracle=True`` is the benchmark's floor for the video model (see ``fill_video``), without a self-check."""
         video = self.fill_video(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle)
-        if not check or oracle or not video.filled.any():
+        if oracle or not video.filled.any():
             return video
-        return self.weigh(video, seed=seed, steps=steps, methods=methods)
+        pred = self.weigh(video, seed=seed, steps=steps, methods=methods) if check else video
+        # Whatever filled it, the answer stays within a plausible envelope, and says where it was held or moved.
+        seen = ~pred.filled
+        b = bounds.bound(np.where(seen[..., None], pred.trajectory.positions, np.nan), pred.positions, pred.spread)
+        return replace(pred, positions=b.positions, spread=b.spread, held=b.held, clipped=b.clipped,
+                       notes=pred.notes + b.notes())
 
     def candidates(self, names: list[str], *, seed: int = 0, steps: int | None = None,
                    only: tuple[str, ...] | None = None, fit=None, known=None) -> dict[str, selfcheck.Fill]:
@@ -92,7 +97,7 @@ class Predictor(VideoFiller):
         def smoother(times, known):
             return smoothed(times, known)[:2]
 
-        fills = {"kalman": smoother, "linear": _linear, "regression": lambda t, known: regression.fill(known),
+        fills = {"kalman": smoother, "linear": _linear, "hold": _hold, "regression": lambda t, known: regression.fill(known),
                  "video": video}
         if self.motion is not None:
             fills["motion"] = lambda t, known: self.motion.fill(t, known, seed=seed)
@@ -140,6 +145,19 @@ class Predictor(VideoFiller):
 def _kalman(times, known):
     mean, var, _ = kalman.fill(times, known)
     return mean, var
+
+
+def _hold(times, known):
+    """Each unseen cell at the part's last seen position (its first, before it was seen): a long forecast of
+    bounded motion is often best left where it was last seen, and the self-check says when."""
+    seen = np.isfinite(known).all(-1)  # (T, K)
+    T = len(seen)
+    last = np.maximum.accumulate(np.where(seen, np.arange(T)[:, None], -1), axis=0)
+    first = np.argmax(seen, axis=0)  # (K,)
+    idx = np.where(last >= 0, last, first[None])
+    out = np.take_along_axis(known, idx[..., None], axis=0)
+    out[:, ~seen.any(axis=0)] = np.nan
+    return np.where(seen[..., None], known, out), np.full_like(known, np.nan)
 
 
 def _linear(times, known):

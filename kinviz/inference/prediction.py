@@ -54,6 +54,8 @@ class Prediction:
     fills: dict[str, np.ndarray] = field(default_factory=dict, repr=False)  # method -> (T, K, 2)
     check: object | None = field(default=None, repr=False)  # the self-check (``selfcheck.Check``)
     smoother_fit: object | None = field(default=None, repr=False)  # the smoother's fit (``kalman.Smoothed``)
+    held: np.ndarray | None = None  # (T, K) bool cells past the forecast horizon, a decaying hold (``bounds``)
+    clipped: np.ndarray | None = None  # (T, K) bool cells moved to the plausible envelope's edge (``bounds``)
 
     def composition(self) -> dict[str, int]:
         """Filled cells per method that filled them, in ``sources`` order (only methods that filled any)."""
