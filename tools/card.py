@@ -82,7 +82,11 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
                                   for t in tuning.get("scores", {})) + " (mean ADE)."]
     if (splits := (meta.get("benchmark") or {}).get("splits")):
         lines += ["", "## Measured (ADE % of the scene diagonal, mean ± s.e.; paired against the best classical "
-                      "baseline on the same trajectories)", "", headline_table(splits),
+                      "baseline on the same trajectories)", "",
+                  "This model is one candidate of kinviz's self-check (`kinviz.inference.selfcheck`): `predict` fills each "
+                  "kind and length of gap with the candidate that came closest on seen stretches of the same file. The "
+                  "rows: kinviz (what `predict` returns), this model with its classical prior, this model alone, the "
+                  "motion model (`kinviz.motion`), and the best classical baseline.", "", headline_table(splits),
                   "", "Every table, the machine and the commands are in [BENCHMARK.md](BENCHMARK.md)."]
     lines += [
         "",

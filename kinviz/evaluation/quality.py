@@ -90,7 +90,7 @@ def quality(predictor, items: list, seed: int = 0, tasks=TASKS) -> list[dict]:
 
 def best_baseline(rows: list[dict]) -> str:
     """The classical baseline with the lowest mean ADE % over ``rows``."""
-    means = {b: np.nanmean([r[f"{b}_ade"] for r in rows]) for b in BASELINES}
+    means = {b: mean_of(rows, f"{b}_ade") for b in BASELINES}  # a baseline newer than the rows has no figure
     return min((b for b in BASELINES if np.isfinite(means[b])), key=means.get)
 
 
@@ -100,11 +100,10 @@ def paired(rows: list[dict], method: str, reference: str) -> dict:
     The same trajectories and masks for both, so the spread of the differences, not of the errors,
     says whether a gap between the means is more than the luck of the draw. A difference that rounds
     to 0.00 is a tie: neither a win nor a loss."""
-    d = np.array([r[f"{method}_ade"] - r[f"{reference}_ade"] for r in rows], float)
+    d = np.array([r.get(f"{method}_ade", np.nan) - r.get(f"{reference}_ade", np.nan) for r in rows], float)
     d = d[np.isfinite(d)]
     n = len(d)
-    mine = np.nanmean([r[f"{method}_ade"] for r in rows]) if rows else float("nan")
-    theirs = np.nanmean([r[f"{reference}_ade"] for r in rows]) if rows else float("nan")
+    mine, theirs = mean_of(rows, f"{method}_ade"), mean_of(rows, f"{reference}_ade")
     return {"method": method, "against": reference, "n": n,
             "mean": float(d.mean()) if n else float("nan"),
             "se": float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan"),
@@ -115,8 +114,7 @@ def paired(rows: list[dict], method: str, reference: str) -> dict:
 def compared(rows: list[dict]) -> list[dict]:
     """kinviz and each model against the best classical baseline of ``rows`` (never a method with itself)."""
     best = best_baseline(rows)
-    return [paired(rows, m, best) for m in ("kinviz",) + MODELS
-            if np.isfinite([r[f"{m}_ade"] for r in rows]).any()]
+    return [paired(rows, m, best) for m in ("kinviz",) + MODELS if np.isfinite(mean_of(rows, f"{m}_ade"))]
 
 
 def verdict(p: dict) -> str:
@@ -155,10 +153,10 @@ def summary(rows: list[dict], split: str) -> dict:
     stat = lambda m: {"ade_pct": round(mean_of(rows, f"{m}_ade"), 4), "ade_se": round(se_of(rows, f"{m}_ade"), 4),  # noqa: E731
                       "fde_pct": round(mean_of(rows, f"{m}_fde"), 4)}
     # Closer than every baseline on a trajectory, to the 0.01 points the figures show: a tie is no win.
-    wins = sum(round(r["kinviz_ade"] - np.nanmin([r[f"{m}_ade"] for m in BASELINES]), 2) < 0 for r in rows)
+    wins = sum(round(r["kinviz_ade"] - np.nanmin([r.get(f"{m}_ade", np.nan) for m in BASELINES]), 2) < 0 for r in rows)
     models = {m: stat(m) for m in MODELS if np.isfinite(mean_of(rows, f"{m}_ade"))}
     return {"task": rows[0]["task"], "examples": len(rows), "split": split, "wins": int(wins),
-            "methods": {m: stat(m) for m in ("kinviz",) + BASELINES}, "models": models,
+            "methods": {m: stat(m) for m in ("kinviz",) + BASELINES if np.isfinite(mean_of(rows, f"{m}_ade"))}, "models": models,
             "paired": compared(rows), "self_check": agreement(rows),
             "expected_pct": round(mean_of(rows, "expected_pct"), 4),
             "coverage": round(mean_of(rows, "coverage"), 4),

@@ -15,7 +15,7 @@ from .quality import ALL_TASKS, CALIBRATION_Z, SOURCES, best_baseline, mean_of, 
 
 def shown(rows: list[dict]) -> list[str]:
     """The methods with a figure in ``rows`` (the motion model only where it is shipped)."""
-    return [m for m in METHODS if np.isfinite([r.get(f"{m}_ade", np.nan) for r in rows]).any()]
+    return [m for m in METHODS if np.isfinite(mean_of(rows, f"{m}_ade"))]
 
 
 def quality_table(rows: list[dict], title: str) -> str:
