@@ -343,9 +343,13 @@ def _fill(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory,
             show_scene(slots, traj, mask)
     else:
         show_filled(slots, run)
+        seed = int(ss["seed"])
         if run.spec != spec:
             st.info(f"These results are for the frames {words.quoted(run.spec)}. Press Run to fill "
                     f"{words.quoted(spec)}.")
+        elif run.prediction.seed != seed:
+            st.info(f"These results are for seed {run.prediction.seed}. Press Run to fill the same frames with "
+                    f"seed {seed}.")
         sections.show_results(run)
 
 

@@ -3,8 +3,6 @@ model's spread, which filled cells the model moved, which parts to draw. No Stre
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 import kinviz
@@ -73,26 +71,6 @@ def spread(pred: kinviz.Prediction) -> np.ndarray | None:
         return None
     sd = np.asarray(sd, dtype=float)
     return np.where(pred.filled[..., None] & np.isfinite(sd), sd, np.nan)
-
-
-@dataclass
-class Effect:
-    """What the model did in one run: how many filled cells it moved off the classical fill, and how far."""
-
-    filled: int
-    changed: int
-    max_shift: float  # CSV units
-    mean_share: float  # the model's mean weight in the cells it changed (0..1)
-    scene: float  # CSV units: the scene's size, for percentages
-
-
-def model_effect(prediction: kinviz.Prediction) -> Effect:
-    changed = model_changed(prediction)
-    shift = np.linalg.norm(prediction.positions - classical_fill(prediction), axis=-1)
-    weight = prediction.weight if prediction.weight is not None else np.ones(changed.shape)
-    return Effect(int(prediction.filled.sum()), int(changed.sum()),
-                  float(shift[changed].max()) if changed.any() else 0.0,
-                  float(weight[changed].mean()) if changed.any() else 0.0, scene_size(prediction.trajectory))
 
 
 def hidden_cells(pred: kinviz.Prediction) -> np.ndarray:

@@ -29,7 +29,7 @@ def show_fill(run: results.Run) -> None:
     table = results.check_table(pred)
     if table is None:
         return
-    st.dataframe(table, key="self_check", column_config={
+    st.dataframe(table, key="self_check", height=table_height(len(table)), column_config={
         "mean probe error": st.column_config.NumberColumn(format="%.3g", help="in the file's units"),
     })
     st.caption(f"The self-check ({pred.check.seconds:.1f} s): {n_probes} stretches of the file that were seen, "
@@ -39,13 +39,21 @@ def show_fill(run: results.Run) -> None:
                "expected error. Mean probe error in the file's units; best on: the probes where it came closest.")
 
 
+def table_height(rows: int) -> int:
+    """Pixels for a table to show every row without a scroll bar of its own (Streamlit's rows are 35 px)."""
+    return 35 * (rows + 1) + 3
+
+
 def show_scores(run: results.Run) -> None:
     result = run.result
     table = results.metrics_table(result)
     if table is None:
         return
-    st.dataframe(words.highlight_best(table), key="metrics")
+    st.dataframe(words.highlight_best(table), key="metrics", height=table_height(len(table)))
     st.markdown(words.score_words(table))
+    same = words.same_fills(table)
+    if same:
+        st.caption(same)
     st.caption(f"Scored on the {result.metrics[style.MODEL]['n_cells']} filled cells that have ground truth. "
                "ADE: mean position error; FDE: error at each gap's last frame; in the file's units and in % of "
                "the scene's size. Each candidate's row is its own fill of every cell, as the self-check weighed "

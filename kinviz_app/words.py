@@ -41,16 +41,16 @@ MODELS = tuple(m for m in kinviz.METHODS if m not in kinviz.BASELINES and m != s
 
 
 def composition_words(composition: dict[str, int], *, short: bool = False) -> str:
-    """Which method filled how many cells, every one named as people read it: '412 cells: 300 by the co-visible
-    regression, 112 by the Kalman smoother'. ``short``: without the total."""
+    """Which method filled how many cells, every one named as people read it: '412 cells: 300 by co-visible
+    regression, 112 by Kalman smoother'. ``short``: without the total."""
     total = sum(composition.values())
     if not total:
         return "no cell filled"
     parts = sorted(composition.items(), key=lambda kv: -kv[1])
-    if len(parts) == 1:
-        text = f"all by the {style.name(parts[0][0])}"
+    if len(parts) == 1:  # names as the tables write them, with no article: 'linear' reads as itself
+        text = f"all by {style.name(parts[0][0])}"
     else:
-        text = ", ".join(f"{n} by the {style.name(m)}" for m, n in parts)
+        text = ", ".join(f"{n} by {style.name(m)}" for m, n in parts)
     return text if short else f"{total} cell{'s' * (total != 1)}: {text}"
 
 
@@ -201,6 +201,21 @@ def score_words(table: pd.DataFrame) -> str:
              "tie": "**a tie**: the same error as shown"}[outcome]
     return (f"Mean error over these cells: kinviz {model:.2f} % of the scene's size, the best classical fill "
             f"({best}) {others[best]:.2f} %: {words}.")
+
+
+def same_fills(table: pd.DataFrame) -> str:
+    """A sentence naming the rows of a run's metrics table that gave the same fill of the scored cells (every
+    error the same), so identical rows read as what they are; '' when none coincide."""
+    cols = [c for c in ("ADE", "FDE") if c in table.columns]
+    groups: dict[tuple, list[str]] = {}
+    for name, row in table[cols].astype(float).iterrows():
+        groups.setdefault(tuple(np.round(row.to_numpy(), 9)), []).append(str(name))
+    same = [names for names in groups.values() if len(names) > 1]
+    if not same:
+        return ""
+    listed = "; ".join(", ".join(names[:-1]) + f" and {names[-1]}" for names in same)
+    return (f"The same errors to the last digit, so the same fill of these cells: {listed} (a model that is not "
+            "asked for some cells leaves them to the classical fill it falls back on).")
 
 
 def verdict(model: float, best: float, decimals: int = 2) -> str:
