@@ -412,9 +412,6 @@ def test_dlc_multi_animal_names_individual_and_body_part():
     ("scorer,S,S,S\nbodyparts,a,a,a\ncoords,x,y,likelihood\n0,abc,2,0.9\n", ["DeepLabCut", "not a number"]),
     ("".join(f"1,{i},1,1,1,1\n" for i in range(257)) + "".join(f"{f},1,1,1,1,1\n" for f in range(2, 6)),
      ["MOTChallenge", "257 objects", "at most 256"]),
-    ("scorer" + ",S" * 51 + "\nbodyparts" + "".join(f",p{k},p{k},p{k}" for k in range(17)) + "\ncoords"
-     + ",x,y,likelihood" * 17 + "\n" + "".join(f"{t}" + ",1,1,1" * 17 + "\n" for t in range(20_000)),
-     ["DeepLabCut", "20000 frames x 17 objects", "320,000 positions", "split it"]),
 ])
 def test_a_broken_file_gets_one_line_naming_its_format(text, fragments):
     with pytest.raises(kinviz.CSVError) as info:
@@ -546,3 +543,15 @@ def test_a_damaged_tracker_file_gets_a_csv_error_or_reads(fmt, edits):
         return
     out = kinviz.write_csv(traj, fill(traj), traj.missing)
     assert not kinviz.load_track(out).missing.any()
+
+
+def test_a_file_past_the_positions_cap_is_refused_in_one_line(monkeypatch):
+    import kinviz.core.trajectory
+
+    monkeypatch.setattr(kinviz.core.trajectory, "MAX_CELLS", 320_000)  # the cap's logic, at a size a test affords
+    text = ("scorer" + ",S" * 51 + "\nbodyparts" + "".join(f",p{k},p{k},p{k}" for k in range(17)) + "\ncoords"
+            + ",x,y,likelihood" * 17 + "\n" + "".join(f"{t}" + ",1,1,1" * 17 + "\n" for t in range(20_000)))
+    with pytest.raises(kinviz.CSVError) as info:
+        kinviz.load_track(text)
+    for fragment in ["DeepLabCut", "20000 frames x 17 objects", "320,000 positions", "split it"]:
+        assert fragment in str(info.value) and "\n" not in str(info.value)

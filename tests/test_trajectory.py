@@ -209,17 +209,23 @@ def test_refusals(data, fragments):
     refuse(data, *fragments)
 
 
-def test_too_many_bytes_is_refused_before_parsing(tmp_path):
-    refuse(b"a" * (MAX_BYTES + 1), "10 MB")
-    refuse(io.BytesIO(b"a" * (MAX_BYTES + 1)), "10 MB")
+def test_too_many_bytes_is_refused_before_parsing(tmp_path, monkeypatch):
+    import kinviz.io.text
+
+    monkeypatch.setattr(kinviz.io.text, "MAX_BYTES", 10_000_000)  # the cap's logic, at a size a test can afford
+    refuse(b"a" * (10_000_000 + 1), "10 MB")
+    refuse(io.BytesIO(b"a" * (10_000_000 + 1)), "10 MB")
     path = tmp_path / "huge.csv"
     with open(path, "wb") as f:
         f.truncate(MAX_BYTES + 1000)  # sparse, and full of NULs: only the size check can explain it
     refuse(path, "10 MB")
 
 
-def test_too_many_frames_and_objects():
-    rows = "\n".join(f"{i},1,2" for i in range(MAX_FRAMES + 1))
+def test_too_many_frames_and_objects(monkeypatch):
+    import kinviz.io.csv
+
+    monkeypatch.setattr(kinviz.io.csv, "MAX_FRAMES", 20_000)  # the cap's logic, at a size a test affords
+    rows = "\n".join(f"{i},1,2" for i in range(20_000 + 1))
     refuse(f"time,x,y\n{rows}\n", "20001 time stamps")
     n = MAX_OBJECTS + 1
     header = "time," + ",".join(f"o{k}_x,o{k}_y" for k in range(n))

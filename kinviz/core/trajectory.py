@@ -11,10 +11,10 @@ import numpy as np
 
 from .errors import CSVError
 
-MAX_BYTES = 10_000_000
-MAX_FRAMES = 20_000
+MAX_BYTES = 250_000_000  # an hour at 30 fps of an 8-part DeepLabCut CSV is about 90 MB
+MAX_FRAMES = 250_000  # over two hours at 30 fps; the predictor fills long files in pieces (``Predictor.predict``)
 MAX_OBJECTS = 256
-MAX_CELLS = MAX_FRAMES * 16  # frames x objects per file: the work of one request, as when 16 objects were the most
+MAX_CELLS = 2_000_000  # frames x objects per file: 250,000 x 8, or 20,000 x 100
 MIN_FRAMES = 4
 DEFAULT_NAME = "object"
 

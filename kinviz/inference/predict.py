@@ -20,11 +20,14 @@ import numpy as np
 
 from ..classical import kalman, regression
 from ..classical.baselines import fill_baseline
+from ..core.masks import cell_mask
 from ..core.trajectory import Trajectory
 from . import bounds, selfcheck
 from .prediction import Prediction
 from .videofill import StepCallback, VideoFiller
 
+PIECE = 20_000  # frames filled at once: longer files are filled in overlapping pieces, so work and memory stay bounded
+OVERLAP = 1_000  # frames each piece reads beyond the stretch it answers for, on either side
 MOTION_PATH = Path(__file__).resolve().parents[2] / "checkpoints" / "kinviz-motion.safetensors"
 METHOD_ORDER = ("kalman", "linear", "regression", "hold", "video", "motion")  # candidates; ties go to the earlier
 
@@ -61,7 +64,10 @@ class Predictor(VideoFiller):
         """Fill hidden cells and missing cells, each gap by the method the self-check found best on this file.
 
         Observed cells come back exactly as given; nothing under a hidden cell is read. Same seed, same output.
-        ``oracle=True`` is the benchmark's floor for the video model (see ``fill_video``), without a self-check."""
+        ``oracle=True`` is the benchmark's floor for the video model (see ``fill_video``), without a self-check.
+        A file longer than ``PIECE`` frames is filled in overlapping pieces, each self-checked on its own."""
+        if trajectory.n_frames > PIECE and not oracle:
+            return self._in_pieces(trajectory, mask, seed=seed, steps=steps, check=check, methods=methods)
         video = self.fill_video(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle)
         if oracle or not video.filled.any():
             return video
@@ -99,8 +105,19 @@ class Predictor(VideoFiller):
 
         fills = {"kalman": smoother, "linear": _linear, "hold": _hold, "regression": lambda t, known: regression.fill(known),
                  "video": video}
+        def motion(times, known):
+            # Short inner gaps are the smoother's (the video model measured no gain there either, and the
+            # motion model would decode a window around each): the motion model answers the rest, NaN there.
+            seen = np.isfinite(known).all(-1)
+            short = short_gaps(seen, self.decoding.min_inner_gap)
+            if not (~seen & ~short).any():
+                return np.full_like(known, np.nan), np.full_like(known, np.nan)
+            given = np.where(short[..., None], smoothed(times, known)[0], known)
+            mean, var = self.motion.fill(times, given, seed=seed)
+            return np.where(short[..., None], np.nan, mean), np.where(short[..., None], np.nan, var)
+
         if self.motion is not None:
-            fills["motion"] = lambda t, known: self.motion.fill(t, known, seed=seed)
+            fills["motion"] = motion
         return {m: fills[m] for m in METHOD_ORDER if m in fills and (only is None or m in only or m == "kalman")}
 
     def weigh(self, video: Prediction, *, seed: int = 0, steps: int | None = None,
@@ -141,10 +158,78 @@ class Predictor(VideoFiller):
                        source=source, sources=names, expected=expected, check=check,
                        fills=video.fills | {m: np.where(seen[..., None], traj.positions, f[0]) for m, f in fills.items()})
 
+    def _in_pieces(self, traj: Trajectory, mask, **kw) -> Prediction:
+        """``predict`` over pieces of ``PIECE`` frames that overlap by ``OVERLAP`` on each side; each piece answers
+        for its middle, so every filled cell saw at least ``OVERLAP`` frames of context where the file has them."""
+        T, K = traj.n_frames, traj.n_objects
+        cells = np.zeros((T, K), bool) if mask is None else cell_mask(mask, T, K)
+        step = PIECE - 2 * OVERLAP
+        out = None
+        for start in range(0, T, step):
+            lo, hi = max(0, start - OVERLAP), min(T, start + step + OVERLAP)
+            piece = Trajectory(traj.times[lo:hi], traj.positions[lo:hi], traj.names, None, source_name=traj.source_name)
+            if not np.isfinite(piece.positions).all(-1).any():
+                continue  # nothing seen in this piece: the hold below answers for it
+            pred = self.predict(piece, cells[lo:hi], **kw)
+            a, b = start - lo, min(start + step, T) - lo  # the stretch this piece answers for
+            if out is None:
+                out = _blank(pred, traj, cells)
+            _paste(out, pred, slice(start, start + b - a), slice(a, b))
+        # Cells no piece could answer (a part unseen across a whole piece): its nearest seen position.
+        held, _ = _hold(traj.times, np.where(~traj.missing[..., None] & ~cells[..., None], traj.positions, np.nan))
+        bad = ~np.isfinite(out.positions).all(-1) & np.isfinite(held).all(-1)
+        out.positions[bad] = held[bad]
+        out.notes = sorted(set(out.notes)) + [f"filled in {-(-T // step)} pieces of {PIECE:,} frames (each self-checked "
+                                              f"on its own, with {OVERLAP:,} frames of context on either side)"]
+        return out
+
+
+def short_gaps(seen: np.ndarray, shortest: int) -> np.ndarray:  # seen (T, K) -> (T, K) bool
+    """Unseen cells in inner gaps (seen on both sides) of fewer than ``shortest`` frames."""
+    T = len(seen)
+    idx = np.arange(T)[:, None]
+    before = np.maximum.accumulate(np.where(seen, idx, -1), axis=0)
+    after = np.flip(np.minimum.accumulate(np.flip(np.where(seen, idx, T), 0), axis=0), 0)
+    return ~seen & (before >= 0) & (after < T) & (after - before - 1 < shortest)
+
 
 def _kalman(times, known):
     mean, var, _ = kalman.fill(times, known)
     return mean, var
+
+
+def _blank(pred: Prediction, traj: Trajectory, cells: np.ndarray) -> Prediction:
+    """A Prediction for the whole of ``traj`` shaped like ``pred`` (one piece's), every array empty."""
+    T = traj.n_frames
+
+    def grow(x):
+        if isinstance(x, np.ndarray) and x.ndim >= 1 and x.shape[0] == pred.trajectory.n_frames:
+            fill = np.nan if x.dtype.kind == "f" else (-1 if x.dtype.kind == "i" else False)
+            return np.full((T, *x.shape[1:]), fill, x.dtype)
+        return x
+
+    out = replace(pred, trajectory=traj, **{f: grow(getattr(pred, f)) for f in pred.__dataclass_fields__
+                                            if f != "trajectory"})
+    out.fills = {m: grow(v) for m, v in pred.fills.items()}
+    out.model_frames, out.notes, out.hidden_cells = {}, [], cells
+    out.positions[:] = np.where(np.isnan(traj.positions), np.nan, traj.positions)
+    return out
+
+
+def _paste(out: Prediction, pred: Prediction, into: slice, take: slice) -> None:
+    """Copy ``pred``'s rows ``take`` into ``out``'s rows ``into``, field by field."""
+    n = pred.trajectory.n_frames
+    for f in out.__dataclass_fields__:
+        x, y = getattr(out, f), getattr(pred, f)
+        if f not in ("trajectory", "hidden_cells") and isinstance(y, np.ndarray) and y.ndim >= 1 and y.shape[0] == n:
+            x[into] = y[take]
+    for m, v in pred.fills.items():
+        if m in out.fills:
+            out.fills[m][into] = v[take]
+    shift = into.start - take.start
+    out.model_frames |= {t + shift: v for t, v in pred.model_frames.items() if take.start <= t < take.stop}
+    out.notes += pred.notes
+    out.check = out.check or pred.check
 
 
 def _hold(times, known):
