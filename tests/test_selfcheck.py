@@ -110,3 +110,22 @@ def test_predict_fills_each_gap_with_the_chosen_method_and_keeps_what_was_seen(u
     assert np.isfinite(pred.expected[mask]).all() and np.isfinite(pred.spread[mask]).all()
     chosen = names[100, 2]
     np.testing.assert_allclose(pred.positions[mask], pred.fills[chosen][mask])
+
+
+def test_a_long_file_is_filled_in_pieces_that_keep_what_was_seen(untrained_predictor, monkeypatch):
+    from kinviz.inference import predict as predict_module
+
+    monkeypatch.setattr(predict_module, "PIECE", 200)  # the piecewise path at a size a test affords
+    monkeypatch.setattr(predict_module, "OVERLAP", 20)
+    pos = body(T=700, K=3)
+    rng = np.random.default_rng(1)
+    missing = rng.random((700, 3)) < 0.05
+    missing[300:420, 1] = True  # a long loss that crosses a piece's edge
+    traj = kinviz.from_arrays(np.arange(700) / 30, np.where(missing[..., None], np.nan, pos), ["a", "b", "c"])
+    pred = untrained_predictor.predict(traj, None, methods=("kalman", "linear", "regression"))
+    assert np.isfinite(pred.positions).all()
+    np.testing.assert_array_equal(pred.positions[~missing], pos[~missing])
+    assert sum(pred.composition().values()) == missing.sum()
+    assert any("pieces" in note for note in pred.notes)
+    err = np.linalg.norm(pred.positions[300:420, 1] - pos[300:420, 1], axis=-1).mean()
+    assert err < np.linalg.norm(pos[300:420, 1] - pos[299, 1], axis=-1).mean()  # better than holding still
