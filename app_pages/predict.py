@@ -243,7 +243,7 @@ def show_scene(slots, traj: kinviz.Trajectory, mask: np.ndarray) -> None:
 def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory, spec: str, mask: np.ndarray,
               slots) -> None:
     """Decode, drawing in ``slots`` where the model puts the hidden points as it draws them (a few of its passes,
-    ``kinviz.inference.predict.PREVIEW_STAGES``, live); keep the run in state."""
+    ``kinviz.inference.videofill.PREVIEW_STAGES``, live); keep the run in state."""
     chart, text, scroll = slots
     seen = seen_cells(traj, mask)
     n_hidden = int((~seen).sum())

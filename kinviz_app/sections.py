@@ -27,7 +27,7 @@ def show_fill(run: results.Run) -> None:
     for note in pred.notes:  # where the smoother itself could not be fitted
         st.caption(f"Kalman smoother, {note}.")
     table = results.check_table(pred)
-    if table is None:
+    if table is None or not pred.check.probes:  # nothing measured: the sentence above says so, a table of zeros not
         return
     st.dataframe(table, key="self_check", height=table_height(len(table)), column_config={
         "mean probe error": st.column_config.NumberColumn(format="%.3g", help="in the file's units"),

@@ -58,7 +58,7 @@ def fill_words(composition: dict[str, int], expected, probes: int, units: str = 
     """The run's fill in plain words: its composition, whether a model filled any of it, the expected error
     (``results.Expected``) from the self-check's ``probes`` stretches."""
     text = f"**kinviz filled {composition_words(composition)}.** "
-    too_few = (f"the self-check measured too few stretches of this file like these gaps ({probes} in all) to "
+    too_few = (f"the self-check measured too few stretches of this file like these gaps ({probes or 'none'} in all) to "
                "choose, and leaves them to the Kalman smoother, the fill that always answers")
     if composition and not any(m in MODELS for m in composition):
         text += "No model filled any cell: " + (
