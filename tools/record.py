@@ -53,7 +53,8 @@ def blocks(splits: dict, meta: dict) -> dict[str, str]:
               + (f"; motion model `{motion['path']}` (sha256 {motion['sha256']}, {motion['steps']} training steps)"
                  if motion else "; no motion model"))
     return {"headline": tables.headline_table(splits), "checks": tables.checks_table(splits),
-            "machine": f"Measured on {bm['machine']} ({bm['note']}); {models}."}
+            "machine": f"Measured on {bm['machine']} ({bm['note']}); {models}.",
+            "commands": "```\n" + "\n".join(bm["commands"]) + "\n```\n\n" + "\n".join(f"- {n}" for n in bm.get("notes", []))}
 
 
 def replace_blocks(text: str, found: dict[str, str]) -> str:
