@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .core.errors import KinvizError
 from .io.formats import DEFAULT_MIN_CONFIDENCE
 from .training.generate import FAMILIES, NOISY, PHYSICS_FAMILIES
@@ -94,7 +96,22 @@ def _predict_one(args, job, predict_file) -> int:
         print(f"{written_summary(pred.trajectory, pred.filled)} -> {out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    if pred.filled.any():
+        print(how_filled(pred), file=sys.stderr)
     return 0
+
+
+def how_filled(pred) -> str:
+    """One line: which method filled how many cells, and the self-check's expected error (file units)."""
+    from .evaluation.evaluate import METHOD_NAMES
+
+    parts = ", ".join(f"{n:,} by {METHOD_NAMES.get(m, m)}" for m, n in pred.composition().items())
+    line = f"filled {int(pred.filled.sum()):,} points: {parts}"
+    expected = pred.expected[pred.filled] if pred.expected is not None else np.array([])
+    if np.isfinite(expected).any():
+        line += (f"; expected error, measured on stretches of this file like its gaps: about "
+                 f"{np.nanmean(expected):.3g} (the file's units)")
+    return line
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -143,7 +160,7 @@ def _evaluate(args) -> int:
     summary = report.summary()
     print(f"task {args.task}: {len(trajectories)} examples, errors on hidden cells (% of scene diagonal)")
     print(f"{'method':24s} {'ADE':>10s} {'ADE %':>8s} {'FDE %':>8s} {'PSNR':>7s} {'SSIM':>6s}")
-    for m in METHODS:
+    for m in (m for m in METHODS if m in summary):
         r = summary[m]
         print(f"{m:24s} {r.get('ade', float('nan')):10.4g} {r.get('ade_pct', float('nan')):8.2f} "
               f"{r.get('fde_pct', float('nan')):8.2f} {r.get('psnr', float('nan')):7.2f} {r.get('ssim', float('nan')):6.3f}")

@@ -156,7 +156,7 @@ def test_evaluate_table_on_a_folder(env, tmp_path):
     for name in ("spring-01.csv", "orbit-01.csv"):
         (tmp_path / name).write_bytes((kinviz.EXAMPLES_DIR / name).read_bytes())
     r = run("evaluate", tmp_path, "--task", "random", "--no-video", env=env)
-    assert r.returncode == 0 and "magvit" in r.stdout and "2 examples" in r.stdout
+    assert r.returncode == 0 and "kinviz" in r.stdout and "2 examples" in r.stdout
 
 
 def test_convert_makes_augmented_videos_reproducibly(tmp_path):

@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 
 from ..classical.baselines import BASELINES, fill_all
-from ..core.errors import CSVError
+from ..core.errors import CSVError, KinvizError
 from ..core.masks import task_mask
 from .metrics import mean_over_examples, trajectory_metrics, video_metrics
 from ..videomodel.display import colorize, display_framing, object_maps, video
 from ..inference.predict import Prediction, Predictor
 from ..core.trajectory import Trajectory
-from ..io.csv import load_csv
+from ..io.formats import load_track
 
 # What kinviz returns, each model on its own, then the classical baselines: one row each, so no ratio
 # compares a fill with itself. ``motion`` has rows only where its checkpoint is shipped.
@@ -84,11 +84,12 @@ def score(prediction: Prediction, *, with_video: bool = True) -> ExampleResult:
 
 
 def collect_csvs(paths: Iterable[str | Path]) -> list[Path]:
-    """CSV files named directly or found (non-recursively) in folders; index.csv files are skipped."""
+    """Tracker files named directly or found (non-recursively) in folders; index.csv files are skipped."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += sorted(f for f in p.glob("*.csv") if f.name != "index.csv")
+            out += sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".h5", ".txt", ".tsv")
+                          and f.name != "index.csv")
         elif p.exists():
             out.append(p)
         else:
@@ -155,8 +156,8 @@ def load_many(paths: Iterable[str | Path], *, skipped: Callable[[Path, str], Non
     out, refused = [], []
     for path in collect_csvs(paths):
         try:
-            out.append(load_csv(path))
-        except CSVError as e:
+            out.append(load_track(path))  # every format predict reads
+        except KinvizError as e:
             refused.append(f"{path}: {e}")
             skipped(path, str(e))
     if not out:
