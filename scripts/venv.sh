@@ -22,10 +22,12 @@ use_venv() {
     echo "Installing $1 into $VENV…" >&2
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$1"
     # kinviz itself, editable: tests and the app import the installed package (pyproject.toml; no deps, the lock has them)
-    local isolation=()  # build offline with the venv's own setuptools when it can build editables (>= 64)
-    "$VENV/bin/python" -c "import setuptools, sys; sys.exit(int(setuptools.__version__.split('.')[0]) < 64)" \
-      2>/dev/null && isolation=(--no-build-isolation)
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "${isolation[@]}" -e .
+    if [ -f pyproject.toml ]; then
+      local isolation=()  # build offline with the venv's own setuptools when it can build editables (>= 64)
+      "$VENV/bin/python" -c "import setuptools, sys; sys.exit(int(setuptools.__version__.split('.')[0]) < 64)" \
+        2>/dev/null && isolation=(--no-build-isolation)
+      "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "${isolation[@]}" -e .
+    fi
     for file in "$@"; do
       _requirements_hash "$file" >"$VENV/.installed-$file"
     done
@@ -35,5 +37,5 @@ use_venv() {
 }
 
 _requirements_hash() {  # the files' contents and the environment's interpreter
-  { "$VENV/bin/python" --version; cat "$@" pyproject.toml; } 2>&1 | sha256sum | cut -d' ' -f1
+  { "$VENV/bin/python" --version; cat "$@"; cat pyproject.toml 2>/dev/null; } 2>&1 | sha256sum | cut -d' ' -f1
 }
