@@ -47,7 +47,7 @@ def test_probes_lie_on_seen_cells_and_are_shaped_like_the_gaps(seed):
     lengths = {g.length for g in gaps}
     for p in probes:
         assert seen[p.start: p.stop, p.part].all(), "a probe hides only cells that were seen"
-        assert p.length in lengths and p.kind in {g.kind for g in gaps}
+        assert round(p.length * p.scale) in lengths and p.kind in {g.kind for g in gaps}
     inner = [p for p in probes if not p.at_end]
     for a in inner:  # inner probes never border each other: one pass fills them all
         for b in inner:
@@ -129,3 +129,13 @@ def test_a_long_file_is_filled_in_pieces_that_keep_what_was_seen(untrained_predi
     assert any("pieces" in note for note in pred.notes)
     err = np.linalg.norm(pred.positions[300:420, 1] - pos[300:420, 1], axis=-1).mean()
     assert err < np.linalg.norm(pos[300:420, 1] - pos[299, 1], axis=-1).mean()  # better than holding still
+
+
+def test_a_gap_longer_than_any_seen_stretch_is_probed_shorter_and_scaled():
+    pos = body(T=300, K=3)
+    todo = np.zeros((300, 3), bool)
+    todo[100:200] = True  # the middle third: no seen stretch of 102 frames is left
+    known = np.where(todo[..., None], np.nan, pos)
+    check, gaps = selfcheck.run({"kalman": _kalman, "linear": _linear}, np.arange(300) / 30, known, todo)
+    assert check.probes and all(p.scale > 1 and p.length >= selfcheck.SHORTEST_PROBE for p in check.probes)
+    assert all(np.isfinite(check.expected[g.key]) for g in gaps)

@@ -8,7 +8,8 @@ bounded forecasts, the smoother short dropouts), so each file is measured on its
    each inner or at an end (``_end``: no seen frame of the part before the gap, or none after: a
    forecast or backcast), in length bins of 1-2, 3-8, 9-16, 17-32, 33-64 and 65+ frames.
 2. For each group, *probes*: stretches of the same kind and similar length (a real gap's length,
-   drawn at random), placed on cells that were seen, on the same part when it has room. They are
+   drawn at random; halved until it fits where no seen stretch is that long, its errors then scaled
+   by the lengths' ratio), placed on cells that were seen, on the same part when it has room. They are
    hidden and filled by every method; the fill is scored against what was seen there. Inner
    probes are filled together in one pass over the whole file (spaced so they never border each
    other); an end probe in a cut of the file that ends (or starts) with it.
@@ -40,6 +41,7 @@ PER_GROUP = 6  # probes wanted per group of real gaps
 MIN_PROBES = 2  # fewer probes than this and a group borrows its kind's choice
 END_CONTEXT = 600  # frames of context an end probe's cut keeps before (or after) the probe
 FALLBACK = "kalman"  # where a method has no answer, this one's fill stands in (it always answers)
+SHORTEST_PROBE = 9  # frames: a long gap is probed no shorter than this (``_place``)
 COSTLY = ("video", "motion")  # the models: each end probe costs them a decoding, so they get fewer of them
 COSTLY_END_PROBES = 2  # end probes per group the models fill (a 250-frame forecast: about 10 s of video model)
 
@@ -51,6 +53,7 @@ class Gap:
     stop: int  # one past the last frame
     kind: str  # one of KINDS
     forward: bool = True  # for an end gap: True when it is a forecast (nothing seen after it)
+    scale: float = 1.0  # for a probe shorter than the gap it stands for: the gap's length over its own
 
     @property
     def length(self) -> int:
@@ -58,7 +61,7 @@ class Gap:
 
     @property
     def key(self) -> tuple[str, int]:
-        return self.kind, length_bin(self.length)
+        return self.kind, length_bin(round(self.length * self.scale))
 
     @property
     def at_end(self) -> bool:
@@ -143,9 +146,19 @@ def draw_probes(seen: np.ndarray, gaps: list[Gap], rng: np.random.Generator, *, 
 
 
 def _place(seen, busy, real: Gap, rng) -> Gap | None:
-    """A probe like ``real`` on seen cells, or None when the file has no room for one."""
+    """A probe like ``real`` on seen cells, or None when the file has no room for one. A gap longer than any
+    seen stretch (the middle third of a file) is probed at half its length, a quarter..., down to
+    ``SHORTEST_PROBE`` frames; its errors are then scaled by the lengths' ratio (errors grow about in
+    proportion to the gap's length), so the choice is made on the longest stretches the file has."""
+    for L in (real.length, *[real.length // 2**i for i in range(1, 8) if real.length // 2**i >= SHORTEST_PROBE]):
+        probe = _place_length(seen, busy, real, L, rng)
+        if probe is not None:
+            return probe
+    return None
+
+
+def _place_length(seen, busy, real: Gap, L: int, rng) -> Gap | None:
     T, K = seen.shape
-    L = real.length
     parts = [real.part] + [k for k in rng.permutation(K) if k != real.part]
     for k in parts[:4]:
         free = ~busy.any(axis=1) if not real.at_end else np.ones(T, bool)
@@ -165,7 +178,7 @@ def _place(seen, busy, real: Gap, rng) -> Gap | None:
         if not len(starts):
             continue
         s = int(starts[rng.integers(len(starts))]) + (0 if real.at_end else 1)
-        return Gap(int(k), s, s + L, real.kind, real.forward)
+        return Gap(int(k), s, s + L, real.kind, real.forward, real.length / L)
     return None
 
 
@@ -190,7 +203,7 @@ def measure(methods: dict[str, Fill], times: np.ndarray, known: np.ndarray, prob
         for m, (mean, var) in fills.items():
             mean = np.where(np.isfinite(mean), mean, base)
             var = np.where(np.isfinite(var), var, base_var)
-            err = np.linalg.norm(mean[cells] - truth[cells], axis=-1)
+            err = np.linalg.norm(mean[cells] - truth[cells], axis=-1) * probes[i].scale
             errors[m][i] = err.mean()
             ratios[m][i] = (err**2).mean() / max(var[cells].sum(-1).mean(), 1e-300)
 
