@@ -101,7 +101,6 @@ class Draw:
         return self.reads[i]
 
 
-
 class VideoFiller:
     """The video model, ready to fill trajectories (``fill_video``). Thread-safe for concurrent calls."""
 
@@ -271,8 +270,7 @@ class VideoFiller:
                           filled & ~asked, prior, draw.cells)
 
     def samples_for(self, inner: bool = True) -> int:
-        """Sampled fills averaged per window: the checkpoint's for the kind of gap, however many gaps there are
-        (a window's fill never depends on the others)."""
+        """Sampled fills averaged per window, the checkpoint's for the kind of gap (whatever the other gaps)."""
         return self.decoding.samples_for(inner)
 
     def _decode(self, known, windows: list[Window], seed: int, steps: int, on_step, truth=None,

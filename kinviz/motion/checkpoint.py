@@ -11,7 +11,7 @@ from pathlib import Path
 
 from safetensors.torch import load_file, save_file
 
-from .. import CheckpointError  # the front door: its modules are being moved
+from ..core.errors import CheckpointError
 from .tokenizer import Tokenizer, TokenizerConfig
 from .transformer import MotionTransformer, TransformerConfig
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import KinvizError
+from ..core.errors import KinvizError
 from . import checkpoint, data
 from .tokenizer import Tokenizer, part_anchor
 from .transformer import MotionTransformer, chunk_hidden, mask_ratio

@@ -15,13 +15,21 @@ per object that moves with the motion, is ``view.Camera``; it draws through the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import cv2
 import numpy as np
 
-if TYPE_CHECKING:  # the model's view draws through the same functions (``view.Camera``)
-    from .view import Camera
+
+
+class View(Protocol):
+    """What drawing and reading back need of a framing: ``Framing`` here, or the model's ``view.Camera``."""
+
+    size: int
+
+    def to_pixels(self, positions: np.ndarray) -> np.ndarray: ...
+
+    def to_world(self, pixels: np.ndarray) -> np.ndarray: ...
 
 MAX_GROUP = 3  # one object per RGB channel
 MODEL_SIZE = 32  # the model's frames are 32x32
@@ -88,14 +96,14 @@ def object_groups(n_objects: int) -> list[list[int]]:
 
 def render(
     positions: np.ndarray,  # (T, K, 2) world units, NaN = not drawn; K <= 3
-    framing: "Framing | Camera",
+    framing: View,
     hidden: np.ndarray | None = None,  # (T,) bool: hidden frames are left blank
 ) -> np.ndarray:  # (T, H, W, 3) uint8
     """Draw object k as a Gaussian blob in colour channel k, anti-aliased at sub-pixel position."""
     return to_uint8(render_float(positions, framing, hidden))
 
 
-def render_float(positions: np.ndarray, framing: "Framing | Camera", hidden: np.ndarray | None = None) -> np.ndarray:
+def render_float(positions: np.ndarray, framing: View, hidden: np.ndarray | None = None) -> np.ndarray:
     """As ``render`` but float32 in [0, 1], unquantised."""
     T, K, _ = positions.shape
     assert K <= MAX_GROUP, f"render draws at most {MAX_GROUP} objects per video, got {K}"
@@ -130,7 +138,7 @@ def _expected_mass(size: int) -> float:
 
 def readout(
     frames: np.ndarray,  # (T, H, W, 3) uint8 or float in [0, 1]
-    framing: "Framing | Camera",
+    framing: View,
     n_objects: int,
 ) -> tuple[np.ndarray, np.ndarray]:  # positions (T, K, 2) world units, confidence (T, K) in [0, 1]
     """Read each object's position back from its colour channel (thresholded intensity centroid).
