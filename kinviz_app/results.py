@@ -15,20 +15,24 @@ import numpy as np
 import pandas as pd
 
 import kinviz
-from kinviz import MAX_BYTES
 from kinviz_app import figures, media, scene, style, words
 
 VIDEO_METRICS_FRAMES = 300  # PSNR and SSIM need every hidden frame drawn per method: 6.5 s for 2,000 x 4 on 2 cores
 PLAYBACK_FRAMES = 240  # frames in the playback and the downloadable video (a window around the gaps)
 METRIC_COLUMNS = {"ade": "ADE", "ade_pct": "ADE %", "fde": "FDE", "fde_pct": "FDE %", "psnr": "PSNR (dB)", "ssim": "SSIM"}
 MODEL_LABEL = style.name(style.MODEL)
+# The app's own cap (Streamlit's server.maxUploadSize, .streamlit/config.toml): a request's work stays
+# bounded. The command line reads files up to kinviz.MAX_BYTES and fills them in pieces of any length.
+UPLOAD_MAX_BYTES = 10_000_000
 
 
 def check_size(n_bytes: int) -> None:
-    """Refuse a file over kinviz's limit before a byte of it is parsed."""
-    if n_bytes > MAX_BYTES:
+    """Refuse a file over the app's limit before a byte of it is parsed, naming the command that fills it."""
+    if n_bytes > UPLOAD_MAX_BYTES:
         raise kinviz.CSVError(
-            f"the file is {n_bytes / 1e6:.1f} MB; kinviz reads files up to {MAX_BYTES / 1e6:.0f} MB: trim or split it"
+            f"the file is {n_bytes / 1e6:.1f} MB; the app takes files up to {UPLOAD_MAX_BYTES / 1e6:.0f} MB. The command "
+            f"line fills recordings of any length (up to {kinviz.MAX_BYTES / 1e6:.0f} MB): "
+            ".venv/bin/python -m kinviz predict FILE --out FILLED.csv"
         )
 
 

@@ -22,7 +22,6 @@ sys.path.insert(0, str(ROOT))  # the pages import kinviz and kinviz_app as `stre
 import subprocess  # noqa: E402
 
 import kinviz  # noqa: E402
-from kinviz.core.trajectory import MAX_BYTES  # noqa: E402
 from kinviz_app import charts, figures, media, results, scene, style, words  # noqa: E402
 
 TIMEOUT = 300  # seconds for one script run: the first loads the model on a busy CPU
@@ -207,7 +206,7 @@ def test_typed_mask_and_its_errors():
 @pytest.mark.parametrize("name, data, words", [
     ("bad.csv", b"hello\x00world", "NUL bytes"),
     ("words.csv", b"time,x,y\n0,1,2\n1,abc,2\n2,1,2\n3,1,2\n", "not a number"),
-    ("huge.csv", b"time,x,y\n" + b"0,1,2 " * (MAX_BYTES // 6), "MB"),
+    ("huge.csv", b"time,x,y\n" + b"0,1,2 " * (results.UPLOAD_MAX_BYTES // 6), "MB"),
 ])
 def test_bad_upload_shows_the_readers_message(name, data, words):
     at = open_predict()
@@ -221,8 +220,8 @@ def test_bad_upload_shows_the_readers_message(name, data, words):
 
 def test_oversize_refused_before_parsing(monkeypatch):
     monkeypatch.setattr(kinviz, "load_track", lambda *a, **k: pytest.fail("parsed an oversize file"))
-    with pytest.raises(kinviz.CSVError, match=f"up to {MAX_BYTES / 1e6:.0f} MB"):
-        results.read_upload("big.csv", b"x" * (MAX_BYTES + 1))
+    with pytest.raises(kinviz.CSVError, match="up to 10 MB.*command line"):
+        results.read_upload("big.csv", b"x" * (results.UPLOAD_MAX_BYTES + 1))
 
 
 def test_upload_with_gaps_fills_them_and_shows_no_invented_numbers():
