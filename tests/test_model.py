@@ -359,7 +359,7 @@ def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpo
     p.decoding = replace(p.decoding, model_scale_end=best["model_scale_end"], pixel_floor_end=best["pixel_floor_end"])
     errors = []
     for _, traj in tuning_split(1):
-        pred = p.predict(traj, task_mask("forecast", traj.n_frames), seed=0)
+        pred = p.fill_video(traj, task_mask("forecast", traj.n_frames), seed=0)  # the video fill tune scores
         errors.append(trajectory_metrics(traj.positions, pred.positions, pred.filled & ~traj.missing)["ade_pct"])
     assert float(np.mean(errors)) == pytest.approx(best["video"], abs=1e-3)
     copy = tmp_path / "c.safetensors"
@@ -450,10 +450,10 @@ def test_each_kind_of_gap_decodes_with_its_own_budget(untrained_predictor, monke
     traj = _traj(40, 1)
     mask = np.zeros(40, bool)
     mask[[10, 11, 36, 37, 38, 39]] = True  # one inner gap, one at the end
-    p.predict(traj, mask)
+    p.fill_video(traj, mask)
     assert calls == [(1, 2, 3), (1, 2, 1)]
     calls.clear()
-    p.predict(traj, mask, steps=5)
+    p.fill_video(traj, mask, steps=5)
     assert calls == [(1, 5, 3), (1, 5, 1)]
 
 
