@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cells import blank_answer
+
 MIN_FRAMES = 20  # fewer complete frames than this: no answer
 FOLDS = 5  # contiguous blocks for choosing the rank
 MAX_RANK = 12  # ranks tried at most (speed; real files chose fewer, see the measurement)
@@ -31,12 +33,8 @@ def fill(
     """Fill every unseen cell of ``known`` from the principal shapes (see the module docstring).
 
     Observed cells are returned as given with variance 0; cells with no answer are NaN in both."""
-    known = np.asarray(known, np.float64)
-    assert known.ndim == 3 and known.shape[-1] == 2, f"known must be (T, K, 2), got {known.shape}"
+    known, seen, mean, var = blank_answer(known)  # seen (T, K)
     T, K, _ = known.shape
-    seen = np.isfinite(known).all(-1)  # (T, K)
-    mean = np.where(seen[..., None], known, np.nan)
-    var = np.where(seen[..., None], 0.0, np.full(known.shape, np.nan))
 
     # The modelled parts: drop the most often lost part until enough frames see all the rest.
     parts = list(np.flatnonzero(seen.any(0)))

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cells import blank_answer
+
 RIDGE = 1e-3  # penalty as a share of the features' mean variance (scale-free)
 MIN_FRAMES = 20  # fewer co-seen frames than this: no answer
 MAX_PATTERNS = 8  # distinct partner sets fitted per part (speed)
@@ -55,12 +57,8 @@ def fill(
     (or seen with them on fewer than ``min_frames`` frames) are NaN in both. ``bridge`` carries the
     fit's residual at the gap's edges into the gap; ``rotate`` also turns each frame to the partners'
     mean orientation before fitting. Only observed cells are read."""
-    known = np.asarray(known, np.float64)
-    assert known.ndim == 3 and known.shape[-1] == 2, f"known must be (T, K, 2), got {known.shape}"
+    known, seen, mean, var = blank_answer(known)  # seen (T, K)
     T, K, _ = known.shape
-    seen = np.isfinite(known).all(-1)  # (T, K)
-    mean = np.where(seen[..., None], known, np.nan)
-    var = np.where(seen[..., None], 0.0, np.full(known.shape, np.nan))
     for k in range(K):
         lost = np.flatnonzero(~seen[:, k])
         if not len(lost) or seen[:, k].sum() < min_frames:
