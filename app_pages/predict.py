@@ -248,10 +248,10 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
     seen = seen_cells(traj, mask)
     n_hidden = int((~seen).sum())
     context = "Lines: the path where it was seen."
+    scroll.html(SHOW_LIVE, unsafe_allow_javascript=True)  # first: the states below are painted where they are seen
     chart.plotly_chart(figures.fill_figure(traj, seen, np.full(traj.positions.shape, np.nan)), key="live_start",
                        config={"displayModeBar": False})
     show_words(text, "**Starting…**", context)
-    scroll.html(SHOW_LIVE, unsafe_allow_javascript=True)
 
     def on_step(step, total, frame_indices, frames, estimate):  # called as the model draws, inside its lock: cheap
         drawn = int(np.isfinite(estimate).all(axis=-1).sum())

@@ -233,7 +233,8 @@ def test_predict_upload_run_download(server, page, tmp_path):
 
 
 # Every change of the live fill under Run (issue 23), recorded in the page as it happens: its headline, where it
-# lies in the window, and how many dots its chart shows. A poll from the test could miss a state the model drew.
+# lies in the window when it is next painted, and how many dots its chart shows. A poll from the test could miss a
+# state the model drew.
 WATCH_LIVE_JS = """() => {
   window.__live = [];
   const seen = () => {
@@ -246,7 +247,8 @@ WATCH_LIVE_JS = """() => {
     if (last && last.text === text) { last.dots = Math.max(last.dots, dots); return; }
     window.__live.push({text, top: box.top, bottom: box.bottom, height: window.innerHeight, dots});
   };
-  new MutationObserver(seen).observe(document.body, {childList: true, subtree: true, characterData: true});
+  // measured at the frame the browser paints next, as a person would see it (scripts of the same update have run)
+  new MutationObserver(() => requestAnimationFrame(seen)).observe(document.body, {childList: true, subtree: true, characterData: true});
 }"""
 
 
