@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from ..core.errors import CSVError
 from ..core.trajectory import DEFAULT_NAME, MAX_OBJECTS
 
-TIME_NAMES = ("time", "timestamp", "t", "frame")  # first match wins
+# The time column: the first of these names in the header wins; frame numbers are times like any other.
+TIME_NAMES = ("time", "timestamp", "t", "frame", "frame_index", "frame_idx", "frame_number", "frame_no", "frame_id")
+FIRST_TIME_NAMES = ("index",)  # a time column only as the first column (pandas' to_csv(index_label="index"))
+TIME_WORDS = "time, t, timestamp, frame or frame_index"
 OBJECT_NAMES = ("object", "id", "track", "name")
 NAMED_AXIS = re.compile(r"(.*\S)_([xyz])", re.IGNORECASE)
 
@@ -35,6 +38,8 @@ def read_header(header: list[str]) -> Columns:
         return next((low.index(c) for c in cands if c in low), None)
 
     time_col = first(TIME_NAMES)
+    if time_col is None and low and low[0] in FIRST_TIME_NAMES:
+        time_col = 0
     object_col = first(OBJECT_NAMES)
     plain = {a: low.index(a) for a in "xyz" if a in low}
     named: dict[str, dict[str, int]] = {}  # prefix, exactly as written (Ant and ant are two objects) -> axis -> column
@@ -47,11 +52,11 @@ def read_header(header: list[str]) -> Columns:
     if time_col is None and not has_xy:
         first_line = " ".join(header)[:60]
         raise CSVError(
-            "this is not a trajectory table: the first line should name a time column (time, t, "
-            f"timestamp or frame) and x/y columns (x,y or ball_x,ball_y), but it reads: {first_line!r}"
+            "this is not a trajectory table: the first line should name a time column "
+            f"({TIME_WORDS}) and x/y columns (x,y or ball_x,ball_y), but it reads: {first_line!r}"
         )
     if time_col is None:
-        raise CSVError(f"no time column: name one column time, t, timestamp or frame (columns found: {shown})")
+        raise CSVError(f"no time column: name one column {TIME_WORDS} (columns found: {shown})")
     if not has_xy:
         raise CSVError(f"no position columns: expected x and y, or pairs like ball_x, ball_y (columns found: {shown})")
 

@@ -50,7 +50,7 @@ def detect(text: str) -> tuple[str | None, str]:
         return "deeplabcut", delimiter
     if {"TRACK_ID", "POSITION_X", "POSITION_Y", "POSITION_T"} & set(cells):
         return "trackmate", delimiter
-    if "frame_idx" in low:
+    if "frame_idx" in low and {"track", "instance.score"} & set(low):  # a plain frame_idx,a_x,a_y is load_csv's
         return "sleap", delimiter
     if low[0] == "#multi:" and len(lines) > 2:
         return "tracker", sniff(lines[2])
