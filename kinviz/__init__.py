@@ -28,8 +28,8 @@ _HOME = {
     **dict.fromkeys(["from_arrays", "load_csv", "write_csv"], ".io.csv"),
     **dict.fromkeys(["DEFAULT_MIN_CONFIDENCE", "load_track"], ".io.formats"),
     **dict.fromkeys(["write_atomic"], ".io.atomic"),
-    **dict.fromkeys(["FORMATS_DIR", "tracker_examples"], ".io.examples"),
-    **dict.fromkeys(["EXAMPLES_DIR", "FAMILIES", "load_index"], ".training.generate"),
+    **dict.fromkeys(["EXAMPLES_DIR", "FORMATS_DIR", "load_index", "tracker_examples"], ".io.examples"),
+    **dict.fromkeys(["FAMILIES"], ".training.generate"),
     **dict.fromkeys(["BASELINES", "fill_all", "fill_baseline"], ".classical.baselines"),
     **dict.fromkeys(["DEFAULT_PATH", "Decoding", "default_path", "load_checkpoint", "read_meta"],
                     ".videomodel.checkpoint"),
@@ -64,10 +64,10 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .evaluation.metrics import scene_diagonal, trajectory_metrics, video_metrics
     from .inference.predict import Prediction, Predictor
     from .io.csv import from_arrays, load_csv, write_csv
-    from .io.examples import FORMATS_DIR, tracker_examples
+    from .io.examples import EXAMPLES_DIR, FORMATS_DIR, load_index, tracker_examples
     from .io.atomic import write_atomic
     from .io.formats import DEFAULT_MIN_CONFIDENCE, load_track
-    from .training.generate import EXAMPLES_DIR, FAMILIES, load_index
+    from .training.generate import FAMILIES
     from .videomodel.checkpoint import DEFAULT_PATH, Decoding, default_path, load_checkpoint, read_meta
     from .videomodel.display import PALETTE, video
     from .videomodel.render import Framing, readout, render

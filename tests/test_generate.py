@@ -4,8 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kinviz.training import generate
+import tools.physics_examples
 from kinviz.core.errors import KinvizError
+from kinviz.io.examples import EXAMPLES_DIR, INDEX_COLUMNS, load_index
+from kinviz.training import families, generate
 
 FAMILIES = generate.FAMILIES
 SEEDS = range(12)
@@ -84,7 +86,7 @@ def test_wander_spans_nearly_straight_to_tortuous():
 
 
 def test_bundled_examples_show_the_physics_families():
-    assert set(generate.load_index()["family"]) == set(generate.PHYSICS_FAMILIES)
+    assert set(load_index()["family"]) == set(generate.PHYSICS_FAMILIES)
 
 
 def test_random_sample_draws_from_the_given_families():
@@ -126,7 +128,7 @@ def test_pendulum_keeps_its_length():
 
 def test_pendulum_period_matches_large_amplitude_theory():
     # 90 deg release: T = 1.18034 * 2 pi sqrt(L/g) (e.g. Landau & Lifshitz, Mechanics, sec. 11).
-    assert generate._pendulum_period(1.0, math.pi / 2) == pytest.approx(
+    assert families.pendulum_period(1.0, math.pi / 2) == pytest.approx(
         1.18034 * 2 * math.pi / math.sqrt(9.81), rel=1e-5)
 
 
@@ -247,15 +249,15 @@ def test_tracker_noise_scales_with_the_motion_and_keeps_gaps():
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     out = tmp_path_factory.mktemp("examples")
-    generate.main([str(out), "--seed", "2023"])
+    tools.physics_examples.main([str(out), "--seed", "2023"])
     return out
 
 
 def test_examples_are_reproducible_and_committed(written):
-    committed = sorted(p.name for p in generate.EXAMPLES_DIR.glob("*.csv"))
+    committed = sorted(p.name for p in EXAMPLES_DIR.glob("*.csv"))
     assert committed == sorted(p.name for p in written.glob("*.csv"))
     for name in committed:
-        assert (written / name).read_bytes() == (generate.EXAMPLES_DIR / name).read_bytes(), name
+        assert (written / name).read_bytes() == (EXAMPLES_DIR / name).read_bytes(), name
 
 
 def read_example(path):
@@ -266,8 +268,8 @@ def read_example(path):
 
 
 def test_index_describes_the_files(written):
-    index = generate.load_index(written)
-    assert list(index.columns) == generate.INDEX_COLUMNS
+    index = load_index(written)
+    assert list(index.columns) == INDEX_COLUMNS
     assert set(index["file"]) == {p.name for p in written.glob("*.csv")} - {"index.csv"}
     assert len(index) >= 40 and index["family"].nunique() >= 8
     assert index["family"].value_counts().min() >= 5
@@ -280,7 +282,7 @@ def test_index_describes_the_files(written):
 
 
 def test_examples_vary_like_lab_recordings(written):
-    index = generate.load_index(written)
+    index = load_index(written)
     layouts = "|".join(index["layout"])
     for trait in ["wide", "wide_named", "long", "z", "semicolon"]:
         assert trait in layouts
@@ -293,11 +295,11 @@ def test_examples_vary_like_lab_recordings(written):
 def test_examples_load_with_the_project_reader():
     from kinviz.io.csv import load_csv
 
-    for row in generate.load_index().itertuples():
-        traj = load_csv(generate.EXAMPLES_DIR / row.file)
+    for row in load_index().itertuples():
+        traj = load_csv(EXAMPLES_DIR / row.file)
         assert (traj.n_frames, traj.n_objects) == (row.frames, row.objects), row.file
 
 
 def test_load_index_explains_a_missing_folder(tmp_path):
-    with pytest.raises(KinvizError, match="python -m kinviz.training.generate"):
-        generate.load_index(tmp_path)
+    with pytest.raises(KinvizError, match="python -m tools.physics_examples"):
+        load_index(tmp_path)

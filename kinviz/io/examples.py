@@ -1,11 +1,19 @@
-"""The tracker files bundled with kinviz (one per format, in `kinviz/data/formats/`): where they are and
-what each shows. `tools/format_examples.py` writes them from kinviz's own generator.
+"""The example files bundled with kinviz, where they are and what each shows: lab-style recordings of the
+physics families (`kinviz/data/examples/`, listed in its index.csv) and one tracker file per format
+(`kinviz/data/formats/`). `tools/physics_examples.py` and `tools/format_examples.py` write them from
+kinviz's own generator; this module only reads.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from ..core.errors import KinvizError
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "data" / "examples"
+INDEX_COLUMNS = ["file", "family", "objects", "frames", "layout", "missing_cells", "description"]
 FORMATS_DIR = Path(__file__).resolve().parents[1] / "data" / "formats"
 # (file, format, family, frames, what it shows); the family comes from kinviz.training.generate.
 EXAMPLES = [
@@ -31,3 +39,15 @@ TOOLS = {"deeplabcut": "DeepLabCut", "deeplabcut_multi": "DeepLabCut", "sleap": 
 def tracker_examples() -> list[dict]:
     """The bundled examples: file (a Path), tool and description, in the order of EXAMPLES."""
     return [{"file": FORMATS_DIR / f, "tool": TOOLS[fmt], "description": d} for f, fmt, _, _, d in EXAMPLES]
+
+
+def load_index(examples_dir: Path | str = EXAMPLES_DIR) -> pd.DataFrame:
+    """The examples' index.csv: one row per recording with the columns in INDEX_COLUMNS."""
+    path = Path(examples_dir) / "index.csv"
+    if not path.is_file():
+        raise KinvizError(f"no example index at {path}; run `python -m tools.physics_examples {examples_dir}`")
+    index = pd.read_csv(path, dtype={"file": str, "family": str, "layout": str, "description": str})
+    missing = [c for c in INDEX_COLUMNS if c not in index.columns]
+    if missing:
+        raise KinvizError(f"{path} lacks the column(s) {', '.join(missing)}; regenerate it")
+    return index[INDEX_COLUMNS]
