@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kinviz.core.masks import task_mask  # noqa: E402
 from kinviz.inference.predict import Predictor  # noqa: E402
 from kinviz.training.splits import tuning_split  # noqa: E402
-from kinviz.training.tune import FLOORS, KINDS, SCALES, _ade  # noqa: E402
+from kinviz.training.tune import FLOORS, KINDS, SCALES, fill_ade  # noqa: E402
 
 SETTINGS = ((12, 8), (12, 4), (8, 8), (8, 4), (6, 8), (6, 4))  # (steps, samples)
 
@@ -39,13 +39,13 @@ def scores(predictor: Predictor, items, task: str) -> dict:
     t = time.perf_counter()
     draws = [predictor.draw(traj, task_mask(task, traj.n_frames), seed=0) for _, traj in items]
     seconds = (time.perf_counter() - t) / len(items)
-    shipped = [_ade(predictor.assemble(d)) for d in draws]
+    shipped = [fill_ade(predictor.assemble(d)) for d in draws]
     scale_key, floor_key = KINDS[task]
     best = None
     for scale in SCALES:
         for floor in FLOORS:
             dec = replace(predictor.decoding, **{scale_key: scale, floor_key: floor})
-            ade = [_ade(predictor.assemble(d, dec)) for d in draws]
+            ade = [fill_ade(predictor.assemble(d, dec)) for d in draws]
             if best is None or np.mean(ade) < np.mean(best[0]):
                 best = (ade, scale, floor)
     return {"shipped": shipped, "retuned": best[0], "retuned_at": best[1:], "seconds_per_draw": seconds}

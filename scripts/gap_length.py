@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kinviz.core.masks import task_mask  # noqa: E402
 from kinviz.inference.predict import Predictor  # noqa: E402
 from kinviz.training.splits import TUNING_SEED, tuning_split  # noqa: E402
-from kinviz.training.tune import _ade  # noqa: E402
+from kinviz.training.tune import fill_ade  # noqa: E402
 
 LENGTHS = (1, 2, 3, 4, 6, 8, 12, 16)
 
@@ -48,8 +48,8 @@ def main(argv=None) -> int:
     out, lines = {}, ["| inner gap | fused ADE % | smoother alone ADE % | fused minus smoother |", "|---|---|---|---|"]
     for name, masks in cases.items():
         draws = [predictor.draw(t, m, seed=0) for (_, t), m in zip(items, masks)]
-        fused = np.array([_ade(predictor.assemble(d)) for d in draws])
-        alone = np.array([_ade(predictor.assemble(d, weight=0.0)) for d in draws])
+        fused = np.array([fill_ade(predictor.assemble(d)) for d in draws])
+        alone = np.array([fill_ade(predictor.assemble(d, weight=0.0)) for d in draws])
         d = fused - alone
         out[name] = {"fused": fused.tolist(), "smoother": alone.tolist()}
         lines.append(f"| {name} | {fused.mean():.3f} | {alone.mean():.3f} | {d.mean():+.3f} ± {d.std(ddof=1) / np.sqrt(len(d)):.3f} |")

@@ -7,7 +7,7 @@ import pytest
 
 import kinviz
 from kinviz.inference import selfcheck
-from kinviz.inference.predict import _kalman, _linear
+from kinviz.inference.predict import kalman_fill, linear_fill
 
 
 def body(T: int = 600, K: int = 5, seed: int = 0, rigid: bool = True) -> np.ndarray:
@@ -73,7 +73,7 @@ def test_values_under_the_real_gaps_never_reach_the_self_check():
         seen_inputs.clear()
         known = np.where(todo[..., None], fake, pos)  # the real gaps hold anything
         known = np.where(todo[..., None], np.nan, known)  # ... and the check is given them hidden, as predict does
-        check, _ = selfcheck.run({"kalman": spy("kalman", _kalman), "linear": spy("linear", _linear)},
+        check, _ = selfcheck.run({"kalman": spy("kalman", kalman_fill), "linear": spy("linear", linear_fill)},
                                  np.arange(len(pos)) / 30, known, todo)
         runs.append((check, [k for _, k in seen_inputs]))
     (a, ka), (b, kb) = runs
@@ -90,7 +90,7 @@ def test_the_check_prefers_what_wins_on_the_file_and_expects_its_error():
     known = np.where(todo[..., None], np.nan, pos)
     from kinviz.classical import regression
 
-    methods = {"kalman": _kalman, "linear": _linear, "regression": lambda t, k: regression.fill(k)}
+    methods = {"kalman": kalman_fill, "linear": linear_fill, "regression": lambda t, k: regression.fill(k)}
     check, gaps = selfcheck.run(methods, np.arange(len(pos)) / 30, known, todo)
     key = gaps[0].key
     assert check.choice[key] == "regression", check.table()
@@ -136,6 +136,6 @@ def test_a_gap_longer_than_any_seen_stretch_is_probed_shorter_and_scaled():
     todo = np.zeros((300, 3), bool)
     todo[100:200] = True  # the middle third: no seen stretch of 102 frames is left
     known = np.where(todo[..., None], np.nan, pos)
-    check, gaps = selfcheck.run({"kalman": _kalman, "linear": _linear}, np.arange(300) / 30, known, todo)
+    check, gaps = selfcheck.run({"kalman": kalman_fill, "linear": linear_fill}, np.arange(300) / 30, known, todo)
     assert check.probes and all(p.scale > 1 and p.length >= selfcheck.SHORTEST_PROBE for p in check.probes)
     assert all(np.isfinite(check.expected[g.key]) for g in gaps)

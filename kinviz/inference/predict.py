@@ -103,7 +103,7 @@ class Predictor(VideoFiller):
         def smoother(times, known):
             return smoothed(times, known)[:2]
 
-        fills = {"kalman": smoother, "linear": _linear, "hold": _hold, "regression": lambda t, known: regression.fill(known),
+        fills = {"kalman": smoother, "linear": linear_fill, "hold": hold_fill, "regression": lambda t, known: regression.fill(known),
                  "video": video}
         def motion(times, known):
             # Short inner gaps are the smoother's (the video model measured no gain there either, and the
@@ -176,7 +176,7 @@ class Predictor(VideoFiller):
                 out = _blank(pred, traj, cells)
             _paste(out, pred, slice(start, start + b - a), slice(a, b))
         # Cells no piece could answer (a part unseen across a whole piece): its nearest seen position.
-        held, _ = _hold(traj.times, np.where(~traj.missing[..., None] & ~cells[..., None], traj.positions, np.nan))
+        held, _ = hold_fill(traj.times, np.where(~traj.missing[..., None] & ~cells[..., None], traj.positions, np.nan))
         bad = ~np.isfinite(out.positions).all(-1) & np.isfinite(held).all(-1)
         out.positions[bad] = held[bad]
         out.notes = sorted(set(out.notes)) + [f"filled in {-(-T // step)} pieces of {PIECE:,} frames (each self-checked "
@@ -193,7 +193,8 @@ def short_gaps(seen: np.ndarray, shortest: int) -> np.ndarray:  # seen (T, K) ->
     return ~seen & (before >= 0) & (after < T) & (after - before - 1 < shortest)
 
 
-def _kalman(times, known):
+def kalman_fill(times, known):
+    """The Kalman smoother as a self-check candidate: (times (T,), known (T, K, 2) NaN unseen) -> (mean, var)."""
     mean, var, _ = kalman.fill(times, known)
     return mean, var
 
@@ -232,7 +233,7 @@ def _paste(out: Prediction, pred: Prediction, into: slice, take: slice) -> None:
     out.check = out.check or pred.check
 
 
-def _hold(times, known):
+def hold_fill(times, known):
     """Each unseen cell at the part's last seen position (its first, before it was seen): a long forecast of
     bounded motion is often best left where it was last seen, and the self-check says when."""
     seen = np.isfinite(known).all(-1)  # (T, K)
@@ -245,7 +246,8 @@ def _hold(times, known):
     return np.where(seen[..., None], known, out), np.full_like(known, np.nan)
 
 
-def _linear(times, known):
+def linear_fill(times, known):
+    """Piecewise linear through each part's seen points, as a self-check candidate: -> (mean, NaN variance)."""
     seen = np.isfinite(known).all(-1)
     out = np.full_like(known, np.nan)
     parts = seen.any(axis=0)

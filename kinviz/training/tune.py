@@ -51,7 +51,8 @@ BAND_Z = 2.0  # the band is the fill +- 2 s.d.; calibrated to hold the truth 95 
 SETTINGS = tuple(k for pair in KINDS.values() for k in pair) + ("covisible_scale", "band_scale", "band_scale_end")
 
 
-def _ade(prediction) -> float:
+def fill_ade(prediction) -> float:
+    """ADE (% of the scene diagonal) of a prediction on the cells it filled that the file holds."""
     traj = prediction.trajectory
     return trajectory_metrics(traj.positions, prediction.positions, prediction.filled & ~traj.missing)["ade_pct"]
 
@@ -94,12 +95,12 @@ def tune_decoding(predictor: Predictor, *, per_family: int = 4, scales=SCALES, f
     log(f"occlude: covisible_scale {dec.covisible_scale:.3g}")
     for task, (scale_key, floor_key) in KINDS.items():
         draws = drawn[task]
-        smoother[task] = round(float(np.mean([_ade(predictor.assemble(d, dec, weight=0.0)) for d in draws])), 4)
+        smoother[task] = round(float(np.mean([fill_ade(predictor.assemble(d, dec, weight=0.0)) for d in draws])), 4)
         rows = []
         for scale in scales:
             for floor in floors:
                 trial = replace(dec, **{scale_key: float(scale), floor_key: float(floor)})
-                ade = float(np.mean([_ade(predictor.assemble(d, trial)) for d in draws]))
+                ade = float(np.mean([fill_ade(predictor.assemble(d, trial)) for d in draws]))
                 rows.append({scale_key: float(scale), floor_key: float(floor), "video": round(ade, 4)})
                 log(f"{task}: {scale_key} {scale:g}, {floor_key} {floor:g}: {ade:.3f} (classical prior {smoother[task]:.3f})")
         best = min(rows, key=lambda r: r["video"])
