@@ -4,7 +4,9 @@ Every fill sees the whole file with only the stretch's cells hidden (the other p
 tracker's own dropouts, stay as they are). Error: mean distance on the hidden cells in % of the
 scene diagonal of the 240 frames around the gap. Calibration: share of hidden coordinates with
 |error| < 2 predicted s.d., and mean predicted s.d. / RMS error. A method with no answer at a cell is
-scored with the smoother's answer there (its count is printed).
+scored with the smoother's answer there (its count is printed). Stretches are drawn as the benchmark's
+real-occlude task draws them (``kinviz.evaluation.real.draw_stretches``: the part seen 5 frames each side,
+another part seen throughout); runs before 2026-12-07 used a copy without the second condition.
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python scripts/real_occlude.py [--per-group 48] [--seed 0]
 """
@@ -22,7 +24,10 @@ import numpy as np  # noqa: E402
 
 import kinviz  # noqa: E402
 from kinviz.classical import covisible, kalman, pca, regression  # noqa: E402
+from kinviz.classical.pooling import pool  # noqa: E402
 from kinviz.evaluation.metrics import scene_diagonal  # noqa: E402
+from kinviz.evaluation.real import draw_stretches  # noqa: E402
+from kinviz.inference.predict import linear_fill  # noqa: E402
 
 SHARED = "/work/shared"
 GROUPS = {
@@ -31,34 +36,7 @@ GROUPS = {
     "vame": f"{SHARED}/real-train/vame/cropped_video.csv",
     "autogaita": f"{SHARED}/real-train/autogaita/*.csv",
 }
-MARGIN = 5  # the part is seen this many frames on each side of the hidden run
 WINDOW = 240  # frames around the gap whose diagonal scales the error
-
-
-def draw(seen: np.ndarray, rng: np.random.Generator):  # seen (T, K) -> (part, start, length) or None
-    T, K = seen.shape
-    for _ in range(1000):
-        k, L = int(rng.integers(K)), int(rng.integers(10, 61))
-        if T < L + 2 * MARGIN + 1:
-            return None
-        s = int(rng.integers(MARGIN, T - L - MARGIN + 1))
-        if seen[s - MARGIN : s + L + MARGIN, k].all():
-            return k, s, L
-    return None
-
-
-def linear(known: np.ndarray, k: int, frames: np.ndarray) -> np.ndarray:
-    t = np.flatnonzero(np.isfinite(known[:, k]).all(-1))
-    return np.stack([np.interp(frames, t, known[t, k, j]) for j in range(2)], -1)
-
-
-def pool(a, b):  # (mean, var) pairs -> inverse-variance pooled; a NaN answer leaves the other
-    (ma, va), (mb, vb) = a, b
-    ok = np.isfinite(ma) & np.isfinite(va)
-    wa, wb = 1 / np.maximum(va, 1e-300), 1 / np.maximum(vb, 1e-300)
-    m = np.where(ok, (wa * np.nan_to_num(ma) + wb * mb) / (wa + wb), mb)
-    v = np.where(ok, 1 / (wa + wb), vb)
-    return m, v
 
 
 def methods(times, known, k, frames):
@@ -66,7 +44,7 @@ def methods(times, known, k, frames):
     out = {}
     km, kv, _ = kalman.fill(times, known[:, k : k + 1])
     out["kalman"] = km[frames, 0], kv[frames, 0]
-    out["linear"] = linear(known, k, frames), None
+    out["linear"] = linear_fill(times, known[:, k : k + 1])[0][frames, 0], None
     cm, cv = covisible.fill(known)
     out["covisible"] = cm[frames, k], cv[frames, k]
     # rotate given explicitly everywhere, so each row means the same whatever the defaults become.
@@ -78,8 +56,9 @@ def methods(times, known, k, frames):
         out[name] = m[frames, k], v[frames, k]
     pm, pv = pca.fill(known)
     out["pca"] = pm[frames, k], pv[frames, k]
-    out["reg+kalman"] = pool(out["reg"], out["kalman"])
-    out["pca+kalman"] = pool(out["pca"], out["kalman"])
+    # Inverse-variance pooled with the smoother, which stands alone where the fit has no answer.
+    out["reg+kalman"] = pool(*out["kalman"], *out["reg"])
+    out["pca+kalman"] = pool(*out["kalman"], *out["pca"])
     return out
 
 
@@ -102,10 +81,10 @@ def main():
         for n in range(args.per_group):
             tr = tracks[n % len(tracks)]
             seen = np.isfinite(tr.positions).all(-1)
-            got = draw(seen, rng)
-            if got is None:
+            got = draw_stretches(seen, 1, rng)  # the benchmark's draw: seen 5 frames each side, others seen
+            if not got:
                 continue
-            k, s, L = got
+            k, s, L = got[0]
             frames = np.arange(s, s + L)
             known = tr.positions.copy()
             known[frames, k] = np.nan
@@ -133,30 +112,33 @@ def main():
 def report(rows):
     names = [n for g, n in rows if g == "multipart" and not n.startswith("_")]
     groups = list(GROUPS) + ["all"]
-    print("\nADE in % of the scene diagonal (mean ± s.e.), n stretches:")
+    table("ADE in % of the scene diagonal (mean ± s.e.), n stretches:", rows, names, groups, ade_cell)
+    table("Calibration: share |error| < 2 s.d. / mean s.d. ÷ RMS error / cells without answer:", rows, names, groups,
+          calibration_cell)
+
+
+def table(title, rows, names, groups, cell):
+    """A markdown table, a row per method and a column per group ("all" pools them); cell(rows) -> text."""
+    print(f"\n{title}")
     print("| method | " + " | ".join(groups) + " |")
     print("|---" * (len(groups) + 1) + "|")
     for name in names:
-        cells = []
-        for g in groups:
-            ade = np.concatenate([rows[(h, name)]["ade"] for h in GROUPS if g in ("all", h)])
-            cells.append(f"{ade.mean():.2f} ± {ade.std(ddof=1) / np.sqrt(len(ade)):.2f} (n={len(ade)})")
+        cells = [cell([rows[(h, name)] for h in GROUPS if g in ("all", h)]) for g in groups]
         print(f"| {name} | " + " | ".join(cells) + " |")
-    print("\nCalibration: share |error| < 2 s.d. / mean s.d. ÷ RMS error / cells without answer:")
-    print("| method | " + " | ".join(groups) + " |")
-    print("|---" * (len(groups) + 1) + "|")
-    for name in names:
-        cells = []
-        for g in groups:
-            rs = [rows[(h, name)] for h in GROUPS if g in ("all", h)]
-            cover = np.concatenate([r["cover"] for r in rs]) if any(r["cover"] for r in rs) else np.array([])
-            none = sum(r["none"] for r in rs)
-            if not len(cover):
-                cells.append(f"- / - / {none}")
-                continue
-            sd, err = np.concatenate([r["sd"] for r in rs]), np.concatenate([r["err"] for r in rs])
-            cells.append(f"{100 * cover.mean():.0f} % / {sd.mean() / np.sqrt((err**2).mean()):.2f} / {none}")
-        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+def ade_cell(rs):
+    ade = np.concatenate([r["ade"] for r in rs])
+    return f"{ade.mean():.2f} ± {ade.std(ddof=1) / np.sqrt(len(ade)):.2f} (n={len(ade)})"
+
+
+def calibration_cell(rs):
+    cover = np.concatenate([r["cover"] for r in rs]) if any(r["cover"] for r in rs) else np.array([])
+    none = sum(r["none"] for r in rs)
+    if not len(cover):
+        return f"- / - / {none}"
+    sd, err = np.concatenate([r["sd"] for r in rs]), np.concatenate([r["err"] for r in rs])
+    return f"{100 * cover.mean():.0f} % / {sd.mean() / np.sqrt((err**2).mean()):.2f} / {none}"
 
 
 if __name__ == "__main__":
