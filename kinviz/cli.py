@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--multipart", default="../shared/real-multipart",
                     help="folder of real multi-part tracking files (with the motion model's validation split: the real tasks)")
     be.add_argument("--sections", default=None, help="comma-separated parts to measure (default all): generated, "
-                    "bodies, real-occlude, real-interpolate, speed; tools/record.py merges the JSON of parts run apart")
+                    "bodies, othersim (the second simulator), real-occlude, real-interpolate, speed; tools/record.py merges the JSON of parts run apart")
     be.add_argument("--stretches", type=int, default=6, help="real occlude: stretches drawn per file")
     be.add_argument("--files", default=None, help="real tasks: only files whose path contains one of these (comma-separated)")
     be.add_argument("--motion", default=None, help="motion model checkpoint (default: the bundled one when there; 'none': without)")

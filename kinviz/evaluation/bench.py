@@ -5,6 +5,9 @@ prior, the video model alone, the motion model (when shipped) and every classica
 
 - the held-out generated split (parameters drawn from a seed training and tuning never used):
   interpolate, forecast and random masks; simulated bodies with one part hidden (occlude);
+- the second simulator's validation split (``othersim``: families and physics written apart from
+  ``generate``, ``kinviz.training.othersim``): the same three masks, so that a model tuned to the
+  generator's motion shows what it does on motion it was not made from;
 - real pose-tracker files (``real``): a confidently tracked part hidden for 10-60 frames, a stretch
   per fill of the whole file (occlude), and cuts of 240-600 frames with whole frames hidden
   (interpolate). Skipped, with a note, where the shared folders are absent.
@@ -27,15 +30,19 @@ from pathlib import Path
 import torch
 
 from ..io.atomic import write_atomic
-from ..training import generate
+from ..training import generate, othersim
 from ..training.splits import body_split, held_out
 from ..videomodel.checkpoint import default_path, resolve_device
 from . import real, tables
-from .quality import PART_TASKS, quality, record_metrics
+from .quality import PART_TASKS, TASKS, quality, record_metrics
 
-SECTIONS = ("generated", "bodies", "real-occlude", "real-interpolate", "speed")
-SPLIT_NAMES = {"generated": "held-out generated", "bodies": "held-out bodies", "real-occlude": "real",
-               "real-interpolate": "real"}
+SECTIONS = ("generated", "bodies", "othersim", "real-occlude", "real-interpolate", "speed")
+SPLIT_NAMES = {"generated": "held-out generated", "bodies": "held-out bodies", "othersim": "second simulator",
+               "real-occlude": "real", "real-interpolate": "real"}
+TITLES = {"generated": "Held-out generated trajectories (48 frames)", "bodies": "Held-out simulated bodies, one part hidden",
+          "othersim": "The second simulator's validation split (48 frames; kinviz.training.othersim)",
+          "real-occlude": "Real files, one part hidden 10-60 frames (the whole file filled per stretch)",
+          "real-interpolate": "Real files, cuts of 240-600 frames, middle third hidden"}
 STRETCHES_PER_FILE = 6  # real occlude: stretches drawn per file (7 files: 42, the issue's "at least 40")
 
 
@@ -68,10 +75,13 @@ def measure(predictor, sections: tuple[str, ...], args) -> tuple[dict, list[str]
     if "generated" in sections:
         families = predictor.meta.get("data", {}).get("families") or generate.FAMILIES
         out["generated"] = quality(predictor, held_out(per_family, families=families))
-        md += ["", tables.quality_table(out["generated"], "Held-out generated trajectories (48 frames)")]
+        md += ["", tables.quality_table(out["generated"], TITLES["generated"])]
     if "bodies" in sections:
         out["bodies"] = quality(predictor, body_split(max(1, per_family // 2)), tasks=PART_TASKS)
-        md += ["", tables.quality_table(out["bodies"], "Held-out simulated bodies, one part hidden")]
+        md += ["", tables.quality_table(out["bodies"], TITLES["bodies"])]
+    if "othersim" in sections:
+        out["othersim"] = othersim_rows(predictor, per_family)
+        md += ["", tables.quality_table(out["othersim"], TITLES["othersim"])]
     files = real.real_files(Path(args.multipart))
     wanted = [s for s in ("real-occlude", "real-interpolate") if s in sections]
     if wanted and not files:
@@ -82,11 +92,10 @@ def measure(predictor, sections: tuple[str, ...], args) -> tuple[dict, list[str]
         files = [f for f in files if not only or any(o in str(f) for o in only.split(","))]
         if "real-occlude" in sections:
             out["real-occlude"] = real.occlude(predictor, files, per_file=2 if args.quick else args.stretches)
-            md += ["", tables.quality_table(out["real-occlude"], "Real files, one part hidden 10-60 frames (the whole "
-                                                                 "file filled per stretch)")]
+            md += ["", tables.quality_table(out["real-occlude"], TITLES["real-occlude"])]
         if "real-interpolate" in sections:
             out["real-interpolate"] = real.interpolate(predictor, files, per_file=1)
-            md += ["", tables.quality_table(out["real-interpolate"], "Real files, cuts of 240-600 frames, middle third hidden")]
+            md += ["", tables.quality_table(out["real-interpolate"], TITLES["real-interpolate"])]
     if "speed" in sections:
         from . import speed
 
@@ -95,6 +104,12 @@ def measure(predictor, sections: tuple[str, ...], args) -> tuple[dict, list[str]
         out["folder"] = speed.folder_speed(path, predictor.device, args.quick)
         md += ["", tables.speed_table(out["speed"]), "", tables.folder_table(out["folder"])]
     return out, md
+
+
+def othersim_rows(predictor, per_family: int, tasks=TASKS) -> list[dict]:
+    """Quality rows (``quality.quality``) of every method on the second simulator's validation split, ``per_family``
+    clean trajectories of each of its families, grouped by family."""
+    return quality(predictor, othersim.validation_split(per_family), tasks=tasks)
 
 
 def summarise(out: dict) -> tuple[dict, str]:
