@@ -102,14 +102,19 @@ def show(report, source: str) -> None:
     rows = picked.selection.rows if picked else []
     if rows:
         name = table.example.iloc[rows[0]]
-        if source != BUNDLED:
-            st.info(f"{name} is an uploaded file: upload it on the Predict page to look closer." if source == UPLOADED
-                    else f"{name} is a held-out simulated recording, not a file: the Predict page takes the "
-                         "bundled examples and your files.")
+        if source == UPLOADED:
+            st.info(f"{name} is an uploaded file: upload it on the Predict page to look closer.")
             return
-        mask = next(r.mask for r in report.results if r.name == name)
-        st.switch_page("app_pages/predict.py", query_params={"example": name.removesuffix(".csv"),
-                                                          "mask": kinviz.format_mask(mask) or "none"})
+        st.switch_page("app_pages/predict.py", query_params=predict_link(report, name, source))
+
+
+def predict_link(report, name: str, source: str) -> dict[str, str]:
+    """Predict's query for a row: a bundled example by its name, a held-out recording by ``cache.held_out_key``
+    (Predict draws it again from the benchmark's seed), with the row's hidden frames or cells."""
+    result = next(r for r in report.results if r.name == name)
+    example = cache.held_out_key(report.task, name) if source == HELD_OUT else name.removesuffix(".csv")
+    names = cache.example(example).names
+    return {"example": example, "mask": kinviz.format_mask(result.mask, names) or "none"}
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import kinviz
-from kinviz_app import cache, guard
+from kinviz_app import cache, guard, real
 
 COLUMNS = 3
 LAYOUT_WORDS = {"wide": "columns x, y", "wide_named": "columns per object (ball_x, ball_y, …)",
@@ -21,6 +21,7 @@ def main() -> None:
     index = cache.examples_index()
     st.caption(f"{len(index)} lab-style recordings of {index.family.nunique()} kinds of motion, bundled with kinviz. "
                "Some have tracker dropouts (missing cells), some several objects, some other ways of laying out a CSV.")
+    real_files()
     tracker_files()
     families = st.multiselect("Kinds of motion", sorted(index.family.unique()), key="families", persist_state="session",
                               placeholder="All kinds")
@@ -41,6 +42,22 @@ def main() -> None:
                 st.caption(row.description)
                 st.page_link("app_pages/predict.py", label="Open in Predict", icon=":material/play_arrow:",
                              query_params={"example": row.name})
+
+
+def real_files() -> None:
+    """The real tracker files bundled beside the app, with their source and licence; each opens in Predict with
+    its preset (one part hidden for a stretch where it was tracked)."""
+    reals = cache.real_index()
+    if reals.empty:
+        return
+    st.markdown("**Real tracker files**: what trackers wrote on real animals, bundled under their "
+                "MIT licences. Each opens with one part hidden where it was tracked: press Run to fill it.")
+    for col, row in zip(st.columns(len(reals)), reals.itertuples()):
+        with col.container(border=True):
+            st.markdown(f"**{row.name}** · {row.frames} frames · {row.parts} parts · hides `{row.preset}`")
+            st.caption(real.attribution(row))
+            st.page_link("app_pages/predict.py", label="Open in Predict", icon=":material/play_arrow:",
+                         query_params={"example": row.name, "mask": row.preset})
 
 
 def tracker_files() -> None:

@@ -3,7 +3,7 @@ recording and what it measured against the classical fixes (how it learnt is on 
 
 import streamlit as st
 
-from kinviz_app import cache, guard, results, words
+from kinviz_app import cache, guard, real, results, words
 
 
 def main() -> None:
@@ -53,6 +53,15 @@ def main() -> None:
         with col.container(border=True):
             st.markdown(f"**{title}**")
             st.caption(text)
+
+    reals = cache.real_index()
+    if not reals.empty:
+        st.markdown("**Real tracker files to try**: each opens on Predict with one part hidden where it was tracked.")
+        for row in reals.itertuples():
+            st.page_link("app_pages/predict.py", label=f"{row.name}: {row.frames} frames x {row.parts} parts, "
+                         f"hides {row.preset}", icon=":material/pets:",
+                         query_params={"example": row.name, "mask": row.preset})
+            st.caption(real.attribution(row, described=False))
 
     cols = st.columns(4)
     cols[0].page_link("app_pages/predict.py", label="Try it: Predict", icon=":material/movie:")

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 import kinviz
-from kinviz_app import cache, charts, figures, guard, results, sections, words
+from kinviz_app import cache, charts, figures, guard, real, results, sections, words
 
 ss = st.session_state
 MAX_STEPS = 24  # drawing passes a request may ask for: 12 is the model's; more holds the model's one lock longer
@@ -24,17 +24,24 @@ PRESETS = {"interpolate": "Interpolate (middle third)", "forecast": "Forecast (l
 
 
 def pick_source():
-    """(source key, Trajectory): the upload when there is one, else the chosen example; None when unusable."""
-    index = cache.examples_index()
-    names = index.name.tolist()
-    family = dict(zip(index.name, index.family))
+    """(source key, Trajectory): the upload when there is one, else the chosen example; None when unusable.
+    The picker lists the bundled recordings, then the real tracker files, then a held-out recording that a
+    link from Evaluate named (``cache.held_out_key``), drawn again from the benchmark's seed."""
+    index, reals = cache.examples_index(), cache.real_index()
+    names = index.name.tolist() + reals.name.tolist()
+    family = {**dict(zip(index.name, index.family)), **dict.fromkeys(reals.name, real.FAMILY)}
     asked = (st.query_params.get("example") or "").removesuffix(".csv")
     if asked and asked != ss.get("_qp_example"):  # a link or an edited URL names an example
         ss["_qp_example"] = asked
-        if asked in names:
+        if asked not in names and cache.held_out_recording(asked) is not None:
+            ss["_held_out"] = asked  # in the picker from now on in this session
+        if asked in names or asked == ss.get("_held_out"):
             ss["_example"] = ss["example"] = asked
         else:
             st.warning(f"There is no bundled example called {words.quoted(asked)}; showing another one.")
+    if "_held_out" in ss:
+        names.append(ss["_held_out"])
+        family[ss["_held_out"]] = "held-out, simulated"
     ss.setdefault("_example", names[0])
     if ss.get("example") not in names:
         ss["example"] = ss["_example"]
@@ -66,12 +73,24 @@ def pick_source():
     return f"example:{name}", cache.example(name)
 
 
+def about_source(source_key: str) -> None:
+    """Where a real tracker file comes from and what its scores mean; what a held-out recording is."""
+    name = source_key.removeprefix("example:")
+    for row in cache.real_index().query("name == @name").itertuples():
+        st.info(real.attribution(row), icon=":material/description:")
+    if name.startswith(cache.HELD_OUT_PREFIX + "/"):
+        st.info("A simulated recording of the held-out test set, drawn again from the benchmark's seed as Evaluate "
+                "drew it: the video model never trained on it.", icon=":material/science:")
+
+
 # ----------------------------------------------------------------------------- mask
 
 
-def default_spec(traj: kinviz.Trajectory) -> str:
-    """Files with gaps of their own: fill just those; complete files: hide the middle third."""
-    return "none" if traj.missing.any() else "interpolate"
+def default_spec(source_key: str, traj: kinviz.Trajectory) -> str:
+    """A real tracker file: its preset (one part hidden where it was tracked); other files with gaps of their
+    own: fill just those; complete files: hide the middle third."""
+    preset = cache.preset(source_key.removeprefix("example:")) if source_key.startswith("example:") else None
+    return preset or ("none" if traj.missing.any() else "interpolate")
 
 
 def parse(spec: str, traj: kinviz.Trajectory) -> np.ndarray:
@@ -155,14 +174,14 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
         ss["_mask_spec"], ss["_mask_auto"] = asked, False
     elif ss.get("_mask_for") != source_key and ss.get("_mask_auto", True):
         ss["_mask_spec"] = None  # nobody chose the mask: a new file gets its own default
-    spec = ss.get("_mask_spec") or default_spec(traj)
-    ss["_mask_auto"] = ss.get("_mask_auto", True) and spec == default_spec(traj)
+    spec = ss.get("_mask_spec") or default_spec(source_key, traj)
+    ss["_mask_auto"] = ss.get("_mask_auto", True) and spec == default_spec(source_key, traj)
     try:
         mask = parse(spec, traj)
     except kinviz.MaskError as e:
         st.warning(f"The frames to hide {words.quoted(spec)} do not fit this file ({words.quoted(e, 80)}); "
-                   f"hiding {words.quoted(default_spec(traj))} instead.")
-        spec = default_spec(traj)
+                   f"hiding {words.quoted(default_spec(source_key, traj))} instead.")
+        spec = default_spec(source_key, traj)
         mask = parse(spec, traj)
     ss["_mask_spec"] = ss["_qp_mask"] = st.query_params["mask"] = spec
     ss["_mask_for"], ss["_mask_seed"] = source_key, int(ss.get("seed", 0))
@@ -300,6 +319,7 @@ def main() -> None:
                f"{int(traj.missing.sum())} missing cells.")
     for note in traj.warnings:
         st.info(note, icon=":material/info:")
+    about_source(source_key)
 
     st.subheader("2 · Choose the frames to hide")
     spec, mask = choose_mask(source_key, traj)

@@ -16,7 +16,7 @@ import streamlit as st
 
 import kinviz
 from kinviz import default_path  # honours $KINVIZ_CHECKPOINT, as Predictor.load does
-from kinviz_app import guard, media, results
+from kinviz_app import guard, media, real, results
 
 
 def checkpoint_path() -> Path:
@@ -55,12 +55,34 @@ def examples_index() -> pd.DataFrame:
     return index.assign(name=index.file.str.removesuffix(".csv"))
 
 
+@st.cache_data(show_spinner=False)
+def real_index() -> pd.DataFrame:
+    """The real tracker files bundled beside the app (``examples/real/index.csv``), with their presets."""
+    return real.read_index()
+
+
 def example(name: str) -> kinviz.Trajectory:
-    """A bundled example by its name in the index; CSVError for any other name, before a path is built
-    (names come from URLs)."""
-    if name not in set(examples_index().name):
+    """A bundled example, a real tracker file or a held-out recording (``held_out_key``) by its name;
+    CSVError for any other name, before a path is built (names come from URLs)."""
+    if name in set(examples_index().name):
+        return _example(name)
+    if name in set(real_index().name):
+        return _real(name)
+    traj = held_out_recording(name)
+    if traj is None:
         raise kinviz.CSVError(f"there is no bundled example called {str(name)[:40]!r}")
-    return _example(name)
+    return traj
+
+
+def preset(name: str) -> str | None:
+    """The mask a real example opens with (``part:frames``); None for any other name."""
+    rows = real_index()[real_index().name == name]
+    return rows.preset.iloc[0] if len(rows) else None
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=4)
+def _real(name: str) -> kinviz.Trajectory:  # a name from the real index
+    return real.load(next(real_index().query("name == @name").itertuples()))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -101,6 +123,24 @@ def _held_out(task: str, examples: int, families: tuple) -> list[kinviz.Trajecto
     from kinviz.training.splits import benchmark_split
 
     return benchmark_split(task, examples, families)
+
+
+HELD_OUT_PREFIX = "held-out"
+
+
+def held_out_key(task: str, name: str) -> str:
+    """The name a held-out recording goes by in a link to Predict: ``held-out/<task>/<recording>``
+    (``held-out/forecast/pendulum #2``); the recording is drawn again from the benchmark's seed."""
+    return f"{HELD_OUT_PREFIX}/{task}/{name}"
+
+
+def held_out_recording(key: str) -> kinviz.Trajectory | None:
+    """The held-out recording a ``held_out_key`` names, drawn again as Evaluate drew it; None for any other text."""
+    prefix, _, rest = str(key).partition("/")
+    task, _, name = rest.partition("/")
+    if prefix != HELD_OUT_PREFIX or task not in kinviz.TASKS + kinviz.PART_TASKS:
+        return None
+    return next((t for t in held_out(task) or [] if t.source_name == name), None)
 
 
 DEMO = ("pendulum-01", "interpolate")  # the landing page's recording and task: a swing with its middle third hidden

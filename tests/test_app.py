@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))  # the pages import kinviz and kinviz_app as `stre
 import subprocess  # noqa: E402
 
 import kinviz  # noqa: E402
-from kinviz_app import charts, figures, media, results, scene, style, words  # noqa: E402
+from kinviz_app import charts, figures, media, real, results, scene, style, words  # noqa: E402
 
 TIMEOUT = 300  # seconds for one script run: the first loads the model on a busy CPU
 PAGES = ["app_pages/home.py", "app_pages/predict.py", "app_pages/examples.py", "app_pages/evaluate.py", "app_pages/model.py"]
@@ -246,9 +246,10 @@ def test_examples_gallery_links_to_predict():
     at = open_app("app_pages/examples.py")
     assert_clean(at)
     links = at.get("page_link")
-    assert len(links) == len(kinviz.load_index())
+    reals = len(real.read_index())  # the real tracker files come first, each a link too
+    assert len(links) == len(kinviz.load_index()) + reals
     at.multiselect(key="families").set_value(["pendulum"]).run()
-    assert len(at.get("page_link")) == 5
+    assert len(at.get("page_link")) == 5 + reals
 
 
 def test_evaluate_runs_on_a_few_examples():
