@@ -9,7 +9,10 @@ masked, observed frames' tokens are never masked, and the loss is cross-entropy 
 
 Progress goes to a tqdm bar and to a JSON-lines log; a checkpoint is written every
 ``--save-every`` steps, and ``--resume`` continues from it (weights and step; the optimiser restarts
-its moments). Under ``torchrun`` the same script trains with DistributedDataParallel.
+its moments). Each save is also scored on validation splits the pool was not drawn from (the second
+simulator, the real validation files: ``selection``); the best by the worst of them is kept beside it
+and is the run's output at the end, so a fine-tune cannot trade unseen motion for the generator's.
+Under ``torchrun`` the same script trains with DistributedDataParallel.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from . import generate
+from . import generate, selection
 from .bodies import BODY_FAMILIES
 from ..videomodel.checkpoint import load_checkpoint, read_meta, save_checkpoint
 from .data import VIEW, TokenPool, clips_from_trajectory, sample_clip, stack_frames, tokenize_clips
@@ -198,6 +201,21 @@ def evaluate_pool(model, pool: TokenPool, device, mask_id, seed=0, batch=64) -> 
     return {"val_loss": float(np.mean(losses)), "val_token_acc": float(np.mean(accs))}
 
 
+def validate_and_choose(tr, val_pools: dict, choice: selection.Choice, step: int, run: RunConfig, tok, meta: dict,
+                        log) -> dict:
+    """Token loss on every validation split; keeps the checkpoint at ``selection.chosen_path`` when the choice's
+    score improves. Returns the curve's figures: the generated split's as before, the others' by name."""
+    scores = {name: evaluate_pool(tr, pool, run.device, tr.mask_id) for name, pool in val_pools.items()}
+    improved = choice.consider(step, {name: v["val_loss"] for name, v in scores.items()})
+    val = scores["generated"] | {f"val_loss_{name}": v["val_loss"] for name, v in scores.items() if name != "generated"}
+    val["choice_score"] = choice.score({name: v["val_loss"] for name, v in scores.items()})
+    log(stage="val", step=step, chosen=improved, **val)
+    meta["training"]["selection"] = choice.to_dict()
+    if improved:
+        save_checkpoint(selection.chosen_path(run.out), tok, tr, meta | {"training": meta["training"] | {"chosen_step": step}})
+    return val
+
+
 def train(run: RunConfig) -> Path:
     """Both stages end to end; returns the checkpoint path. Resumable at any save point."""
     rank, world = _dist()
@@ -229,7 +247,9 @@ def train(run: RunConfig) -> Path:
     # Data: the same seed always builds the same pool, so a resumed run sees the same clips.
     clips, recipe = build_clips(run, run.seed, run.clips, with_examples=not run.tiny)
     val_clips, _ = build_clips(run, run.seed + 10_000, max(64, run.clips // 32), with_examples=False)
-    meta["data"] = recipe | {"validation_clips": len(val_clips)}
+    # The checkpoint choice's other splits: motion the generator did not make (``selection``).
+    checks = selection.validation_clips(run.seed + 20_000, gate=run.gate, fits=run.fits, real=not run.tiny)
+    meta["data"] = recipe | {"validation_clips": len(val_clips), "selection_clips": {k: len(v) for k, v in checks.items()}}
     log(stage="data", clips=len(clips), seconds=time.time() - t0)
 
     # Stage 1: the tokenizer.
@@ -254,7 +274,8 @@ def train(run: RunConfig) -> Path:
     # Stage 2: the transformer on the frozen tokenizer's tokens.
     t1 = time.time()
     pool = tokenize_clips(tok.cpu(), clips, max_frames=tr_cfg.max_frames)
-    val_pool = tokenize_clips(tok, val_clips, max_frames=tr_cfg.max_frames)
+    val_pools = {"generated": tokenize_clips(tok, val_clips, max_frames=tr_cfg.max_frames)}
+    val_pools |= {name: tokenize_clips(tok, c, max_frames=tr_cfg.max_frames) for name, c in checks.items()}
     tok.to(run.device)
     log(stage="tokenize", clips=len(pool), seconds=time.time() - t1)
     tr = MaskedTransformer(tr_cfg).to(run.device)
@@ -267,6 +288,9 @@ def train(run: RunConfig) -> Path:
         start = prior["training"].get("transformer_steps_done", 0)
         history = prior["training"].get("curve", [])
         meta["training"] = prior["training"] | {"resumed_at": start}
+    choice = selection.Choice.from_dict(meta["training"].get("selection"))
+    if init is not None and start == 0 and rank == 0:  # a fine-tune must beat the model it starts from
+        validate_and_choose(tr, val_pools, choice, 0, run, tok, meta, log)
     model = torch.nn.parallel.DistributedDataParallel(tr) if world > 1 else tr
     opt = torch.optim.AdamW(tr.parameters(), lr=run.lr, betas=(0.9, 0.95), weight_decay=0.01)
     g = torch.Generator().manual_seed(run.seed + 7 + 1000 * rank + start)
@@ -291,9 +315,8 @@ def train(run: RunConfig) -> Path:
             log(stage="transformer", step=step, loss=loss.item(), token_acc=acc, digit_acc=digit_acc, lr=lr)
         last = step == run.steps - 1 or (time.time() - t0) / 60 > run.time_limit_min
         if (step + 1) % run.save_every == 0 or last:
-            val = evaluate_pool(tr, val_pool, run.device, tr.mask_id)
+            val = validate_and_choose(tr, val_pools, choice, step + 1, run, tok, meta, log) if rank == 0 else {}
             history.append({"step": step + 1, "loss": round(ema, 4), **{k: round(v, 4) for k, v in val.items()}})
-            log(stage="val", step=step + 1, **val)
             if rank == 0:
                 meta["training"] |= {
                     "transformer_steps_done": step + 1,
@@ -305,6 +328,13 @@ def train(run: RunConfig) -> Path:
                 save_checkpoint(run.out, tok, tr, meta)
         if last:
             break
+    if rank == 0 and choice.best is not None and choice.best["step"] != meta["training"].get("transformer_steps_done"):
+        # The run's output is the chosen checkpoint's weights, with the whole run's record.
+        chosen = load_checkpoint(selection.chosen_path(run.out), device=run.device)
+        tr.load_state_dict(chosen.transformer.state_dict())
+        meta["training"] |= {"selection": choice.to_dict(), "chosen_step": choice.best["step"]}
+        save_checkpoint(run.out, tok, tr, meta)
+        log(stage="chosen", **choice.best)
     # Stage 3: the fusion's calibration against the Kalman smoother, on a tuning split of its own.
     if rank == 0 and run.tune_per_family > 0:
         from ..inference.predict import Predictor
