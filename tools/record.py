@@ -75,11 +75,8 @@ def benchmark_md(run: dict, splits: dict, meta: dict) -> str:
     parts += [f"- {n}" for n in meta["benchmark"].get("notes", [])] + [""]
     parts += ["## Headline (mean ± s.e.; paired against the best classical baseline)", "", found["headline"], "",
               tables.paired_table(splits), "", found["checks"], ""]
-    names = {"generated": "Held-out generated trajectories (48 frames)", "bodies": "Held-out simulated bodies, one part hidden",
-             "real-occlude": "Real files, one part hidden 10-60 frames (the whole file filled per stretch)",
-             "real-interpolate": "Real files, cuts of 240-600 frames, middle third hidden"}
     parts += ["## Per group", ""]
-    for section, title in names.items():
+    for section, title in bench.TITLES.items():
         if run.get(section):
             parts += [tables.quality_table(run[section], title), ""]
     pooled = {name: [r for s, n in bench.SPLIT_NAMES.items() if n == name for r in run.get(s, [])] for name in splits}
