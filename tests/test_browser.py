@@ -224,7 +224,7 @@ def test_predict_upload_run_download(server, page, tmp_path):
 
     # No measurement changed, hidden or not; the model's values for frames 5-16 sit in `_pred` columns.
     out, src = pd.read_csv(path, dtype=str), pd.read_csv(io.StringIO(source), dtype=str)
-    assert list(out.columns) == ["time", "x", "y", "x_pred", "y_pred", "predicted"]
+    assert list(out.columns) == ["time", "x", "y", "x_pred", "y_pred", "predicted", "filled_by"]
     pd.testing.assert_frame_equal(out[["time", "x", "y"]], src)
     hidden = out.index.isin(range(5, 17))
     assert out["predicted"].astype(int).tolist() == hidden.astype(int).tolist()

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import kinviz
+from kinviz.inference.predict import METHOD_ORDER
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = kinviz.EXAMPLES_DIR / "projectile-01.csv"
@@ -35,9 +36,12 @@ def test_predict_writes_the_input_layout_with_hidden_frames_filled_and_flagged(e
     assert r.returncode == 0, r.stderr
     src, got = pd.read_csv(EXAMPLE, dtype=str), pd.read_csv(out, dtype=str)
     # Hidden measurements stay; the model's values for them sit beside them in `_pred` columns.
-    assert list(got.columns) == ["time", "ball_x", "ball_y", "ball_x_pred", "ball_y_pred", "predicted"]
+    assert list(got.columns) == ["time", "ball_x", "ball_y", "ball_x_pred", "ball_y_pred", "predicted", "ball_filled_by"]
     flagged = {6, 7, 8, 9, 14}
     assert set(np.flatnonzero(got["predicted"].astype(int))) == flagged
+    # Which method filled each row's point, by the name the tables use, and nothing where none was filled.
+    assert set(np.flatnonzero(got["ball_filled_by"].notna())) == flagged
+    assert set(got["ball_filled_by"].dropna()) <= set(METHOD_ORDER)
     pd.testing.assert_frame_equal(got[src.columns], src, check_index_type=False)  # no measurement changed
     assert set(np.flatnonzero(got["ball_x_pred"].notna() & got["ball_y_pred"].notna())) == flagged
     assert np.isfinite(got.loc[sorted(flagged), ["ball_x_pred", "ball_y_pred"]].astype(float).to_numpy()).all()
@@ -66,7 +70,7 @@ def test_predict_with_a_mask_on_a_tracker_file_without_gaps_writes_the_hidden_po
     assert r.returncode == 0, r.stderr
     assert "filled 0 points in place, 5 measured points' values in _pred columns, on 5 frames" in r.stderr
     table = pd.read_csv(out, sep="\t", skiprows=1, dtype=str, keep_default_na=False)
-    assert list(table.columns[:6]) == ["t", "x", "y", "x_pred", "y_pred", "predicted"]
+    assert list(table.columns[:7]) == ["t", "x", "y", "x_pred", "y_pred", "filled_by", "predicted"]
     assert set(np.flatnonzero(table["x_pred"] != "")) == {6, 7, 8, 9, 14} == set(np.flatnonzero(table["predicted"] == "1"))
     assert np.isfinite(table.loc[[6, 7, 8, 9, 14], ["x_pred", "y_pred"]].astype(float).to_numpy()).all()
     source = pd.read_csv(src, sep="\t", skiprows=1, dtype=str, keep_default_na=False)

@@ -555,3 +555,47 @@ def test_a_file_past_the_positions_cap_is_refused_in_one_line(monkeypatch):
         kinviz.load_track(text)
     for fragment in ["DeepLabCut", "20000 frames x 17 objects", "320,000 positions", "split it"]:
         assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", list(LABEL) + ["plain_wide", "plain_long", "plain_one"])
+def test_each_filled_point_names_the_method_that_filled_it_and_a_second_fill_reuses_the_column(fmt):
+    """Downloads say which method filled each point (issue 28): one `filled_by` cell per filled point, beside its
+    part, empty elsewhere; the file still reads back the same; writing a written file again keeps its columns.
+    MOTChallenge files have no header to name a column in: they keep their fixed columns, with no method."""
+    if fmt.startswith("plain"):
+        T, rng = 30, np.random.default_rng(3)
+        pos = 10 + np.cumsum(rng.normal(0, 1, (T, 2, 2)), axis=0)
+        lost = np.zeros((T, 2), bool)
+        lost[5:9, 0], lost[12:14, 1] = True, True
+        pos = np.where(lost[..., None], np.nan, pos)
+        if fmt == "plain_one":
+            pos, lost = pos[:, :1], lost[:, :1]
+        traj = kinviz.from_arrays(np.arange(T) * 0.1, pos, ["ant", "bee"][:pos.shape[1]] if fmt != "plain_one" else None)
+        text = kinviz.write_csv(traj, np.nan_to_num(pos), np.zeros(lost.shape, bool))
+        if fmt == "plain_long":
+            rows = [r.split(",") for r in text.splitlines()[1:]]
+            text = "time,object,x,y\n" + "".join(f"{r[0]},{name},{r[1 + 2 * k]},{r[2 + 2 * k]}\n"
+                                                 for r in rows for k, name in enumerate(["ant", "bee"]))
+    else:
+        text = make(fmt)
+    traj = kinviz.load_track(text)
+    assert traj.missing.any()
+    method = np.array([[f"method{k}" for k in range(traj.n_objects)]] * traj.n_frames)
+    out = kinviz.write_csv(traj, fill(traj), traj.missing, method)
+    written = cells(out)
+    for k in range(traj.n_objects):
+        assert sum(row.count(f"method{k}") for row in written) == (traj.missing[:, k].sum() if fmt != "mot" else 0), k
+    if fmt == "mot":
+        assert out == kinviz.write_csv(traj, fill(traj), traj.missing)
+        return
+    again = kinviz.load_track(out)
+    assert again.names == traj.names and not again.missing.any()
+    # Hide a frame of every part in the written file and fill it again: the `filled_by` columns are reused.
+    hidden = np.zeros_like(again.missing)
+    hidden[again.n_frames // 2] = True
+    twice = kinviz.write_csv(again, fill(again), hidden, np.full(hidden.shape, "second"))
+    def by_columns(rows):  # columns named filled_by on some line
+        return {j for row in rows for j, c in enumerate(row) if c.lower().endswith("filled_by")}
+
+    assert len(by_columns(cells(twice))) == len(by_columns(written)) > 0
+    assert sum(row.count("second") for row in cells(twice)) == hidden.sum()

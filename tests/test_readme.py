@@ -62,7 +62,7 @@ def test_the_python_example_runs(tiny_checkpoint, monkeypatch):
     code = blocks("python")[0]
     scope: dict = {}
     exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the README's own example
-    assert scope["filled_csv"].splitlines()[0].endswith(",predicted")
+    assert scope["filled_csv"].splitlines()[0].endswith(",predicted,filled_by")
 
 
 def test_every_documented_subcommand_answers_help():

@@ -76,5 +76,6 @@ class Prediction:
         return self.confidence.min(axis=1)
 
     def to_csv(self) -> str:
-        """The filled trajectory in the input's own layout, with the ``predicted`` column."""
-        return write_csv(self.trajectory, self.positions, self.filled)
+        """The filled trajectory in the input's own layout, with the ``predicted`` column and ``filled_by``
+        columns naming the method that filled each cell (``method_of``)."""
+        return write_csv(self.trajectory, self.positions, self.filled, self.method_of())

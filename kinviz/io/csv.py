@@ -14,7 +14,8 @@ no other exception escapes `load_csv` for any input bytes.
 `write_csv` keeps the source's rows in their order, its columns, column order, delimiter and the
 exact text of every measured cell. Empty cells are filled in place; the model's values for cells that
 hold a measurement (hidden on purpose) go into added `<column>_pred` columns beside them; a last
-column `predicted` flags the rows the model supplied a value on.
+column `predicted` flags the rows kinviz supplied a value on, and `filled_by` columns name the method
+that filled each object's cell (the smoother, the co-visible regression, a model...).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 from ..core.errors import CSVError
 from ..core.trajectory import DEFAULT_NAME, MAX_FRAMES, MAX_OBJECTS, MIN_FRAMES, Trajectory, check_size
 from .columns import Columns, read_header
+from .readers import FILLED_BY
 from .text import blank, decimals, decode, read_rows, read_source, round_text, safe_cell, shortest, sniff, numbers
 
 
@@ -236,7 +238,7 @@ def parse_csv(text: str, source_name: str) -> Trajectory:
 # ----------------------------------------------------------------------------- writing
 
 
-def write_csv(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> str:
+def write_csv(traj: Trajectory, positions: np.ndarray, filled: np.ndarray, method: np.ndarray | None = None) -> str:
     """Write `traj`'s table back with filled-in positions, as CSV text in the source's layout.
 
     positions: (T, K, 2) float, finite wherever `filled`; filled: (T, K) bool, the cells that were
@@ -248,7 +250,10 @@ def write_csv(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> st
       column ``<column>_pred`` right after its object's y column (``x_pred``, ``ball_y_pred``; long
       layout: one ``x_pred``, ``y_pred`` pair), empty on other rows; a source column of that name is
       overwritten;
-    - a last column ``predicted`` (or the source's own) is 1 on rows where the model supplied a value;
+    - a column ``predicted`` (or the source's own) is 1 on rows where kinviz supplied a value;
+    - with ``method`` ((T, K) str, the method that filled each cell, ``Prediction.method_of``), a column
+      ``filled_by`` per object after it (``ball_filled_by``; one ``filled_by`` in long layout or for one
+      unnamed object) names that method on rows where it filled the object, empty elsewhere;
     - rows keep the source's order; long layout gains a row for each filled (time, object) pair the
       source lacked, after that time stamp's last row;
     - filled numbers are rounded to three decimals more than the column's own (``text.decimals``).
@@ -256,7 +261,7 @@ def write_csv(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> st
     Text cells that a spreadsheet would run as a formula get a leading quote.
     """
     if not isinstance(traj.layout, Layout):  # a tracker's own file (kinviz.io.formats) writes itself back
-        return traj.layout.write(traj, positions, filled)
+        return traj.layout.write(traj, positions, filled, method)
     positions = np.asarray(positions, dtype=np.float64)
     filled = np.asarray(filled, dtype=bool)
     shape = (traj.n_frames, traj.n_objects)
@@ -310,14 +315,25 @@ def write_csv(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> st
         names = [lay.header[c].strip() + "_pred" for c in lay.xy_cols[p]]
         pred_cols[p] = tuple(next(i for i, c in enumerate(columns)
                                   if (own[c] if isinstance(c, int) else c) == n) for n in names)
+    owned = {i for pair in pred_cols.values() for i in pair}  # `_pred` columns taken over from the source
     pred_col = columns.index(lay.predicted_col) if lay.predicted_col is not None else None
     if pred_col is None:
         header.append("predicted")
         pred_col = len(header) - 1
+    by_col = {}  # pair -> its `filled_by` output column (the source's own, from an earlier write, reused)
+    if method is not None:
+        for p in range(1 if long else len(lay.xy_cols)):
+            name = FILLED_BY if long or traj.names[p] == DEFAULT_NAME else f"{traj.names[p]}_{FILLED_BY}"
+            mine = [i for i, c in enumerate(columns) if isinstance(c, int) and own[c] == name]
+            if mine:
+                by_col[p] = mine[0]
+                owned.add(mine[0])
+            else:
+                header.append(name)
+                by_col[p] = len(header) - 1
     source_at = {c: i for i, c in enumerate(columns) if isinstance(c, int)}
     numeric = {lay.time_col, *(c for pair in lay.xy_cols for c in pair)}
     digits = {c: decimals([cells[c] for _, _, cells in out]) + 3 for pair in lay.xy_cols for c in pair}
-    owned = {i for pair in pred_cols.values() for i in pair}  # `_pred` columns taken over from the source
 
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=lay.delimiter, lineterminator="\n")
@@ -333,6 +349,8 @@ def write_csv(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> st
             if not filled_list[t][obj]:
                 continue
             supplied = True
+            if p in by_col:
+                row[by_col[p]] = safe_cell(str(method[t, obj]))
             for a, c in enumerate(lay.xy_cols[p]):
                 text = round_text(positions[t, obj, a], digits[c])
                 if blank(cells[c]):

@@ -54,6 +54,7 @@ class Table:
 
 PRED_SUFFIX = "_pred"  # columns kinviz adds beside a point: the model's value for a point the file holds
 TRACKER_SUFFIX = "_tracker"  # and the tracker's own text for a point kinviz wrote over (under the confidence cut)
+FILLED_BY = "filled_by"  # and the name of the method that filled a point (kinviz.inference.prediction.method_of)
 LABELS = {"deeplabcut": "DeepLabCut", "sleap": "SLEAP", "trackmate": "TrackMate", "tracker": "Tracker",
           "mot": "MOTChallenge"}
 
@@ -74,8 +75,9 @@ def _check_width(label: str, data: list[Row], width: int, *, trailing: bool = Fa
 
 
 def _kinviz_column(name: str) -> bool:
-    """A column kinviz added to a file it wrote (`x_pred`, `nose.likelihood_tracker`): no data of the tracker's."""
-    return name.strip().lower().endswith((PRED_SUFFIX, TRACKER_SUFFIX))
+    """A column kinviz added to a file it wrote (`x_pred`, `nose.likelihood_tracker`, `filled_by`): no data of the
+    tracker's."""
+    return name.strip().lower().endswith((PRED_SUFFIX, TRACKER_SUFFIX, FILLED_BY))
 
 
 def _cell(cells: list[str], col: int) -> str:

@@ -10,7 +10,8 @@
 
 All but MOTChallenge also get `x_pred`, `y_pred` columns (the model's value for a point the file holds,
 hidden on purpose) and `x_tracker`, `y_tracker`[, confidence] columns (the text a point written in
-place replaced: the tracker's own guess under the cut), added after the file's columns per part.
+place replaced: the tracker's own guess under the cut), added after the file's columns per part, and,
+from a prediction, a `filled_by` column per part naming the method that filled each point.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.trajectory import Trajectory
-from .readers import LABELS, PRED_SUFFIX, TRACKER_SUFFIX
+from .readers import FILLED_BY, LABELS, PRED_SUFFIX, TRACKER_SUFFIX
 from .text import decimals, round_text, safe_cell
 
 ROOM = {"deeplabcut", "sleap", "trackmate", "tracker"}  # formats with room for added columns (not MOT's fixed fields)
@@ -58,8 +59,8 @@ class TrackLayout:
     def label(self) -> str:
         return LABELS[self.format]
 
-    def write(self, traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> str:
-        return write_track(traj, positions, filled)
+    def write(self, traj: Trajectory, positions: np.ndarray, filled: np.ndarray, method=None) -> str:
+        return write_track(traj, positions, filled, method)
 
 
 # ----------------------------------------------------------------------------- writing
@@ -94,12 +95,14 @@ def written_summary(traj: Trajectory, filled: np.ndarray) -> str:
     return line + f", on {frames} frames"
 
 
-def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> str:
+def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray, method: np.ndarray | None = None) -> str:
     """`traj`'s file in its own format with the filled points written (see the module's table).
 
     positions: (T, K, 2), finite wherever `filled`; filled: (T, K) bool. Points the file lacks (or
     had under the confidence cut) are written in place, the text they replace kept in `_tracker`
     columns; points the file holds keep their text, the model's value beside them in `_pred` columns.
+    method: (T, K) str, the name of the method that filled each cell: each part with a filled point gets a
+    `filled_by` column beside it, named in the header lines as the part's x column is.
     """
     lay: TrackLayout = traj.layout
     positions, filled = np.asarray(positions, dtype=np.float64), np.asarray(filled, dtype=bool)
@@ -143,6 +146,8 @@ def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> 
             elif beside_list[t][k]:
                 cx, cy, _ = lay.slot_cols[s]
                 values |= {(s, "x" + PRED_SUFFIX): number(cx, x), (s, "y" + PRED_SUFFIX): number(cy, y)}
+            if method is not None and lay.head and (write_list[t][k] or beside_list[t][k]):  # MOT: no header
+                values[(s, FILLED_BY)] = str(method[t, k])
             any_filled |= write_list[t][k] or beside_list[t][k]
         extra.append(values)
         flags.append("1" if any_filled else "0")
@@ -162,7 +167,7 @@ def write_track(traj: Trajectory, positions: np.ndarray, filled: np.ndarray) -> 
     text_cols = _text_columns(lay, width)
     for (t, g, cells, _), values, flag in zip(out, extra, flags):
         for key, c in columns[0].items():  # the file's own kinviz columns: `_pred` cleared, `_tracker` kept
-            if key in values or key[1].endswith(PRED_SUFFIX):
+            if key in values or key[1].endswith((PRED_SUFFIX, FILLED_BY)):
                 cells += [""] * (c + 1 - len(cells))
                 cells[c] = values.get(key, "")
         for c in text_cols:
@@ -198,16 +203,23 @@ def _added_columns(lay: TrackLayout, keys: set[tuple[int, str]]):
     line as its slot's x (or y, or confidence) column is, with the name's suffix on the line that names columns.
     """
     order = {n: i for i, n in enumerate(["x" + PRED_SUFFIX, "y" + PRED_SUFFIX] +
-                                         [a + TRACKER_SUFFIX for a in ("x", "y", "likelihood", "score", "confidence")])}
+                                         [a + TRACKER_SUFFIX for a in ("x", "y", "likelihood", "score", "confidence")]
+                                         + [FILLED_BY])}
     own, new = {}, {}
     for slot, name in sorted(keys, key=lambda k: (k[0], order[k[1]])):
         axis, _, suffix = name.rpartition("_")
         cx, cy, cc = lay.slot_cols[slot]
-        src = {"x": cx, "y": cy}.get(axis, cc)
+        src = cx if name == FILLED_BY else {"x": cx, "y": cy}.get(axis, cc)
         head = [cells[src] if src < len(cells) else "" for cells in lay.head]
         at = NAME_LINE.get(lay.format, -1)
-        tail = "_" + suffix
-        head[at] = head[at].strip() + (tail.upper() if lay.format == "trackmate" else tail)  # TrackMate's names are upper case
+        upper = lay.format == "trackmate"  # TrackMate's names are upper case
+        if name == FILLED_BY:  # a name of its own on the line that names columns ('nose, filled_by' in DeepLabCut)
+            x_name = head[at].strip()
+            head[at] = (x_name[:-1] if x_name[-1:].lower() == "x" else x_name + "_") + FILLED_BY if x_name else FILLED_BY
+            head[at] = head[at].upper() if upper else head[at]
+        else:
+            tail = "_" + suffix
+            head[at] = head[at].strip() + (tail.upper() if upper else tail)
         found = [c for c in range(lay.width) if [cells[c] if c < len(cells) else "" for cells in lay.head] == head]
         if found:
             own[(slot, name)] = found[0]
