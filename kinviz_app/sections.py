@@ -67,8 +67,9 @@ def show_scores(run: results.Run) -> None:
 def show_downloads(run: results.Run) -> None:
     pred = run.prediction
     st.caption("The download keeps every measurement as it was: empty cells are filled in place, and kinviz's "
-               "values for hidden measurements go into added `_pred` columns beside them; `predicted` flags the "
-               "rows. The report (JSON) holds the composition, the expected error and the self-check's table.")
+               "values for hidden measurements go into added `_pred` columns beside them; `filled_by` names the "
+               "method that filled each point. The report (JSON) holds the composition, the expected error and "
+               "the self-check's table.")
     # The files are made when their button is clicked (deferred), not on every rerun of the page.
     c1, c2, c3 = st.columns(3)
     c1.download_button("Download filled CSV", pred.to_csv, file_name=run.csv_name, mime="text/csv",
