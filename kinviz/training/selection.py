@@ -42,10 +42,12 @@ def real_clips(rng: np.random.Generator, *, gate=None, fits=(2,)) -> list[Clip]:
             for c in clips_from_trajectory(track.positions, rng, count=REAL_CLIPS_PER_FILE, gate=gate, fits=fits)]
 
 
-def validation_clips(seed: int, *, gate=None, fits=(2,), real: bool = True) -> dict[str, list[Clip]]:
-    """The checkpoint choice's splits beyond the generator's own: {split name: clips}, empty splits left out."""
+def validation_clips(seed: int, *, gate=None, fits=(2,), real: bool = True,
+                     per_family: int = OTHERSIM_PER_FAMILY) -> dict[str, list[Clip]]:
+    """The checkpoint choice's splits beyond the generator's own: {split name: clips}, empty splits left out
+    (``per_family``: the second simulator's trajectories per family; tiny runs take 1)."""
     rng = np.random.default_rng(seed)
-    out = {"othersim": othersim_clips(rng, gate=gate, fits=fits)}
+    out = {"othersim": othersim_clips(rng, per_family=per_family, gate=gate, fits=fits)}
     if real:
         out["real"] = real_clips(rng, gate=gate, fits=fits)
     return {k: v for k, v in out.items() if v}

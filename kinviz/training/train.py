@@ -248,7 +248,8 @@ def train(run: RunConfig) -> Path:
     clips, recipe = build_clips(run, run.seed, run.clips, with_examples=not run.tiny)
     val_clips, _ = build_clips(run, run.seed + 10_000, max(64, run.clips // 32), with_examples=False)
     # The checkpoint choice's other splits: motion the generator did not make (``selection``).
-    checks = selection.validation_clips(run.seed + 20_000, gate=run.gate, fits=run.fits, real=not run.tiny)
+    checks = selection.validation_clips(run.seed + 20_000, gate=run.gate, fits=run.fits, real=not run.tiny,
+                                        per_family=1 if run.tiny else selection.OTHERSIM_PER_FAMILY)
     meta["data"] = recipe | {"validation_clips": len(val_clips), "selection_clips": {k: len(v) for k, v in checks.items()}}
     log(stage="data", clips=len(clips), seconds=time.time() - t0)
 
