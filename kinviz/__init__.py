@@ -7,7 +7,7 @@
     frames = kinviz.video(pred, "pred")  # (T, 64, 64, 3) uint8: the video model's drawing, for people
 
 The floors, bottom to top (each subpackage's docstring names its neighbours): ``core`` (trajectories,
-masks, errors), ``io`` (files in and out), ``classical`` (smoother, baselines, co-visible fills),
+masks, errors, metrics), ``io`` (files in and out), ``classical`` (smoother, baselines, co-visible fills),
 ``videomodel`` and ``motion`` (the two masked generative models), ``inference`` (the fill),
 ``training`` and ``evaluation``. This front door re-exports the public names; each is imported on first
 use (PEP 562), so ``import kinviz`` costs no torch until a model is needed.
@@ -25,6 +25,7 @@ _HOME = {
     **dict.fromkeys(["CheckpointError", "CSVError", "KinvizError", "MaskError"], ".core.errors"),
     **dict.fromkeys(["PART_TASKS", "TASKS", "format_mask", "mask_runs", "parse_mask", "task_mask"], ".core.masks"),
     **dict.fromkeys(["MAX_BYTES", "Trajectory"], ".core.trajectory"),
+    **dict.fromkeys(["scene_diagonal", "trajectory_metrics", "video_metrics"], ".core.metrics"),
     **dict.fromkeys(["from_arrays", "load_csv", "write_csv"], ".io.csv"),
     **dict.fromkeys(["DEFAULT_MIN_CONFIDENCE", "load_track"], ".io.formats"),
     **dict.fromkeys(["write_atomic"], ".io.atomic"),
@@ -33,11 +34,10 @@ _HOME = {
     **dict.fromkeys(["BASELINES", "fill_all", "fill_baseline"], ".classical.baselines"),
     **dict.fromkeys(["DEFAULT_PATH", "Decoding", "default_path", "load_checkpoint", "read_meta"],
                     ".videomodel.checkpoint"),
-    **dict.fromkeys(["PALETTE", "video"], ".videomodel.display"),
     **dict.fromkeys(["Framing", "readout", "render"], ".videomodel.render"),
     **dict.fromkeys(["Prediction", "Predictor"], ".inference.predict"),
+    **dict.fromkeys(["PALETTE", "video"], ".inference.display"),
     **dict.fromkeys(["METHOD_NAMES", "METHODS", "Report", "evaluate", "load_many", "score"], ".evaluation.evaluate"),
-    **dict.fromkeys(["scene_diagonal", "trajectory_metrics", "video_metrics"], ".evaluation.metrics"),
 }
 __all__ = sorted(_HOME)
 
@@ -59,15 +59,15 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .classical.baselines import BASELINES, fill_all, fill_baseline
     from .core.errors import CheckpointError, CSVError, KinvizError, MaskError
     from .core.masks import PART_TASKS, TASKS, format_mask, mask_runs, parse_mask, task_mask
+    from .core.metrics import scene_diagonal, trajectory_metrics, video_metrics
     from .core.trajectory import MAX_BYTES, Trajectory
     from .evaluation.evaluate import METHOD_NAMES, METHODS, Report, evaluate, load_many, score
-    from .evaluation.metrics import scene_diagonal, trajectory_metrics, video_metrics
+    from .inference.display import PALETTE, video
     from .inference.predict import Prediction, Predictor
+    from .io.atomic import write_atomic
     from .io.csv import from_arrays, load_csv, write_csv
     from .io.examples import EXAMPLES_DIR, FORMATS_DIR, load_index, tracker_examples
-    from .io.atomic import write_atomic
     from .io.formats import DEFAULT_MIN_CONFIDENCE, load_track
     from .training.generate import FAMILIES
     from .videomodel.checkpoint import DEFAULT_PATH, Decoding, default_path, load_checkpoint, read_meta
-    from .videomodel.display import PALETTE, video
     from .videomodel.render import Framing, readout, render

@@ -25,7 +25,8 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _families(spec: str) -> tuple[str, ...]:
+def parse_families(spec: str) -> tuple[str, ...]:
+    """--families: 'all', 'physics' or comma-separated names -> the simulated families to train on."""
     named = {"all": FAMILIES, "physics": PHYSICS_FAMILIES}
     names = named.get(spec.strip()) or tuple(n.strip() for n in spec.split(",") if n.strip())
     unknown = [n for n in names if n not in FAMILIES]
@@ -52,7 +53,7 @@ def _train(args) -> int:
         tokenizer_steps=args.tokenizer_steps, steps=args.steps, batch=args.batch, lr=args.lr,
         save_every=args.save_every, log=Path(args.log) if args.log else None, resume=args.resume,
         time_limit_min=args.time_limit, tiny=args.tiny, tune_per_family=args.tune_per_family,
-        families=_families(args.families), gate=gate, fits=tuple(args.fits), noisy=args.noisy,
+        families=parse_families(args.families), gate=gate, fits=tuple(args.fits), noisy=args.noisy,
         bodies=args.bodies, init=Path(args.init) if args.init else None,
     )
     path = train(run)

@@ -18,7 +18,7 @@ import numpy as np
 
 import kinviz
 from kinviz.classical.baselines import fill_baseline
-from kinviz.evaluation.metrics import trajectory_metrics
+from kinviz.core.metrics import trajectory_metrics
 
 
 def pykalman_fill(times: np.ndarray, known: np.ndarray, n_iter: int) -> np.ndarray:  # (T, K, 2)

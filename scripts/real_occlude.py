@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 import kinviz  # noqa: E402
 from kinviz.classical import covisible, kalman, pca, regression  # noqa: E402
 from kinviz.classical.pooling import pool  # noqa: E402
-from kinviz.evaluation.metrics import scene_diagonal  # noqa: E402
+from kinviz.core.metrics import scene_diagonal  # noqa: E402
 from kinviz.evaluation.real import draw_stretches  # noqa: E402
 from kinviz.inference.predict import linear_fill  # noqa: E402
 

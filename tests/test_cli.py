@@ -187,8 +187,8 @@ def test_help(command):
 
 
 def test_train_families_by_name_and_by_group():
-    from kinviz.cli import _families
+    from kinviz.cli import parse_families
     from kinviz.training.generate import FAMILIES, PHYSICS_FAMILIES
 
-    assert _families("all") == FAMILIES and _families("physics") == PHYSICS_FAMILIES
-    assert _families(" walker, spring ") == ("walker", "spring")
+    assert parse_families("all") == FAMILIES and parse_families("physics") == PHYSICS_FAMILIES
+    assert parse_families(" walker, spring ") == ("walker", "spring")

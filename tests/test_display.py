@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import kinviz
-from kinviz.videomodel.display import DISPLAY_SIZE, KINDS, PALETTE, colorize, display_framing, object_maps
+from kinviz.inference.display import DISPLAY_SIZE, KINDS, PALETTE, colorize, display_framing, object_maps
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from kinviz.core.errors import MaskError
-from kinviz.evaluation.metrics import (
+from kinviz.core.metrics import (
     mean_over_examples,
     position_errors,
     scene_diagonal,

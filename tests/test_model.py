@@ -344,7 +344,7 @@ def test_the_tuning_split_pairs_each_simulated_trajectory_with_a_noisy_copy():
 
 def test_tune_scores_each_setting_and_leaves_the_decoding_as_it_was(tiny_checkpoint, tmp_path):
     from kinviz.core.masks import task_mask
-    from kinviz.evaluation.metrics import trajectory_metrics
+    from kinviz.core.metrics import trajectory_metrics
     from kinviz.training.splits import tuning_split
     from kinviz.training.tune import tune_decoding, write_decoding
 

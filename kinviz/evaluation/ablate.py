@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core.masks import task_mask
 from ..training.splits import TUNING_SEED, body_split, tuning_split
-from .metrics import trajectory_metrics
+from ..core.metrics import trajectory_metrics
 
 
 ABLATE_PER_FAMILY = 4  # the tuning split's size that ``kinviz tune`` calibrates on

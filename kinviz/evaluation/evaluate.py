@@ -19,11 +19,11 @@ import pandas as pd
 from ..classical.baselines import BASELINES, fill_all
 from ..core.errors import CSVError, KinvizError
 from ..core.masks import task_mask
-from .metrics import mean_over_examples, trajectory_metrics, video_metrics
-from ..videomodel.display import colorize, display_framing, object_maps, video
-from ..inference.predict import Prediction, Predictor
+from ..core.metrics import mean_over_examples, trajectory_metrics, video_metrics
 from ..core.trajectory import Trajectory
-from ..io.formats import load_track
+from ..inference.display import colorize, display_framing, object_maps, video
+from ..inference.predict import Prediction, Predictor
+from ..io.formats import collect_csvs, load_track
 
 # What kinviz returns, each model on its own, then the classical baselines: one row each, so no ratio
 # compares a fill with itself. ``motion`` has rows only where its checkpoint is shipped.
@@ -83,22 +83,6 @@ def score(prediction: Prediction, *, with_video: bool = True) -> ExampleResult:
     return ExampleResult(traj.source_name, prediction.hidden, prediction, baselines, metrics)
 
 
-def collect_csvs(paths: Iterable[str | Path]) -> list[Path]:
-    """Tracker files named directly or found (non-recursively) in folders; index.csv files are skipped."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out += sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".h5", ".txt", ".tsv")
-                          and f.name != "index.csv")
-        elif p.exists():
-            out.append(p)
-        else:
-            raise CSVError(f"file not found: '{p}'")
-    if not out:
-        raise CSVError("no CSV files found in the given paths")
-    return out
-
-
 @dataclass
 class Report:
     task: str
@@ -148,7 +132,7 @@ def evaluate(
 
 
 def load_many(paths: Iterable[str | Path], *, skipped: Callable[[Path, str], None] | None = None) -> list[Trajectory]:
-    """Read every CSV under ``paths`` (see ``collect_csvs``). A file that cannot be read is skipped and
+    """Read every CSV under ``paths`` (see ``io.formats.collect_csvs``). A file that cannot be read is skipped and
     reported to ``skipped(path, reason)`` (by default one line on stderr), so one bad file (a shell glob
     that picks up the examples' index.csv) does not end a batch; CSVError when no file can be read."""
     if skipped is None:

@@ -18,7 +18,7 @@ from ..classical.baselines import BASELINES
 from ..core.masks import PART_TASKS, TASKS, task_mask
 from ..inference.prediction import Prediction
 from .evaluate import METHODS, MODELS, score
-from .metrics import mean_over_examples, scene_diagonal
+from ..core.metrics import mean_over_examples, scene_diagonal
 
 ALL_TASKS = TASKS + PART_TASKS
 BAND_Z = 2.0  # the app draws the fill +- 2 standard deviations (kinviz_app.style.BAND_SD): about 95 % if calibrated

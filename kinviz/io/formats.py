@@ -10,11 +10,15 @@ not there). The trajectory remembers its format in a `track_writer.TrackLayout`,
 `Prediction.to_csv`) writes it back in it: the same header lines, columns, line endings and number
 style, every observed cell's original text, filled points written in place, rows that were missing
 added in frame order (what each format gets besides: `track_writer`).
+`collect_csvs` lists the tracker files named or found in folders (what `load_many` and
+`convert` read).
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -86,6 +90,22 @@ def load_track(source, *, name: str | None = None, min_confidence: float = DEFAU
     rows = read_rows(text, delimiter)
     return assemble(READERS[fmt](rows), delimiter, min_confidence=float(min_confidence), source_name=name,
                     newline=_newline(text))
+
+
+def collect_csvs(paths: Iterable[str | Path]) -> list[Path]:
+    """Tracker files named directly or found (non-recursively) in folders; index.csv files are skipped."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".h5", ".txt", ".tsv")
+                          and f.name != "index.csv")
+        elif p.exists():
+            out.append(p)
+        else:
+            raise CSVError(f"file not found: '{p}'")
+    if not out:
+        raise CSVError("no CSV files found in the given paths")
+    return out
 
 
 def _newline(text: str) -> str:

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from ..evaluation.metrics import scene_diagonal
+from ..core.metrics import scene_diagonal
 from . import data
 from .decode import MotionModel
 

@@ -18,9 +18,9 @@ from tqdm import tqdm
 
 from . import generate
 from ..core.errors import KinvizError
-from ..evaluation.evaluate import collect_csvs
 from ..videomodel.render import MODEL_SIZE, Framing, object_groups, render
 from ..io.csv import load_csv
+from ..io.formats import collect_csvs
 
 FPS = 10
 

@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from ..videomodel.checkpoint import default_path, json_path, resolve_device, write_json
 from ..core.masks import task_mask
-from ..evaluation.metrics import trajectory_metrics
+from ..core.metrics import trajectory_metrics
 from ..inference.predict import Predictor
 from ..inference.fusion import at_ends
 from .splits import TUNING_SEED, body_split, tuning_split

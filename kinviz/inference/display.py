@@ -1,6 +1,6 @@
 """Videos for people: a prediction drawn in colour, in one framing for the whole clip.
 
-The model sees 32-pixel frames in a view that moves with each gap (``view.Camera``). People see one
+The model sees 32-pixel frames in a view that moves with each gap (``videomodel.view.Camera``). People see one
 still, larger framing of the whole trajectory (``display_framing``: the observed cells fill its
 central half), each object in a colour of its own (``PALETTE``: the model's red, green and blue
 first). In the 'pred' video the frames the model drew are warped from its view onto that framing,
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..inference.predict import Prediction
-from .render import Framing, object_groups, render_float, to_uint8, warp
+from ..videomodel.render import Framing, object_groups, render_float, to_uint8, warp
+from .prediction import Prediction
 
 DISPLAY_SIZE = 64  # pixels per side of the videos people see
 KINDS = ("truth", "input", "pred", "error")

@@ -13,8 +13,8 @@ import warnings
 import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from kinviz.core.errors import MaskError
-from kinviz.core.masks import cell_mask
+from .errors import MaskError
+from .masks import cell_mask
 
 PSNR_CAP_DB = 100.0  # identical frames have infinite PSNR; capping keeps means finite
 MIN_DIAGONAL = 1e-12  # a scene whose points all coincide has diagonal 0; avoid dividing by it
