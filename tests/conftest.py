@@ -5,11 +5,13 @@ Tests of the shipped model (CLI contract, app, browser) use checkpoints/ as user
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
+from filelock import FileLock
 
 from kinviz.videomodel.checkpoint import Model
 from kinviz.inference.predict import Predictor
@@ -18,13 +20,25 @@ from kinviz.training.train import RunConfig, model_configs, train
 from kinviz.videomodel.transformer import MaskedTransformer
 
 
+if os.environ.get("PYTEST_XDIST_WORKER"):  # one of scripts/test.sh's worker processes: one core each
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory) -> Path:
-    """A tiny model (both stages, a few steps) written to a temporary checkpoint."""
-    out = tmp_path_factory.mktemp("tiny") / "tiny.safetensors"
-    run = RunConfig(out=out, clips=120, tokenizer_steps=15, steps=20, batch=8, save_every=10,
-                    log=out.with_suffix(".jsonl"), tiny=True, seed=0)
-    return train(run)
+    """A tiny model (both stages, a few steps) written to a temporary checkpoint, trained once per run: the
+    suite's worker processes (pytest-xdist) share it through their common temporary folder, under a lock."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    out = shared / "tiny" / "tiny.safetensors"
+    out.parent.mkdir(exist_ok=True)
+    with FileLock(str(out.parent / "train.lock")):
+        if not out.exists():
+            run = RunConfig(out=out, clips=120, tokenizer_steps=15, steps=20, batch=8, save_every=10,
+                            log=out.with_suffix(".jsonl"), tiny=True, seed=0)
+            train(run)
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -93,7 +93,7 @@ def test_out_equal_to_the_input_is_refused_unless_in_place(env, tmp_path):
         assert src.read_bytes() == EXAMPLE.read_bytes()
     r = run("predict", src, "--mask", "6-9", "--out", src, "--in-place", env=env)
     assert r.returncode == 0, r.stderr
-    assert kinviz.load_csv(src).layout.header[-1] == "predicted" and leftovers(tmp_path) == []
+    assert kinviz.load_csv(src).layout.header[-2:] == ["predicted", "ball_filled_by"] and leftovers(tmp_path) == []
 
 
 def test_a_cli_killed_while_writing_its_out_leaves_the_old_file_and_the_next_run_clears_up(env, tmp_path):
