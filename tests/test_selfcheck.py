@@ -139,3 +139,20 @@ def test_a_gap_longer_than_any_seen_stretch_is_probed_shorter_and_scaled():
     check, gaps = selfcheck.run({"kalman": kalman_fill, "linear": linear_fill}, np.arange(300) / 30, known, todo)
     assert check.probes and all(p.scale > 1 and p.length >= selfcheck.SHORTEST_PROBE for p in check.probes)
     assert all(np.isfinite(check.expected[g.key]) for g in gaps)
+
+
+@pytest.mark.parametrize("video_errors, chosen", [
+    ([0.9, 1.3, 0.8, 1.2], "regression"),  # closer on average (1.05 against 1.1), not beyond one paired s.e.
+    ([0.5, 0.6, 0.4, 0.5], "video"),  # closer on every probe: the evidence moves the choice
+])
+def test_an_occlusion_keeps_the_regression_unless_another_method_is_closer_beyond_one_se(video_errors, chosen):
+    probes = [selfcheck.Gap(0, 10 * i, 10 * i + 5, "occlude") for i in range(4)]
+    errors = {"kalman": np.array([2.0, 2.0, 2.0, 2.0]), "regression": np.array([1.0, 1.2, 1.0, 1.2]),
+              "video": np.array(video_errors)}
+    ratios = {m: np.ones(4) for m in errors}
+    key = probes[0].key
+    choice, expected, _ = selfcheck.choose(errors, ratios, probes, [key])
+    assert choice[key] == chosen and expected[key] == pytest.approx(errors[chosen].mean())
+    # Gaps of every part lost have no default: the closest method fills them.
+    whole = [selfcheck.Gap(0, 10 * i, 10 * i + 5, "whole") for i in range(4)]
+    assert selfcheck.choose(errors, ratios, whole, [whole[0].key])[0][whole[0].key] == "video"
