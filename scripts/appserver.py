@@ -1,6 +1,6 @@
 """Run the Streamlit app in a real server and drive its Predict page from Chromium.
 
-Shared by the browser test (`tests/test_browser.py`, Playwright's sync API) and the load script
+Shared by the browser tests (`tests/test_browser*.py`, Playwright's sync API) and the load script
 (`scripts/load.py`, its async API). Everything here is loopback only and uses Debian's
 `/usr/bin/chromium`; Playwright never downloads a browser.
 
