@@ -156,3 +156,11 @@ def test_an_occlusion_keeps_the_regression_unless_another_method_is_closer_beyon
     # Gaps of every part lost have no default: the closest method fills them.
     whole = [selfcheck.Gap(0, 10 * i, 10 * i + 5, "whole") for i in range(4)]
     assert selfcheck.choose(errors, ratios, whole, [whole[0].key])[0][whole[0].key] == "video"
+
+
+def test_an_occlusion_with_no_room_for_probes_goes_to_the_regression_and_a_whole_gap_to_the_smoother():
+    errors = {m: np.zeros(0) for m in ("kalman", "regression", "video")}
+    keys = [("occlude", 3), ("whole", 3)]
+    choice, expected, band = selfcheck.choose(errors, {m: np.zeros(0) for m in errors}, [], keys)
+    assert choice == {("occlude", 3): "regression", ("whole", 3): "kalman"}
+    assert all(np.isnan(v) for v in expected.values()) and set(band.values()) == {1.0}

@@ -14,7 +14,8 @@ bounded forecasts, the smoother short dropouts), so each file is measured on its
    probes are filled together in one pass over the whole file (spaced so they never border each
    other); an end probe in a cut of the file that ends (or starts) with it.
 3. Per group, the method with the lowest mean probe error fills the group's real gaps; with fewer
-   than ``MIN_PROBES`` probes the group borrows its kind's choice over all lengths. A kind with a
+   than ``MIN_PROBES`` probes the group borrows its kind's choice over all lengths (with none, its kind's
+   ``DEFAULT`` or the smoother fills it, with no expected error). A kind with a
    ``DEFAULT`` (inner occlusion: the co-visible regression) keeps it unless another method was closer
    on the same probes by more than one paired s.e. The chosen
    method's mean probe error is the *expected error* of those gaps, in the file's units, and its
@@ -277,8 +278,9 @@ def choose(errors: dict[str, np.ndarray], ratios: dict[str, np.ndarray], probes:
         idx = measured([i for i, p in enumerate(probes) if p.key == key])
         if len(idx) < MIN_PROBES:
             idx = measured([i for i, p in enumerate(probes) if p.kind == key[0]])
-        if len(idx) < MIN_PROBES:  # nothing like this gap could be measured on the file: the smoother
-            choice[key], expected[key], band[key] = FALLBACK, float("nan"), 1.0
+        if len(idx) < MIN_PROBES:  # nothing like this gap could be measured on the file: its kind's default
+            default = DEFAULT.get(key[0])  # (the co-visible regression for an occlusion), else the smoother
+            choice[key], expected[key], band[key] = default if default in names else FALLBACK, float("nan"), 1.0
             continue
         choice[key], expected[key], band[key] = pick(idx)
     return choice, expected, band
