@@ -240,7 +240,9 @@ def test_training_runs_under_torchrun_with_distributed_data_parallel(tmp_path):
            "--tiny", "--clips", "40", "--tokenizer-steps", "4", "--steps", "6", "--batch", "4", "--save-every", "3",
            "--out", str(out), "--device", "cpu"]  # torchrun claims options that begin --log: the log takes its default
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(kinviz.__file__).parents[1])}
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
+    # stdin from /dev/null: under pytest-xdist a worker's stdin is its channel to the controller, not for children.
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path,
+                          stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr[-2000:]
     meta = kinviz.read_meta(out)
     assert meta["training"]["world_size"] == 2 and meta["training"]["transformer_steps_done"] == 6
