@@ -298,8 +298,8 @@ def summary_table(report) -> pd.DataFrame:
 
 
 def headlines(meta: dict) -> list[dict]:
-    """Per task in the checkpoint's record: {task, examples, split, model, best, best_value, wins} (ADE %;
-    best = the best classical baseline's key). Never invents a number: where the record has no finite
+    """Per task in the checkpoint's record: {task, examples, split, model, best, best_value, wins, paired} (ADE %;
+    best = the best classical baseline's key; paired = the record's paired difference against it, or None). Never invents a number: where the record has no finite
     figure for kinviz's fill or for any baseline, ``model`` (or ``best`` and ``best_value``) is None, said
     as "not measured". A record of another shape (keys renamed, values missing) gives what it can."""
     record = meta.get("metrics")
@@ -317,9 +317,12 @@ def headlines(meta: dict) -> list[dict]:
         if ade.get(style.MODEL) is None and best is None:
             continue
         examples, wins = entry.get("examples"), entry.get("wins")
+        paired = next((p for p in entry.get("paired") or () if isinstance(p, dict) and p.get("method") == style.MODEL
+                       and p.get("against") == best), None)  # kinviz minus the best baseline, recording by recording
         out.append({"task": str(entry.get("task", "?")), "examples": examples if isinstance(examples, int) else None,
                     "split": entry.get("split"), "model": ade.get(style.MODEL), "best": best,
-                    "best_value": others.get(best), "wins": wins if isinstance(wins, int) else None})
+                    "best_value": others.get(best), "wins": wins if isinstance(wins, int) else None,
+                    "paired": paired})
     return out
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 import kinviz
+from kinviz.evaluation.quality import verdict as paired_verdict
 from kinviz_app import style
 
 
@@ -172,7 +173,13 @@ def headline_words(head: dict) -> str:
                 "are not measured in this model's record.")
     name = style.name(head["best"])
     outcome = verdict(model, best, 1)
-    if outcome == "better":
+    paired = head.get("paired")
+    if outcome != "tie" and isinstance(paired, dict) and paired_verdict(paired).startswith("no difference"):
+        outcome = "noise"  # the means differ, recording by recording not beyond one standard error
+    if outcome == "noise":
+        verdict_words = (f"**no difference beyond the noise** (kinviz minus {name}, recording by recording: "
+                         f"{paired['mean']:+.2f} ± {paired['se']:.2f} points)")
+    elif outcome == "better":
         verdict_words = f"kinviz's error is **{1 - model / best:.0%} smaller**"
     elif outcome == "worse":
         verdict_words = f"**{name} is better here** (kinviz's error is {model / best - 1:.0%} larger)"

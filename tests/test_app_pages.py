@@ -93,7 +93,7 @@ def test_headlines_read_the_record_and_never_invent():
               "methods": {style.MODEL: {"ade_pct": 1.5}, "linear": {"ade_pct": 2.0}, "cubic": {"ade_pct": 1.8},
                           "video": {"ade_pct": 1.0}}}  # a model's own fill is no baseline
     one = {"task": "interpolate", "examples": 45, "split": None, "model": 1.5, "best": "cubic", "best_value": 1.8,
-           "wins": None}
+           "wins": None, "paired": None}
     assert results.headlines({"metrics": record}) == [one]
     both = results.headlines({"metrics": {"forecast": record | {"task": "forecast"}, "interpolate": record}})
     assert both == [one | {"task": "forecast"}, one]
@@ -103,6 +103,14 @@ def test_headlines_read_the_record_and_never_invent():
     assert "closer" not in said, "no count of wins where the record has none"
     counted = results.headlines({"metrics": record | {"wins": 3}})[0]
     assert "closer than every classical fill on **3 of 45** recordings" in words.headline_words(counted)
+    # A gap between the means that the paired differences put within one standard error is called noise.
+    paired = {"method": style.MODEL, "against": "cubic", "n": 45, "mean": -0.3, "se": 0.4}
+    noisy = results.headlines({"metrics": record | {"paired": [paired]}})[0]
+    assert noisy["paired"] == paired
+    said = words.headline_words(noisy)
+    assert "no difference beyond the noise" in said and "smaller" not in said and "-0.30 ± 0.40" in said
+    sure = words.headline_words(noisy | {"paired": paired | {"se": 0.1}})
+    assert "17% smaller" in sure
 
 
 @pytest.mark.parametrize("methods", [
