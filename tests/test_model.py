@@ -230,6 +230,7 @@ def test_resume_continues_from_the_saved_step(tmp_path):
     assert [c["step"] for c in meta["training"]["curve"]] == [5, 10, 15]
 
 
+@pytest.mark.serial
 def test_training_runs_under_torchrun_with_distributed_data_parallel(tmp_path):
     """Two processes on the CPU (gloo): the path users take with several GPUs (nccl) is the same code."""
     import subprocess
