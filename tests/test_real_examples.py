@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))  # the pages import kinviz and kinviz_app as `stre
 import kinviz  # noqa: E402
 from kinviz.motion.data import TRAIN_FILES, VAL_FILES  # noqa: E402
 from kinviz_app import cache, real  # noqa: E402
+from apphelp import assert_clean, open_predict  # noqa: E402
 
 TIMEOUT = 300  # seconds for one script run: the first loads the model on a busy CPU
 ROWS = list(real.read_index().itertuples())
@@ -71,17 +72,6 @@ def test_what_the_page_says_about_the_motion_models_training_is_true(row):
     assert trained or any(f.endswith(original) for f in VAL_FILES)
     assert ("was trained on this recording" in row.trained_on) == trained
     assert ("not held-out" in real.attribution(row)) == trained
-
-
-def open_predict(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app_pages" / "predict.py"), default_timeout=TIMEOUT)
-    at.query_params.update(query)
-    return at.run()
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def test_predict_opens_the_fly_on_its_preset_and_run_fills_that_part():
