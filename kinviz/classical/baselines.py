@@ -79,13 +79,12 @@ def fill_baseline(
     fill = _fill_cells(positions, hidden)
     if not (~fill).any(axis=0).all():
         raise ValueError(f"object {int(np.argmin((~fill).any(axis=0)))} has no observed point to fill its track from")
-    if method in ("regression", "pca") and smoothed is not None:  # the smoother where the fit has no answer
-        known = np.where(fill[..., None], np.nan, positions)
-        answer = (regression if method == "regression" else pca).fill(known)[0]
-        return np.where(np.isfinite(answer), answer, smoothed)
     if method in ("kalman", "covisible", "regression", "pca"):
         known = np.where(fill[..., None], np.nan, positions)
-        out, var, _ = kalman.fill(times, known)
+        if smoothed is not None and method in ("regression", "pca"):  # the fits fall back on it: made once
+            out = smoothed
+        else:
+            out, var, _ = kalman.fill(times, known)
         if method == "covisible":
             cov, cov_var = covisible.fill(known)
             out, _ = pool(out, var, cov, covisible_scale * cov_var)

@@ -214,7 +214,7 @@ def measure(methods: dict[str, Fill], times: np.ndarray, known: np.ndarray, prob
             errors[m][i] = err.mean()
             ratios[m][i] = (err**2).mean() / max(var[cells].sum(-1).mean(), 1e-300)
 
-    def fill_all(todo, times, blind, cells):  # every method's fill of ``blind``; the models see only ``cells`` as gaps
+    def fill_probes(todo, times, blind, cells):  # every method's fill of ``blind``; the models see only ``cells`` as gaps
         fills = {m: f(times, blind) for m, f in todo.items() if m not in COSTLY}
         if any(m in COSTLY for m in todo):
             # The file's own gaps elsewhere get the fallback's fill as if seen, so that a model decodes only around
@@ -231,7 +231,7 @@ def measure(methods: dict[str, Fill], times: np.ndarray, known: np.ndarray, prob
         for i in inner:
             hide |= probe_cells(probes[i], seen)
         blind = np.where(hide[..., None], np.nan, known)
-        fills = fill_all(methods, times, blind, hide)
+        fills = fill_probes(methods, times, blind, hide)
         for i in inner:
             score(i, fills, probe_cells(probes[i], seen), known)
     decoded: dict[tuple[str, int], int] = {}  # end probes the models have filled, per group
@@ -244,7 +244,7 @@ def measure(methods: dict[str, Fill], times: np.ndarray, known: np.ndarray, prob
         blind = np.where(cells[..., None], np.nan, cut)
         if not np.isfinite(blind[:, p.part]).all(-1).any():
             continue
-        fills = fill_all(todo, times[lo:hi], blind, cells)
+        fills = fill_probes(todo, times[lo:hi], blind, cells)
         score(i, fills, cells, cut)
     return errors, ratios
 
