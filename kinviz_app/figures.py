@@ -19,7 +19,7 @@ from kinviz_app.style import HIDDEN_FILL
 
 BASELINE_DASH = ("dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px,1px,2px")
 BAND_LABEL = "uncertainty (about 95 %)"
-LONG_FRAMES = 600  # longer files open the coordinates zoomed on the hidden frames, with a range slider to pan
+LONG_FRAMES = 600  # longer files open the coordinates zoomed on the hidden frames (a double-click shows them all)
 ZOOM_MARGIN = 0.5  # the zoom shows this share of the hidden span's length on each side of it (60 frames at least)
 LIVE_HEIGHT = 300  # pixels: the live fill sits under the Run button, short enough to stay on screen with it
 LIVE_POINTS = 20_000  # points per trace at most in the live fill (every n-th beyond): each redraw stays cheap
@@ -144,9 +144,21 @@ class Styles:
 
     def legend(self) -> dict:
         if self.many:  # parts down the right
-            return dict(orientation="v", x=1.01, y=1, yanchor="top", groupclick="toggleitem", tracegroupgap=4,
+            return dict(orientation="v", x=1.01, y=1, yanchor="top", groupclick="togglegroup", tracegroupgap=4,
                         traceorder="grouped")  # a filled band would otherwise reverse the order
         return dict(orientation="h", y=1.02, yanchor="bottom", x=0, traceorder="normal")
+
+
+def dot_trace(kw: dict, at: np.ndarray, x, y, **extra) -> go.Scatter:
+    """The points ``at`` of a line (the cells the model moved) as dots, a trace of its own beside the line: a
+    marker on every point of the line, most of them of size 0, cost Chromium 0.4-0.5 s on a 7,200-frame file's
+    coordinates, more than all their lines."""
+    kw = {**kw, "showlegend": False}
+    colour = kw.pop("line")["color"]
+    kw.pop("opacity", None)
+    extra = {key: np.asarray(v)[at] if np.ndim(v) == 1 and len(v) == len(at) else v for key, v in extra.items()}
+    return go.Scatter(x=np.asarray(x)[at], y=np.asarray(y)[at], mode="markers",
+                      marker=dict(size=7, color=colour, line_width=0), **kw, **extra)
 
 
 def zoom(pred: kinviz.Prediction, cells: np.ndarray) -> list[float] | None:
@@ -169,7 +181,7 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
     off the classical fill; the line alone where it is that fill) with its uncertainty band (± ``style.BAND_SD``
     standard deviations, clipped to the scene, one polygon per filled stretch), the chosen baselines; hidden
     frames shaded. Only ``parts`` are drawn (default ``drawn_parts``). A long file opens zoomed on the hidden
-    frames with a range slider under the plot that shows the whole file."""
+    frames; a double-click on the plot shows the whole file."""
     traj = pred.trajectory
     T = traj.n_frames
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
@@ -182,13 +194,19 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
     box_lo, box_hi = scene_box(traj)
     ranges: list[list[np.ndarray]] = [[], []]
 
-    def add(method: str, k: int, axis: int, x, y, **kw) -> None:
+    def add(method: str, k: int, axis: int, x, y, dots=None, **kw) -> None:
         label = style.name(method)
         kw.setdefault("hovertemplate", f"{traj.names[k]} · {label}<br>frame %{{x}}: %{{y:.4g}}<extra></extra>")
-        fig.add_trace(go.Scatter(x=x, y=y, mode=kw.pop("mode", "lines"), connectgaps=False, **styles(method, k), **kw),
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", connectgaps=False, **styles(method, k), **kw),
                       row=axis + 1, col=1)
+        if dots is not None and (dots == 1).any():
+            fig.add_trace(dot_trace(styles(method, k), dots == 1, x, y, **kw), row=axis + 1, col=1)
         ranges[axis].append(np.asarray(y, float))
 
+    window = zoom(pred, scene.hidden_cells(pred))
+    wide = np.zeros(T, bool)  # the frames the plot opens on: the recording drawn there at every frame
+    if window is not None:
+        wide[max(int(np.ceil(window[0])), 0) : int(window[1]) + 1] = True
     for k in (traj.names.index(n) for n in drawn):
         close = near(pred.filled[:, k])
         for axis in range(2):
@@ -202,11 +220,11 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
                                          showlegend=BAND_LABEL not in styles.shown), row=axis + 1, col=1)
                 styles.shown.add(BAND_LABEL)
                 ranges[axis].append(y)
-            add(style.TRUTH, k, axis, frames, traj.positions[:, k, axis])  # NaN (no truth) breaks it
+            t = scene.overview(traj.positions[:, k, axis], wide | close)
+            add(style.TRUTH, k, axis, t, traj.positions[t, k, axis])  # NaN (no truth) breaks it
             x, y, dots, weight = segments(close, frames, pred.positions[:, k, axis], changed[:, k],
                                           np.round(100 * share[:, k]))
-            add(style.MODEL, k, axis, x, y, mode="lines+markers",
-                marker=dict(size=np.where(dots == 1, 7, 0), line_width=0), customdata=weight,
+            add(style.MODEL, k, axis, x, y, dots, customdata=weight,
                 hovertemplate=f"{traj.names[k]} · {style.name(style.MODEL)}<br>frame %{{x}}: %{{y:.4g}}"
                               "<br>model's weight %{customdata:.0f} %<extra></extra>")
             for method, pos in baselines.items():
@@ -217,12 +235,9 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
                          fixedrange=False, row=axis + 1, col=1)
     fig.update_xaxes(title_text="frame", row=2, col=1)
     fig.update_layout(shapes=shapes(pred.hidden, "x", "y domain") + shapes(pred.hidden, "x2", "y2 domain"))
-    window = zoom(pred, scene.hidden_cells(pred))
     height = 480 + 12 * max(len(drawn) - 12, 0)
-    if window is not None:
-        fig.update_xaxes(range=window, row=1, col=1)
-        fig.update_xaxes(range=window, rangeslider=dict(visible=True, thickness=0.08), row=2, col=1)
-        height += 60
+    if window is not None:  # no range slider: it draws every trace a second time, which doubled the plot's cost
+        fig.update_xaxes(range=window)  # (0.3 s to 0.7 s in Chromium); the timeline above is the file's overview
     return layout(fig, height, legend=styles.legend())
 
 
@@ -240,12 +255,12 @@ def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, ba
     box_lo, box_hi = scene_box(traj)
     points: list[np.ndarray] = []
 
-    def add(method: str, k: int, t, x, y, **kw) -> None:
-        label = style.name(method)
-        fig.add_trace(go.Scatter(x=x, y=y, mode=kw.pop("mode", "lines"), connectgaps=False, customdata=t,
-                                 hovertemplate=f"{traj.names[k]} · frame %{{customdata}} · {label}"
-                                               "<br>(%{x:.4g}, %{y:.4g})<extra></extra>",
-                                 **styles(method, k), **kw))
+    def add(method: str, k: int, t, x, y, dots=None) -> None:
+        hover = dict(customdata=t, hovertemplate=f"{traj.names[k]} · frame %{{customdata}} · {style.name(method)}"
+                                                 "<br>(%{x:.4g}, %{y:.4g})<extra></extra>")
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", connectgaps=False, **styles(method, k), **hover))
+        if dots is not None and (dots == 1).any():
+            fig.add_trace(dot_trace(styles(method, k), dots == 1, x, y, **hover))
         points.append(np.stack([np.asarray(x, float), np.asarray(y, float)], -1))
 
     ks = [traj.names.index(n) for n in drawn]
@@ -256,11 +271,12 @@ def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, ba
     frames = np.arange(traj.n_frames)
     for k in ks:
         close = near(pred.filled[:, k])
-        add(style.TRUTH, k, frames, traj.positions[:, k, 0], traj.positions[:, k, 1])
+        t = scene.overview(traj.positions[:, k], close)
+        add(style.TRUTH, k, t, traj.positions[t, k, 0], traj.positions[t, k, 1])
         for method, pos in baselines.items():
             add(method, k, *segments(close, frames, pos[:, k, 0], pos[:, k, 1]))
         t, x, y, dots = segments(close, frames, pred.positions[:, k, 0], pred.positions[:, k, 1], changed[:, k])
-        add(style.MODEL, k, t, x, y, mode="lines+markers", marker=dict(size=np.where(dots == 1, 7, 0), line_width=0))
+        add(style.MODEL, k, t, x, y, dots)
         if 1 < len(ks) <= 6 and (~traj.missing[:, k]).any():  # name each part where its path starts
             first = np.flatnonzero(~traj.missing[:, k])[0]
             fig.add_annotation(x=traj.positions[first, k, 0], y=traj.positions[first, k, 1], text=traj.names[k],
@@ -307,21 +323,24 @@ def fill_figure(traj: kinviz.Trajectory, seen: np.ndarray, points: np.ndarray, *
     hidden = ~seen & ~traj.missing  # hidden by the user; else the file's own gaps
     drawn = parts or scene.default_parts(traj, hidden if hidden.any() else ~seen)
     colours = style.part_colours(traj.names, drawn)
-    # The seen paths, broken where a part was not seen: one trace per drawn part, the rest in one, parted by gaps.
-    path = np.where(seen[..., None], traj.positions, np.nan).transpose(1, 0, 2)  # (K, T, 2)
-    path = np.concatenate([path, np.full((K, 1, 2), np.nan)], axis=1)  # (K, T + 1, 2)
+    # The seen paths, broken where a part was not seen: one trace per drawn part, the rest in one, parted by gaps;
+    # every frame near the unseen ones, an overview elsewhere (``scene.overview``).
+    path = np.where(seen[..., None], traj.positions, np.nan)  # (T, K, 2)
+
+    def seen_path(k: int) -> np.ndarray:
+        return np.concatenate([path[scene.overview(path[:, k], near(~seen[:, k])), k], np.full((1, 2), np.nan)])
+
     by_part = K > 1
     rest = [k for k in range(K) if traj.names[k] not in drawn]
-    paths = [(traj.names[k], colours[traj.names[k]], path[k]) for k in range(K) if traj.names[k] in drawn] \
-        if by_part else [("seen", "#b8bfc7", path[0])]
+    paths = [(traj.names[k], colours[traj.names[k]], seen_path(k)) for k in range(K) if traj.names[k] in drawn] \
+        if by_part else [("seen", "#b8bfc7", seen_path(0))]
     if by_part and rest:
-        paths.append(("other parts", "#b8bfc7", path[rest].reshape(-1, 2)))
+        paths.append(("other parts", "#b8bfc7", np.concatenate([seen_path(k) for k in rest])))
     t, k = np.nonzero(np.isfinite(points).all(axis=-1))
     t, k = t[:: every(len(t))], k[:: every(len(t))]
     dots = points[t, k]
     fig = go.Figure()
     for name, colour, xy in paths:
-        xy = xy[:: every(len(xy))]
         fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", name=name, hoverinfo="skip",
                                  line=dict(color=colour, width=2), opacity=0.35 if by_part else 1))
     fig.add_trace(go.Scatter(

@@ -92,20 +92,16 @@ def show_pictures(run: results.Run) -> None:
              caption="Rows: the recording, what kinviz is given, its fill (black ring: the recording, where it has "
                      "a value). Hidden frames framed in amber; grey: the path where it was seen.")
 
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     options = list(run.others)
-    shown = c1.multiselect("Other fills to draw beside kinviz's", options,
+    shown = st.multiselect("Other fills to draw beside kinviz's", options,
                            [m for m in style.default_baselines() if m in options], key="baselines",
                            format_func=style.name, persist_state="session",
                            help="The candidates the self-check weighed (the video model with its prior and alone, "
                                 "the motion model, the Kalman smoother, linear, the co-visible regression) and the "
                                 "other classical fills, each filling every hidden cell on its own.")
-    band = c2.toggle("Uncertainty band (about 95 %)", True, key="band", disabled=scene.spread(pred) is None,
-                     persist_state="session",
-                     help=f"The fill ± {style.BAND_SD} standard deviations: how far off it may be, each gap's spread "
-                          "rescaled to the errors the self-check measured on stretches like it. Drawn inside the scene.")
-    if scene.spread(pred) is None:
-        c2.caption("This prediction carries no spread, so no band is drawn.")
+    # The band is a legend entry of each plot, switched in the browser: a toggle here reran the page, and Chromium
+    # drew the plots of a 7,200-frame file again from nothing (1.8 s), as Streamlit remounts a changed figure.
+    band = scene.spread(pred) is not None
     shown = tuple(m for m in shown if m in run.others)
     parts = ()
     if traj.n_objects > len(run.parts):  # many parts: draw a few, the hidden ones and their nearest partners
@@ -115,10 +111,15 @@ def show_pictures(run: results.Run) -> None:
                  "stay nearest to them. Pick others to compare; past eight the colours get hard to tell apart."))
     left, right = st.columns([3, 2])
     left.plotly_chart(run.figure("coords", shown, band, parts), key="coords")
-    if traj.n_objects > 1:
-        left.caption(("Drag the slider under the plot to move along the whole file. " if T > figures.LONG_FRAMES else "")
-                     + "Colour: the part; line: the method (thin: the recording, thick: kinviz's fill, dashed: the "
-                     "other fills). Dots mark the cells a model drew; click a part in the legend to hide it.")
+    words_ = (("It opens on the hidden frames: double-click it to see the whole file, drag on it to zoom. "
+               if T > figures.LONG_FRAMES else "")
+              + ("Colour: the part; line: the method (thin: the recording, thick: kinviz's fill, dashed: the other "
+                 "fills). Dots mark the cells a model drew; click a part in the legend to hide it. "
+                 if traj.n_objects > 1 else "")
+              + (f"Shaded: the uncertainty band, kinviz's fill ± {style.BAND_SD} standard deviations (about 95 %), "
+                 "each gap's spread rescaled to the errors the self-check measured on stretches like it; click it in "
+                 "the legend to hide it." if band else "This prediction carries no spread, so no band is drawn."))
+    left.caption(words_)
     with right:
         a, b = run.window
         st.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: the recording beside kinviz's fill",

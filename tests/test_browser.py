@@ -83,7 +83,7 @@ def test_predict_upload_run_download(server, page, tmp_path):
 
     run_prediction(page)
     assert_no_exception(page, "after Run")
-    expect(page.locator(".st-key-band input")).to_be_checked()  # the model's uncertainty band is on
+    expect(page.locator(".st-key-coords .legend")).to_contain_text("uncertainty")  # the band, switched in its legend
     assert page.locator(".st-key-coords .main-svg").count(), "the trajectory plot is drawn"
     assert page.locator(".st-key-baselines").inner_text().count("Kalman smoother") or "kalman" not in kinviz.BASELINES
     snapshot(page, "predict-results", docs="predict.png")
@@ -177,7 +177,7 @@ def test_the_fill_is_drawn_live_under_run_and_stays(server, page):
     assert box and 0 <= box["y"] and box["y"] + box["height"] <= 801, f"the fill left the screen after the run: {box}"
     assert live.locator(".scatterlayer .trace:nth-child(2) .point").count() > 0, "the fill's dots"
     token = page.runs.requests
-    page.locator(".st-key-band label").click()  # a rerun of the results alone
+    page.locator(".st-key-strip input[type=range]").press("ArrowRight")  # a rerun of the results alone
     settle(page, token)
     expect(live).to_contain_text("Done: the fill")
     assert live.locator(".scatterlayer .trace:nth-child(2) .point").count() > 0

@@ -142,8 +142,8 @@ def walk_a_large_file(server, page, tmp_path, name: str, data: bytes, tag: str) 
     snapshot(page, f"predict-{tag}-run")  # what a visitor sees once the fill is done
     runs_before = server.log.read_text(errors="replace").count("run done in")
 
-    timed(page, lambda: page.locator(".st-key-band label").click(), "band toggle", log)
-    timed(page, lambda: page.locator(".st-key-band label").click(), "band toggle back", log)
+    baselines = page.locator(".st-key-baselines input")
+    timed(page, lambda: (baselines.focus(), baselines.press("Backspace")), "one fill fewer to draw", log)
     strip = page.locator(".st-key-strip input[type=range]")
     timed(page, lambda: (strip.focus(), strip.press("ArrowRight")), "strip slider", log)
     timed(page, lambda: page.locator(".st-key-seed input").fill("1") or page.locator(".st-key-seed input").press("Enter"),

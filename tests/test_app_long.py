@@ -1,0 +1,72 @@
+"""Plots of long files stay light for the browser (issue 31 §5): a line over thousands of frames is drawn
+through an overview of them away from the hidden frames, with every gap and every extreme kept; the
+timeline draws about one observed marker per pixel, and a box on it still hides every frame under it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from apphelp import many_parts  # first: puts the checkout on sys.path, as `streamlit run app.py` would
+import kinviz  # noqa: E402
+from kinviz_app import charts, figures, scene  # noqa: E402
+
+
+def wobble(T: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.cumsum(rng.normal(size=T))
+
+
+def test_a_short_line_keeps_every_frame():
+    v = wobble(500)
+    assert np.array_equal(scene.overview(v, np.zeros(500, bool)), np.arange(500))
+
+
+def test_a_long_line_keeps_its_full_frames_its_gaps_and_its_extremes():
+    T = 7200
+    v = wobble(T)
+    v[1000:1040] = np.nan  # a gap
+    v[5000] = 1e3  # a tracker's jump, one frame
+    full = np.zeros(T, bool)
+    full[3000:3100] = True
+    idx = scene.overview(v, full, budget=1500)
+    assert len(idx) < 0.4 * T, len(idx)
+    assert set(range(3000, 3100)) <= set(idx), "every frame near the hidden ones"
+    assert 5000 in idx and int(np.nanargmin(v)) in idx, "the extremes stay on the line"
+    assert {999, 1000, 1039, 1040} <= set(idx), "both ends of the gap, so the line breaks there"
+    for a, b in zip(idx[:-1], idx[1:]):  # no drawn segment spans a frame that has no value
+        if np.isfinite(v[a]) and np.isfinite(v[b]):
+            assert np.isfinite(v[a : b + 1]).all(), (a, b)
+
+
+def test_a_long_files_figures_draw_every_frame_only_near_the_hidden_ones():
+    traj = many_parts(7200, 3)
+    mask = kinviz.parse_mask(f"{traj.names[0]}:3000-3060", traj.n_frames, names=traj.names)
+    positions = traj.positions.copy()
+    filled = np.asarray(mask, bool)
+    pred_points = np.where(filled[..., None], positions + 1.0, np.nan)
+    fig = figures.fill_figure(traj, ~filled, pred_points)
+    for trace in fig.data[:-1]:  # the seen paths; the last trace holds the fill's dots
+        assert len(trace.x) < 3000, (trace.name, len(trace.x))
+    truth = traj.positions[:, 0]
+    idx = scene.overview(np.where(~filled[:, :1], truth, np.nan), figures.near(filled[:, 0]))
+    assert set(range(2999, 3062)) <= set(idx)
+
+
+def test_the_timeline_draws_about_one_observed_marker_per_pixel():
+    traj = many_parts(7200, 6)
+    hidden = np.zeros((7200, 6), bool)
+    hidden[3000:3061, 1] = True
+    fig = charts.timeline_figure(traj, hidden)
+    observed = [t for t in fig.data if t.name == "observed"]
+    assert len(observed) == 6 and all(len(t.x) <= charts.TIMELINE_POINTS + 1 for t in observed)
+    hid = [t for t in fig.data if t.name == "hidden (to fill)" and len(t.x)]
+    assert len(hid) == 1 and list(hid[0].x) == list(range(3000, 3061)), "every hidden frame is drawn"
+    assert set(hid[0].y) == {6 - 1 - 1}, "row by row, the first part on top"
+    assert sum(t.showlegend for t in fig.data) == 3, "one legend entry per kind"
+
+
+def test_a_box_on_the_timeline_hides_every_frame_under_it():
+    box = {"points": [{"x": 3004, "y": 2}], "box": [{"x": [2999.6, 3060.2], "y": [0, 5]}], "lasso": []}
+    assert charts.selected_frames(box, 7200) == list(range(3000, 3061))
+    assert charts.selected_frames({"points": [{"x": 12.0}], "box": [], "lasso": []}, 7200) == [12]
+    assert charts.selected_frames({"points": [], "box": [{"x": [-5, 3.4]}]}, 7200) == [0, 1, 2, 3], "within the file"
