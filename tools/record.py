@@ -39,10 +39,20 @@ def merge(paths: list[Path]) -> dict:
                 out.setdefault(key, []).extend(value)
             elif key == "notes":
                 out["notes"] += value
+            elif key == "machine" and key in out and out[key] != value:  # the same machine, other torch threads:
+                out[key] = same_machine(out[key], value, path)  # the quality rows do not depend on them
             elif key in ("machine", "device", "models", "speed", "folder", "ablation"):
                 assert out.setdefault(key, value) == value or key in ("speed", "folder"), \
                     f"{path}: measured with other {key} than the files before it: {value} vs {out[key]}"
     return out
+
+
+def same_machine(before: str, now: str, path) -> str:
+    """Two runs' machine strings that differ only in their torch thread counts, as one ("1 or 2 torch threads")."""
+    threads = re.compile(r"(\d+(?: or \d+)*) torch threads")
+    assert threads.sub("", before) == threads.sub("", now), f"{path}: measured on another machine: {now} vs {before}"
+    counts = sorted({int(n) for m in threads.findall(before) + threads.findall(now) for n in m.split(" or ")})
+    return threads.sub(" or ".join(map(str, counts)) + " torch threads", before)
 
 
 def blocks(splits: dict, meta: dict) -> dict[str, str]:
