@@ -327,15 +327,16 @@ def fill_figure(traj: kinviz.Trajectory, seen: np.ndarray, points: np.ndarray, *
     # every frame near the unseen ones, an overview elsewhere (``scene.overview``).
     path = np.where(seen[..., None], traj.positions, np.nan)  # (T, K, 2)
 
-    def seen_path(k: int) -> np.ndarray:
-        return np.concatenate([path[scene.overview(path[:, k], near(~seen[:, k])), k], np.full((1, 2), np.nan)])
+    def seen_path(k: int, budget: int = scene.OVERVIEW_POINTS) -> np.ndarray:
+        return np.concatenate([path[scene.overview(path[:, k], near(~seen[:, k]), budget), k], np.full((1, 2), np.nan)])
 
     by_part = K > 1
     rest = [k for k in range(K) if traj.names[k] not in drawn]
     paths = [(traj.names[k], colours[traj.names[k]], seen_path(k)) for k in range(K) if traj.names[k] in drawn] \
         if by_part else [("seen", "#b8bfc7", seen_path(0))]
     if by_part and rest:
-        paths.append(("other parts", "#b8bfc7", np.concatenate([seen_path(k) for k in rest])))
+        share = max(scene.OVERVIEW_POINTS // len(rest), 200)  # the grey context: one overview's worth in all
+        paths.append(("other parts", "#b8bfc7", np.concatenate([seen_path(k, share) for k in rest])))
     t, k = np.nonzero(np.isfinite(points).all(axis=-1))
     t, k = t[:: every(len(t))], k[:: every(len(t))]
     dots = points[t, k]
