@@ -232,11 +232,22 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
 SHOW_LIVE = "<script>document.querySelector('.st-key-live')?.scrollIntoView({block: 'nearest'})</script>"
 
 
+# The same scroll at the click itself, in the browser, before the server has answered: scrolling when the run's
+# first state arrives could come a frame after that state was painted off screen (seen under load, in CI). Installed
+# once per page load (a document-wide listener: Streamlit may replace the button's element).
+SCROLL_ON_RUN = ("<script>if (!window.__kinvizRunScroll) { window.__kinvizRunScroll = true; "
+                 "document.addEventListener('click', e => { if (e.target.closest && e.target.closest('.st-key-run')) "
+                 "document.querySelector('.st-key-live')?.scrollIntoView({block: 'nearest'}); }, true); }</script>")
+
+
 def fill_slots():
     """Places for the fill in the scene, right under Run (on screen when it is pressed): what it shows under the
-    seed and passes, the figure under Run, and a place for ``SHOW_LIVE``. Each is replaced as the model draws."""
+    seed and passes, the figure under Run, and a place for ``SHOW_LIVE`` (until then, ``SCROLL_ON_RUN``). Each is
+    replaced as the model draws."""
     left, right = st.container(key="live").columns(2, vertical_alignment="center")
-    return right.empty(), left.empty(), left.empty()
+    chart, text, scroll = right.empty(), left.empty(), left.empty()
+    scroll.html(SCROLL_ON_RUN, unsafe_allow_javascript=True)
+    return chart, text, scroll
 
 
 def show_words(slot, headline: str, words: str) -> None:

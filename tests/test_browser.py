@@ -160,6 +160,7 @@ def test_the_fill_is_drawn_live_under_run_and_stays(server, page):
     sent = LiveMessages(page)  # before the page opens its websocket: the listener sees only sockets opened after it
     open_page(page, f"{server.url}/predict")
     page.evaluate(WATCH_LIVE_JS)
+    page.wait_for_function("window.__kinvizRunScroll === true")  # Run scrolls the live fill into view at the click
     page.locator(RUN_BUTTON).evaluate("b => b.scrollIntoView({block: 'end'})")  # scrolled just far enough to see Run
     run_prediction(page)
     assert_no_exception(page, "after Run")
