@@ -59,13 +59,15 @@ def test_examples_page_shows_each_tracker_file():
 
 # ----------------------------------------------------------------------------- fuzzing
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 SMALL = {fmt: make(fmt, T=8, K=2, seed=1) for fmt in LABEL}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Found by this test: a DeepLabCut file without its three header lines read as MOTChallenge, with x values as ids.
+@example(fmt="deeplabcut", edits=[("drop line", 0, "")] * 3)
 @given(fmt=st.sampled_from(list(LABEL)), edits=st.lists(st.tuples(
     st.sampled_from(["drop line", "cell", "truncate", "field"]), st.integers(0, 10_000),
     st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=6)), min_size=1, max_size=3))
