@@ -23,6 +23,16 @@ from kinviz.videomodel.tokenizer import Tokenizer
 from kinviz.training.train import RunConfig, model_configs, train
 from kinviz.videomodel.transformer import MaskedTransformer
 
+# The longest modules first (the browser walks, 1-2 minutes a test): pytest-xdist hands modules out in this order, so
+# they start at once on the two workers and the short modules fill in around them, instead of one of them running
+# alone at the end while the other worker waits. test_browser.py leads: its deep-link test needs a fresh server.
+FIRST = ("test_browser.py", "test_browser_large.py", "test_atomic.py", "test_real_files.py", "test_browser_real.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))  # stable: each module keeps its own order
+
 
 ROOT = Path(__file__).resolve().parent.parent
 
