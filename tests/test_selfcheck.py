@@ -159,6 +159,14 @@ def test_an_occlusion_keeps_the_regression_unless_another_method_is_closer_beyon
     assert selfcheck.choose(errors, ratios, whole, [whole[0].key])[0][whole[0].key] == "video"
 
 
+def test_a_method_with_no_variance_on_its_probes_keeps_its_band_unscaled():
+    probes = [selfcheck.Gap(0, 10 * i, 10 * i + 5, "whole") for i in range(3)]
+    errors = {"kalman": np.array([2.0, 2.0, 2.0]), "linear": np.array([1.0, 1.0, 1.0])}
+    ratios = {"kalman": np.ones(3), "linear": np.full(3, np.nan)}
+    choice, _, band = selfcheck.choose(errors, ratios, probes, [probes[0].key])
+    assert choice[probes[0].key] == "linear" and band[probes[0].key] == 1.0
+
+
 def test_an_occlusion_with_no_room_for_probes_goes_to_the_regression_and_a_whole_gap_to_the_smoother():
     errors = {m: np.zeros(0) for m in ("kalman", "regression", "video")}
     keys = [("occlude", 3), ("whole", 3)]

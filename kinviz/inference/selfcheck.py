@@ -276,7 +276,8 @@ def choose(errors: dict[str, np.ndarray], ratios: dict[str, np.ndarray], probes:
             se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.inf
             if not diff.mean() < -SWITCH_SE * se:  # not closer beyond SWITCH_SE s.e.: the default stands
                 best = names.index(default)
-        return names[best], means[best], float(np.nanmedian(ratios[names[best]][idx]))
+        ratio = ratios[names[best]][idx]  # NaN where the method gave no variance there: no rescaling to learn
+        return names[best], means[best], float(np.nanmedian(ratio)) if np.isfinite(ratio).any() else 1.0
 
     measured = lambda idx: [i for i in idx if np.isfinite(errors[FALLBACK][i])]  # noqa: E731
     for key in keys:
