@@ -341,8 +341,9 @@ def read_mot(rows: list[Row]) -> Table:
                            f"every line needs {MOT_FIELDS}")
     whole = num[1] == np.round(num[1])  # ids are whole numbers: numbers with decimals are some other table's columns
     if not whole.all():
-        raise CSVError(f"{label}: line {data[int(np.argmax(~whole))][0]} has the id {data[int(np.argmax(~whole))][1][1].strip()}; "
-                       f"ids are whole numbers (field 2 of {MOT_FIELDS}): is a header missing?")
+        line, cells = data[int(np.argmax(~whole))]
+        raise CSVError(f"{label}: line {line} has the id {cells[1].strip()}; ids are whole numbers (field 2 of "
+                       f"{MOT_FIELDS}): is a header missing?")
     # Boxes with id -1 are detections no tracker linked (det.txt): kept as written, no object.
     ids = [cells[1].strip() for _, cells in data]
     tracks = sorted({i for i in ids if float(i) != -1}, key=lambda i: (float(i), i))
