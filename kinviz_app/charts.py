@@ -11,44 +11,58 @@ from kinviz_app import style
 from kinviz_app.figures import layout
 from kinviz_app.style import MISSING_RGB
 
-TIMELINE_POINTS = 1500  # observed markers per row of a long file's timeline: about one per pixel
+SHORT_TIMELINE = 4000  # cells (frames x parts) up to which the timeline draws a marker per frame, each clickable
 
 
 # ----------------------------------------------------------------------------- the mask
 
 
 def timeline_figure(traj: kinviz.Trajectory, hidden: np.ndarray) -> go.Figure:
-    """One row of markers per object over the frames: observed, hidden by the mask ((T,) frames or
-    (T, K) cells), missing in the file. Observed frames of a long file are drawn at about one marker per
-    pixel (``TIMELINE_POINTS`` a row), the hidden and missing ones all; each row is its own trace, at a
-    number the axis names (a 7,200 x 6 file's names repeated per marker were 0.76 MB of the page; WebGL
-    markers ignore ``y0`` with ``dy=0``, so the row is spelled out).
+    """One row per object over the frames: observed, hidden by the mask ((T,) frames or (T, K) cells),
+    missing in the file. A short file gets a marker per frame (a click toggles it); a longer one
+    (over ``SHORT_TIMELINE`` cells) a bar per stretch, a few hundred points where markers were tens of
+    thousands: on the 7,200 x 6 open-field file, the markers' WebGL plot took about 1 s of Chromium's
+    time each time the mask changed, and SVG markers more. Each kind is one trace, its rows at numbers
+    the axis names.
 
-    Box or lasso selection returns the points' frames (x), a box also its span; the page turns them into
-    a mask.
+    Box or lasso selection returns the points' frames (x), a box also its span, which is all a long
+    file's bars give (lines are not points to select); the page turns them into a mask.
     """
     T, K = traj.n_frames, traj.n_objects
     missing = traj.missing
     hid = (hidden if hidden.ndim == 2 else np.repeat(hidden[:, None], K, axis=1)) & ~missing
     seen = ~missing & ~hid
-    stride = max(1, -(-T // TIMELINE_POINTS))
-    Scatter = go.Scattergl if T * K > 4000 else go.Scatter
+    short = T * K <= SHORT_TIMELINE
     fig = go.Figure()
-    for label, cells, marker, step in [
-        ("observed", seen, dict(color="#9aa5b1", size=7, symbol="square"), stride),
-        ("hidden (to fill)", hid, dict(color="rgb(255,176,0)", size=9, symbol="square"), 1),
-        ("missing in file", missing, dict(color=MISSING_RGB, size=8, symbol="x"), 1),
-    ]:
-        for k, name in enumerate(traj.names):
-            frames = np.flatnonzero(cells[:, k])
-            frames = frames[frames % step == 0] if step > 1 else frames
-            row = np.full(len(frames), K - 1 - k, np.int16)
-            fig.add_trace(Scatter(x=frames.astype(np.int32), y=row, mode="markers", name=label,
-                                  legendgroup=label, showlegend=k == 0, marker=marker,
-                                  hovertemplate=f"frame %{{x}}<br>{name}<extra>{label}</extra>"))
+    kinds = [("observed", seen, "#9aa5b1", "square", 7), ("hidden (to fill)", hid, "rgb(255,176,0)", "square", 9),
+             ("missing in file", missing, MISSING_RGB, "x", 8)]
+    for label, cells, colour, symbol, size in kinds:
+        if short:
+            frames, rows = np.nonzero(cells.T)[::-1]
+            x, y, names = frames, K - 1 - rows, np.asarray(traj.names, object)[rows]
+            trace = go.Scatter(x=x, y=y, mode="markers", marker=dict(color=colour, size=size, symbol=symbol))
+        else:
+            x, y, names = _bars(cells, traj.names, pad=T / 1500)  # a bar at least about a pixel wide
+            trace = go.Scatter(x=x, y=y, mode="lines", line=dict(color=colour, width=size + 3), connectgaps=False)
+        fig.add_trace(trace.update(name=label, customdata=names,
+                                   hovertemplate=f"frame %{{x:.0f}}<br>%{{customdata}}<extra>{label}</extra>"))
     fig.update_xaxes(title_text="frame", range=[-0.5, T - 0.5])
     fig.update_yaxes(tickvals=list(range(K)), ticktext=list(traj.names[::-1]), range=[-0.6, K - 0.4], fixedrange=True)
     return layout(fig, 120 + 24 * K, dragmode="select", clickmode="event+select", legend=dict(orientation="h", y=1.25))
+
+
+def _bars(cells: np.ndarray, names, pad: float):
+    """(x, y, names) of one line trace: per row, a segment over each stretch of True cells (frames a..b drawn
+    from a - pad to b + pad, pad at least half a frame), segments parted by None."""
+    K = cells.shape[1]
+    x, y, who = [], [], []
+    for k in range(K):
+        for a, b in kinviz.mask_runs(cells[:, k]):
+            half = max(0.5, pad)
+            x += [a - half, b + half, None]
+            y += [K - 1 - k] * 2 + [None]
+            who += [names[k]] * 2 + [None]
+    return x, y, who
 
 
 def selected_frames(selection: dict, n_frames: int) -> list[int]:

@@ -179,19 +179,19 @@ def playback_gif(pred: kinviz.Prediction, start: int, stop: int, size: int = 240
     objects are; hidden frames framed in amber."""
     tiles = Tiles(pred, view_framing(pred, start, stop, size))
     top = 26
+    label_font = font(15)
+    blank = Image.new("RGB", (2 * size + 3 * GAP, size + top + GAP), (255, 255, 255))
+    ImageDraw.Draw(blank).text((GAP + 2, top // 2), "ground truth", fill=(40, 40, 40), font=label_font, anchor="lm")
     images = []
     for t in range(start, stop):
         hidden = bool(pred.hidden[t])
-        canvas = Image.new("RGB", (2 * size + 3 * GAP, size + top + GAP), (255, 255, 255))
+        canvas = blank.copy()
         for j, kind in enumerate(("truth", "pred")):
             tile = np.asarray(tiles(t, kind))
             tile = border(tile, HIDDEN_RGB if hidden else (210, 214, 220), 5 if hidden else 1)
             canvas.paste(Image.fromarray(tile), (GAP + j * (size + GAP), top))
-        draw = ImageDraw.Draw(canvas)
-        label_font = font(15)
-        draw.text((GAP + 2, top // 2), "ground truth", fill=(40, 40, 40), font=label_font, anchor="lm")
-        draw.text((2 * GAP + size + 2, top // 2), f"prediction · frame {t}" + (" · hidden" if hidden else ""),
-                  fill=(170, 110, 0) if hidden else (40, 40, 40), font=label_font, anchor="lm")
+        ImageDraw.Draw(canvas).text((2 * GAP + size + 2, top // 2), f"prediction · frame {t}" + (" · hidden" if hidden else ""),
+                                    fill=(170, 110, 0) if hidden else (40, 40, 40), font=label_font, anchor="lm")
         images.append(canvas)
     return gif(images)
 

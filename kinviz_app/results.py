@@ -18,7 +18,10 @@ import kinviz
 from kinviz_app import figures, media, scene, style, words
 
 VIDEO_METRICS_FRAMES = 300  # PSNR and SSIM need every hidden frame drawn per method: 6.5 s for 2,000 x 4 on 2 cores
-PLAYBACK_FRAMES = 240  # frames in the playback and the downloadable video (a window around the gaps)
+PLAYBACK_FRAMES = 240  # frames in the playback and the downloadable video at most (a window around the gaps)
+# Frames of context the playback shows on either side of the first hidden stretch: a 61-frame stretch of a
+# 7,200-frame file plays in 121 frames, not 240, and its GIF takes 0.6-0.7 s to make, not 1.1-1.35 s (each Run).
+PLAYBACK_CONTEXT = 30
 METRIC_COLUMNS = {"ade": "ADE", "ade_pct": "ADE %", "fde": "FDE", "fde_pct": "FDE %", "psnr": "PSNR (dB)", "ssim": "SSIM"}
 MODEL_LABEL = style.name(style.MODEL)
 # The app's own cap (Streamlit's server.maxUploadSize, .streamlit/config.toml): a request's work stays
@@ -199,7 +202,7 @@ def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: di
     """Score a prediction against the baselines and make everything the page shows and offers."""
     traj = prediction.trajectory
     result = kinviz.score(prediction, with_video=traj.n_frames <= VIDEO_METRICS_FRAMES)
-    window = scene.focus_window(focus(prediction), PLAYBACK_FRAMES)
+    window = scene.focus_window(focus(prediction), PLAYBACK_FRAMES, PLAYBACK_CONTEXT)
     stem = PurePath(traj.source_name or "trajectory").stem
     truth_ok = has_ground_truth(result)
     expected = expected_error(prediction)

@@ -10,7 +10,10 @@ import kinviz
 MIN_SPAN = 0.1  # an axis spans at least this share of the scene: a tiny wobble must not look huge
 CHANGE_SHARE = 1e-3  # the model moved a cell when it moved it by more than this share of the scene (not rounding)
 BAND_ROOM = 0.5  # a band is drawn at most this share of the scene beyond it: a wild spread must not squash the plot
-OVERVIEW_POINTS = 1500  # points per line over a long file, away from the hidden frames (``overview``)
+# Points per line over a long file, away from the hidden frames (``overview``): about two per pixel of a plot's
+# width. 1,500 a line took Chromium 2.1 s to redraw the three plots of the 7,200 x 6 open-field file when a fill
+# was added or removed (a CPU profile of the page), 700 took 1.5 s, with nothing lost to the eye.
+OVERVIEW_POINTS = 700
 MAX_DRAWN = 8  # parts drawn in the plots by default: the hidden ones and their nearest partners (more: a tangle)
 
 
@@ -103,9 +106,10 @@ def default_parts(traj: kinviz.Trajectory, cells: np.ndarray, limit: int = MAX_D
     return [traj.names[k] for k in sorted(chosen)]
 
 
-def focus_window(marked: np.ndarray, limit: int) -> tuple[int, int]:  # marked (T,) bool
+def focus_window(marked: np.ndarray, limit: int, context: int | None = None) -> tuple[int, int]:  # marked (T,) bool
     """[start, stop) of at most ``limit`` frames centred on the first marked stretch (its start when the
-    stretch is longer than the window); the whole file when it is that short."""
+    stretch is longer than the window); the whole file when it is that short. With ``context``, the window
+    is the stretch and that many frames on either side, when that is shorter than ``limit``."""
     T = len(marked)
     if T <= limit:
         return 0, T
@@ -113,6 +117,8 @@ def focus_window(marked: np.ndarray, limit: int) -> tuple[int, int]:  # marked (
     if not len(runs):
         return 0, limit
     a, b = (int(v) for v in runs[0])  # inclusive
+    if context is not None:
+        limit = min(limit, b - a + 1 + 2 * context)
     centre = (a + b) // 2 if b - a + 1 <= limit else a + limit // 2 - limit // 8
     start = max(0, min(centre - limit // 2, T - limit))
     return start, start + limit

@@ -1,6 +1,7 @@
 """Plots of long files stay light for the browser (issue 31 §5): a line over thousands of frames is drawn
 through an overview of them away from the hidden frames, with every gap and every extreme kept; the
-timeline draws about one observed marker per pixel, and a box on it still hides every frame under it."""
+timeline draws a bar per stretch on a long file (a marker per frame on a short one), and a box on it still hides
+every frame under it."""
 
 from __future__ import annotations
 
@@ -52,17 +53,30 @@ def test_a_long_files_figures_draw_every_frame_only_near_the_hidden_ones():
     assert set(range(2999, 3062)) <= set(idx)
 
 
-def test_the_timeline_draws_about_one_observed_marker_per_pixel():
+def test_a_long_files_timeline_draws_a_bar_per_stretch_not_a_marker_per_frame():
     traj = many_parts(7200, 6)
     hidden = np.zeros((7200, 6), bool)
     hidden[3000:3061, 1] = True
     fig = charts.timeline_figure(traj, hidden)
-    observed = [t for t in fig.data if t.name == "observed"]
-    assert len(observed) == 6 and all(len(t.x) <= charts.TIMELINE_POINTS + 1 for t in observed)
-    hid = [t for t in fig.data if t.name == "hidden (to fill)" and len(t.x)]
-    assert len(hid) == 1 and list(hid[0].x) == list(range(3000, 3061)), "every hidden frame is drawn"
-    assert set(hid[0].y) == {6 - 1 - 1}, "row by row, the first part on top"
-    assert sum(t.showlegend for t in fig.data) == 3, "one legend entry per kind"
+    assert [t.name for t in fig.data] == ["observed", "hidden (to fill)", "missing in file"], "one trace per kind"
+    assert all(t.mode == "lines" for t in fig.data)
+    observed, hid, _ = fig.data
+    stretches = sum(len(kinviz.mask_runs(~traj.missing[:, k] & ~hidden[:, k])) for k in range(6))
+    assert len(observed.x) == 3 * stretches, "two ends and a break per stretch"
+    lo, hi = [v for v in hid.x if v is not None]
+    assert 2999.5 - 7200 / 1000 < lo <= 2999.5 and 3060.5 <= hi < 3060.5 + 7200 / 1000, "the hidden stretch, a pixel wider"
+    assert {v for v in hid.y if v is not None} == {6 - 1 - 1}, "row by row, the first part on top"
+    assert list(fig.layout.yaxis.ticktext) == list(traj.names[::-1])
+
+
+def test_a_short_files_timeline_has_a_marker_per_frame_to_click():
+    traj = many_parts(200, 3)
+    hidden = np.zeros(200, bool)
+    hidden[50:60] = True
+    fig = charts.timeline_figure(traj, hidden)
+    observed, hid, missing = fig.data
+    assert observed.mode == "markers" and len(observed.x) + len(hid.x) + len(missing.x) == 600, "every cell"
+    assert sorted(set(hid.x)) == list(range(50, 60)) and len(hid.x) == 30, "each hidden frame, in every part"
 
 
 def test_a_box_on_the_timeline_hides_every_frame_under_it():

@@ -121,11 +121,23 @@ def test_a_deeplabcut_file_with_25_parts_stays_readable(server, page, tmp_path):
     assert page.locator(".st-key-draw_parts").count() == 1, "a choice of parts to draw"
 
 
+def drag_box(page, n_frames: int, a: int, b: int) -> None:
+    """Drag a box on the timeline over frames a..b (its x axis spans -0.5 to n_frames - 0.5)."""
+    box = page.locator(".st-key-timeline .nsewdrag").first.bounding_box()
+    x = lambda f: box["x"] + box["width"] * (f + 0.5) / n_frames  # noqa: E731
+    page.mouse.move(x(a), box["y"] + 4)
+    page.mouse.down()
+    page.mouse.move(x((a + b) / 2), box["y"] + box["height"] / 2, steps=5)
+    page.mouse.move(x(b), box["y"] + box["height"] - 4, steps=5)
+    page.mouse.up()
+
+
 def walk_a_large_file(server, page, tmp_path, name: str, data: bytes, tag: str) -> None:
     """Upload, hide one part over 61 frames, Run, then each widget: timings to artifacts/timings-<tag>.json,
     screenshots predict-<tag>-run.png (the results of the run) and predict-<tag>.png (after the widgets)."""
     first = kinviz.load_track(data, name=name).names[0]
-    a = kinviz.load_track(data, name=name).n_frames * 5 // 12  # frame 3000 of 7,200
+    T = kinviz.load_track(data, name=name).n_frames
+    a = T * 5 // 12  # frame 3000 of 7,200
     log: dict[str, float] = {}
     open_page(page, f"{server.url}/predict")
     timed(page, lambda: page.set_input_files(UPLOAD_INPUT, upload_payload(name, data)), "upload", log)
@@ -149,6 +161,9 @@ def walk_a_large_file(server, page, tmp_path, name: str, data: bytes, tag: str) 
     timed(page, lambda: page.locator(".st-key-seed input").fill("1") or page.locator(".st-key-seed input").press("Enter"),
           "seed", log)
     timed(page, lambda: (spec.fill(f"{first}:{a}-{a + 70}"), spec.press("Enter")), "retype the mask", log)
+    timed(page, lambda: drag_box(page, T, a // 3, a // 3 + 100), "a box on the timeline", log)
+    lo = int(spec.input_value().removeprefix(f"{first}:").split("-")[0])
+    assert abs(lo - a // 3) <= T // 500, (spec.input_value(), a // 3)  # the box's frames, in the part picked
     timed(page, lambda: page.locator(".st-key-preset_interpolate button").click(), "a preset", log)
     start = time.perf_counter()
     with page.expect_download() as download:
