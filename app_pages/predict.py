@@ -218,7 +218,7 @@ def choose_mask(source_key: str, traj: kinviz.Trajectory) -> tuple[str, np.ndarr
     st.caption(
         f"Hidden: **{short_spec(kinviz.format_mask(frames) or 'none', spec, frames)}**{which} "
         f"({int(frames.sum())} of {T} frames)"
-        + (f"; the file's own {n_missing} missing cells (✕) are filled too." if n_missing else ".")
+        + (f"; the file's own {n_missing} missing cells (red) are filled too." if n_missing else ".")
         + " Drag a box on the timeline to hide those frames"
         + ("; click a frame to toggle it." if T * traj.n_objects <= charts.SHORT_TIMELINE else ".")
     )

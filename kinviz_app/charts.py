@@ -23,7 +23,8 @@ def timeline_figure(traj: kinviz.Trajectory, hidden: np.ndarray) -> go.Figure:
     (over ``SHORT_TIMELINE`` cells) a bar per stretch, a few hundred points where markers were tens of
     thousands: on the 7,200 x 6 open-field file, the markers' WebGL plot took about 1 s of Chromium's
     time each time the mask changed, and SVG markers more. Each kind is one trace, its rows at numbers
-    the axis names.
+    the axis names. (A heatmap, one picture, would be cheaper still, but Plotly reports no box drawn
+    over it.)
 
     Box or lasso selection returns the points' frames (x), a box also its span, which is all a long
     file's bars give (lines are not points to select); the page turns them into a mask.
@@ -34,17 +35,19 @@ def timeline_figure(traj: kinviz.Trajectory, hidden: np.ndarray) -> go.Figure:
     seen = ~missing & ~hid
     short = T * K <= SHORT_TIMELINE
     fig = go.Figure()
-    kinds = [("observed", seen, "#9aa5b1", "square", 7), ("hidden (to fill)", hid, "rgb(255,176,0)", "square", 9),
-             ("missing in file", missing, MISSING_RGB, "x", 8)]
-    for label, cells, colour, symbol, size in kinds:
+    kinds = [("observed", seen, "#9aa5b1", "square", 7), ("missing in file", missing, MISSING_RGB, "x", 8),
+             ("hidden (to fill)", hid, "rgb(255,176,0)", "square", 9)]  # the hidden last: on top of the others' bars
+    for rank, (label, cells, colour, symbol, size) in enumerate(kinds):
         if short:
             frames, rows = np.nonzero(cells.T)[::-1]
             x, y, names = frames, K - 1 - rows, np.asarray(traj.names, object)[rows]
             trace = go.Scatter(x=x, y=y, mode="markers", marker=dict(color=colour, size=size, symbol=symbol))
         else:
-            x, y, names = _bars(cells, traj.names, pad=T / 1500)  # a bar at least about a pixel wide
+            # A bar at least about a pixel wide. The observed bar is each row's whole length, under the others:
+            # a file with scattered gaps had as many observed bars as gaps, one SVG path each.
+            x, y, names = _bars(np.ones_like(cells) if label == "observed" else cells, traj.names, pad=T / 1500)
             trace = go.Scatter(x=x, y=y, mode="lines", line=dict(color=colour, width=size + 3), connectgaps=False)
-        fig.add_trace(trace.update(name=label, customdata=names,
+        fig.add_trace(trace.update(name=label, customdata=names, legendrank=(1, 3, 2)[rank],
                                    hovertemplate=f"frame %{{x:.0f}}<br>%{{customdata}}<extra>{label}</extra>"))
     fig.update_xaxes(title_text="frame", range=[-0.5, T - 0.5])
     fig.update_yaxes(tickvals=list(range(K)), ticktext=list(traj.names[::-1]), range=[-0.6, K - 0.4], fixedrange=True)

@@ -47,6 +47,15 @@ def near(filled_k: np.ndarray) -> np.ndarray:
     return out
 
 
+def compared(pred: kinviz.Prediction) -> np.ndarray:
+    """(T, K) the cells where the plots draw the other fills beside kinviz's: the ones the user hid (the ones
+    scored), or every filled cell when none was hidden. A file's scattered gaps elsewhere get kinviz's fill
+    alone: each stretch is an SVG path of its own per fill, and with three other fills drawn at them a
+    3,600 x 25 file's plots took Chromium 3-4 s to draw again whenever a fill was added or removed."""
+    hidden = scene.hidden_cells(pred)
+    return hidden if hidden.any() else pred.filled
+
+
 def segments(keep: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
     """The ``columns`` (T,) where ``keep`` holds, each stretch ended by a NaN: a trace that is drawn only near
     the filled frames carries those frames alone, not the whole file's worth of NaN."""
@@ -179,9 +188,9 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
                   parts=None) -> go.Figure:
     """x and y over the frames: ground truth where there is truth, the fill (dots where the model moved it
     off the classical fill; the line alone where it is that fill) with its uncertainty band (± ``style.BAND_SD``
-    standard deviations, clipped to the scene, one polygon per filled stretch), the chosen baselines; hidden
-    frames shaded. Only ``parts`` are drawn (default ``drawn_parts``). A long file opens zoomed on the hidden
-    frames; a double-click on the plot shows the whole file."""
+    standard deviations, clipped to the scene, one polygon per filled stretch), the chosen baselines (at the
+    cells ``compared`` names); hidden frames shaded. Only ``parts`` are drawn (default ``drawn_parts``). A long
+    file opens zoomed on the hidden frames; a double-click on the plot shows the whole file."""
     traj = pred.trajectory
     T = traj.n_frames
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
@@ -207,6 +216,7 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
     wide = np.zeros(T, bool)  # the frames the plot opens on: the recording drawn there at every frame
     if window is not None:
         wide[max(int(np.ceil(window[0])), 0) : int(window[1]) + 1] = True
+    where = compared(pred)
     for k in (traj.names.index(n) for n in drawn):
         close = near(pred.filled[:, k])
         for axis in range(2):
@@ -228,7 +238,7 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
                 hovertemplate=f"{traj.names[k]} · {style.name(style.MODEL)}<br>frame %{{x}}: %{{y:.4g}}"
                               "<br>model's weight %{customdata:.0f} %<extra></extra>")
             for method, pos in baselines.items():
-                add(method, k, axis, *segments(close, frames, pos[:, k, axis]))
+                add(method, k, axis, *segments(near(where[:, k]), frames, pos[:, k, axis]))
     min_span = MIN_SPAN * scene_size(traj)
     for axis, title in enumerate("xy"):
         fig.update_yaxes(title_text=title, range=axis_range(np.concatenate(ranges[axis] or [[0.0]]), min_span),
@@ -245,7 +255,7 @@ def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, ba
                 parts=None) -> go.Figure:
     """The paths in the plane at equal scale: ground truth where there is truth, the fill over the filled
     frames (dots where the model moved it), its uncertainty as a translucent ellipse per changed cell
-    (± ``style.BAND_SD`` s.d., clipped to the scene), the chosen baselines over the filled frames."""
+    (± ``style.BAND_SD`` s.d., clipped to the scene), the chosen baselines at the cells ``compared`` names."""
     traj = pred.trajectory
     fig = go.Figure()
     sd = scene.spread(pred) if band else None
@@ -269,12 +279,13 @@ def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, ba
         keep[:, ks] = True
         ellipses(fig, pred, sd, changed & keep, box_lo, box_hi, many=styles.many)
     frames = np.arange(traj.n_frames)
+    where = compared(pred)
     for k in ks:
         close = near(pred.filled[:, k])
         t = scene.overview(traj.positions[:, k], close)
         add(style.TRUTH, k, t, traj.positions[t, k, 0], traj.positions[t, k, 1])
         for method, pos in baselines.items():
-            add(method, k, *segments(close, frames, pos[:, k, 0], pos[:, k, 1]))
+            add(method, k, *segments(near(where[:, k]), frames, pos[:, k, 0], pos[:, k, 1]))
         t, x, y, dots = segments(close, frames, pred.positions[:, k, 0], pred.positions[:, k, 1], changed[:, k])
         add(style.MODEL, k, t, x, y, dots)
         if 1 < len(ks) <= 6 and (~traj.missing[:, k]).any():  # name each part where its path starts

@@ -111,10 +111,11 @@ def show_pictures(run: results.Run) -> None:
                  "stay nearest to them. Pick others to compare; past eight the colours get hard to tell apart."))
     left, right = st.columns([3, 2])
     left.plotly_chart(run.figure("coords", shown, band, parts), key="coords")
+    where = ", drawn where you hid frames" if scene.hidden_cells(pred).any() else ""  # ``figures.compared``
     words_ = (("It opens on the hidden frames: double-click it to see the whole file, drag on it to zoom. "
                if T > figures.LONG_FRAMES else "")
               + ("Colour: the part; line: the method (thin: the recording, thick: kinviz's fill, dashed: the other "
-                 "fills). Dots mark the cells a model drew; click a part in the legend to hide it. "
+                 f"fills{where}). Dots mark the cells a model drew; click a part in the legend to hide it. "
                  if traj.n_objects > 1 else "")
               + (f"Shaded: the uncertainty band, kinviz's fill ± {style.BAND_SD} standard deviations (about 95 %), "
                  "each gap's spread rescaled to the errors the self-check measured on stretches like it; click it in "

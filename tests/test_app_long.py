@@ -58,11 +58,10 @@ def test_a_long_files_timeline_draws_a_bar_per_stretch_not_a_marker_per_frame():
     hidden = np.zeros((7200, 6), bool)
     hidden[3000:3061, 1] = True
     fig = charts.timeline_figure(traj, hidden)
-    assert [t.name for t in fig.data] == ["observed", "hidden (to fill)", "missing in file"], "one trace per kind"
+    assert [t.name for t in fig.data] == ["observed", "missing in file", "hidden (to fill)"], "one trace per kind"
     assert all(t.mode == "lines" for t in fig.data)
-    observed, hid, _ = fig.data
-    stretches = sum(len(kinviz.mask_runs(~traj.missing[:, k] & ~hidden[:, k])) for k in range(6))
-    assert len(observed.x) == 3 * stretches, "two ends and a break per stretch"
+    observed, _, hid = fig.data
+    assert len(observed.x) == 3 * 6, "one bar per row, under the gaps' and the hidden frames'"
     lo, hi = [v for v in hid.x if v is not None]
     assert 2999.5 - 7200 / 1000 < lo <= 2999.5 and 3060.5 <= hi < 3060.5 + 7200 / 1000, "the hidden stretch, a pixel wider"
     assert {v for v in hid.y if v is not None} == {6 - 1 - 1}, "row by row, the first part on top"
@@ -74,7 +73,7 @@ def test_a_short_files_timeline_has_a_marker_per_frame_to_click():
     hidden = np.zeros(200, bool)
     hidden[50:60] = True
     fig = charts.timeline_figure(traj, hidden)
-    observed, hid, missing = fig.data
+    observed, missing, hid = fig.data
     assert observed.mode == "markers" and len(observed.x) + len(hid.x) + len(missing.x) == 600, "every cell"
     assert sorted(set(hid.x)) == list(range(50, 60)) and len(hid.x) == 30, "each hidden frame, in every part"
 
