@@ -123,6 +123,7 @@ def test_a_deeplabcut_file_with_25_parts_stays_readable(server, page, tmp_path):
 
 def drag_box(page, n_frames: int, a: int, b: int) -> None:
     """Drag a box on the timeline over frames a..b (its x axis spans -0.5 to n_frames - 0.5)."""
+    page.locator(".st-key-timeline").scroll_into_view_if_needed()  # the mouse moves in the window's coordinates
     box = page.locator(".st-key-timeline .nsewdrag").first.bounding_box()
     x = lambda f: box["x"] + box["width"] * (f + 0.5) / n_frames  # noqa: E731
     page.mouse.move(x(a), box["y"] + 4)
