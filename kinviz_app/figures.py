@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import kinviz
+from kinviz.core.masks import short_gaps
 from kinviz_app import scene, style
 from kinviz_app.scene import MIN_SPAN, axis_range, scene_box, scene_size
 from kinviz_app.style import HIDDEN_FILL
@@ -45,15 +46,6 @@ def near(filled_k: np.ndarray) -> np.ndarray:
     out[1:] |= filled_k[:-1]
     out[:-1] |= filled_k[1:]
     return out
-
-
-def compared(pred: kinviz.Prediction) -> np.ndarray:
-    """(T, K) the cells where the plots draw the other fills beside kinviz's: the ones the user hid (the ones
-    scored), or every filled cell when none was hidden. A file's scattered gaps elsewhere get kinviz's fill
-    alone: each stretch is an SVG path of its own per fill, and with three other fills drawn at them a
-    3,600 x 25 file's plots took Chromium 3-4 s to draw again whenever a fill was added or removed."""
-    hidden = scene.hidden_cells(pred)
-    return hidden if hidden.any() else pred.filled
 
 
 def segments(keep: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
@@ -189,7 +181,7 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
     """x and y over the frames: ground truth where there is truth, the fill (dots where the model moved it
     off the classical fill; the line alone where it is that fill) with its uncertainty band (± ``style.BAND_SD``
     standard deviations, clipped to the scene, one polygon per filled stretch), the chosen baselines (at the
-    cells ``compared`` names); hidden frames shaded. Only ``parts`` are drawn (default ``drawn_parts``). A long
+    cells ``scene.compared`` names); hidden frames shaded. Only ``parts`` are drawn (default ``drawn_parts``). A long
     file opens zoomed on the hidden frames; a double-click on the plot shows the whole file."""
     traj = pred.trajectory
     T = traj.n_frames
@@ -216,7 +208,8 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
     wide = np.zeros(T, bool)  # the frames the plot opens on: the recording drawn there at every frame
     if window is not None:
         wide[max(int(np.ceil(window[0])), 0) : int(window[1]) + 1] = True
-    where = compared(pred)
+    where = scene.compared(pred)
+    crossed = short_gaps(~traj.missing, scene.BRIDGE + 1)
     for k in (traj.names.index(n) for n in drawn):
         close = near(pred.filled[:, k])
         for axis in range(2):
@@ -230,7 +223,7 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
                                          showlegend=BAND_LABEL not in styles.shown), row=axis + 1, col=1)
                 styles.shown.add(BAND_LABEL)
                 ranges[axis].append(y)
-            t = scene.overview(traj.positions[:, k, axis], wide | close)
+            t = scene.overview(traj.positions[:, k, axis], wide | near(where[:, k]), crossed=crossed[:, k])
             add(style.TRUTH, k, axis, t, traj.positions[t, k, axis])  # NaN (no truth) breaks it
             x, y, dots, weight = segments(close, frames, pred.positions[:, k, axis], changed[:, k],
                                           np.round(100 * share[:, k]))
@@ -255,7 +248,7 @@ def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, ba
                 parts=None) -> go.Figure:
     """The paths in the plane at equal scale: ground truth where there is truth, the fill over the filled
     frames (dots where the model moved it), its uncertainty as a translucent ellipse per changed cell
-    (± ``style.BAND_SD`` s.d., clipped to the scene), the chosen baselines at the cells ``compared`` names."""
+    (± ``style.BAND_SD`` s.d., clipped to the scene), the chosen baselines at the cells ``scene.compared`` names."""
     traj = pred.trajectory
     fig = go.Figure()
     sd = scene.spread(pred) if band else None
@@ -279,10 +272,11 @@ def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, ba
         keep[:, ks] = True
         ellipses(fig, pred, sd, changed & keep, box_lo, box_hi, many=styles.many)
     frames = np.arange(traj.n_frames)
-    where = compared(pred)
+    where = scene.compared(pred)
+    crossed = short_gaps(~traj.missing, scene.BRIDGE + 1)
     for k in ks:
         close = near(pred.filled[:, k])
-        t = scene.overview(traj.positions[:, k], close)
+        t = scene.overview(traj.positions[:, k], near(where[:, k]), crossed=crossed[:, k])
         add(style.TRUTH, k, t, traj.positions[t, k, 0], traj.positions[t, k, 1])
         for method, pos in baselines.items():
             add(method, k, *segments(near(where[:, k]), frames, pos[:, k, 0], pos[:, k, 1]))
@@ -335,11 +329,13 @@ def fill_figure(traj: kinviz.Trajectory, seen: np.ndarray, points: np.ndarray, *
     drawn = parts or scene.default_parts(traj, hidden if hidden.any() else ~seen)
     colours = style.part_colours(traj.names, drawn)
     # The seen paths, broken where a part was not seen: one trace per drawn part, the rest in one, parted by gaps;
-    # every frame near the unseen ones, an overview elsewhere (``scene.overview``).
+    # every frame near the unseen ones, an overview elsewhere (``scene.overview``, crossing the file's short gaps).
+    crossed = short_gaps(seen, scene.BRIDGE + 1) & traj.missing
     path = np.where(seen[..., None], traj.positions, np.nan)  # (T, K, 2)
 
     def seen_path(k: int, budget: int = scene.OVERVIEW_POINTS) -> np.ndarray:
-        return np.concatenate([path[scene.overview(path[:, k], near(~seen[:, k]), budget), k], np.full((1, 2), np.nan)])
+        t = scene.overview(path[:, k], near(~seen[:, k] & ~crossed[:, k]), budget, crossed[:, k])
+        return np.concatenate([path[t, k], np.full((1, 2), np.nan)])
 
     by_part = K > 1
     rest = [k for k in range(K) if traj.names[k] not in drawn]

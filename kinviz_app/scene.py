@@ -14,6 +14,7 @@ BAND_ROOM = 0.5  # a band is drawn at most this share of the scene beyond it: a 
 # width. 1,500 a line took Chromium 2.1 s to redraw the three plots of the 7,200 x 6 open-field file when a fill
 # was added or removed (a CPU profile of the page), 700 took 1.5 s, with nothing lost to the eye.
 OVERVIEW_POINTS = 700
+BRIDGE = 4  # frames: a long line crosses the file's own gaps up to this long (``overview``)
 MAX_DRAWN = 8  # parts drawn in the plots by default: the hidden ones and their nearest partners (more: a tangle)
 
 
@@ -124,19 +125,25 @@ def focus_window(marked: np.ndarray, limit: int, context: int | None = None) -> 
     return start, start + limit
 
 
-def overview(values: np.ndarray, full: np.ndarray, budget: int = OVERVIEW_POINTS) -> np.ndarray:
+def overview(values: np.ndarray, full: np.ndarray, budget: int = OVERVIEW_POINTS,
+             crossed: np.ndarray | None = None) -> np.ndarray:
     """The frames to draw a line through ``values`` (T,) or (T, C) with: every frame where ``full`` (T,) holds
     (near the hidden frames) and at each end of a stretch of NaN (a gap stays a gap); elsewhere, in buckets of
     frames, each column's lowest and highest value (a tracker's jump stays on the line). A 7,200-frame line
     comes down to about ``budget`` points a screen can show: Chromium drew the coordinates of a 7,200 x 6 file
-    in 1.1-1.5 s with every frame, the page's slowest part."""
+    in 1.1-1.5 s with every frame, the page's slowest part.
+
+    ``crossed`` (T,) marks frames without a value that the line may cross straight (a file's own gaps of a few
+    frames, ``BRIDGE``): a long line leaves them out rather than break there, as each stretch of a line is an
+    SVG path of its own (a 3,600 x 25 file with a gap every 40 frames or so made 2,000 paths per plot)."""
     v = np.asarray(values, float).reshape(len(values), -1)
     T, C = v.shape
     size = -(-T * 2 * C // max(budget, 1))  # frames per bucket: two points per column in each
     if size <= 1:
         return np.arange(T)
+    crossed = np.zeros(T, bool) if crossed is None else np.asarray(crossed, bool)
     keep = np.asarray(full, bool).copy()
-    gap = ~np.isfinite(v).all(axis=1)
+    gap = ~np.isfinite(v).all(axis=1) & ~crossed
     change = gap[1:] != gap[:-1]
     keep[1:] |= change
     keep[:-1] |= change
@@ -147,4 +154,13 @@ def overview(values: np.ndarray, full: np.ndarray, budget: int = OVERVIEW_POINTS
     for pick, fill in ((np.argmin, np.inf), (np.argmax, -np.inf)):
         idx = (starts + pick(np.where(finite, padded, fill), axis=1)).ravel()
         keep[idx[idx < T]] = True
-    return np.flatnonzero(keep)
+    return np.flatnonzero(keep & ~crossed)
+
+
+def compared(pred: kinviz.Prediction) -> np.ndarray:
+    """(T, K) the cells where the plots draw the other fills beside kinviz's: the ones the user hid (the ones
+    scored), or every filled cell when none was hidden. A file's scattered gaps elsewhere get kinviz's fill
+    alone: each stretch is an SVG path of its own per fill, and with three other fills drawn at them a
+    3,600 x 25 file's plots took Chromium 3-4 s to draw again whenever a fill was added or removed."""
+    hidden = hidden_cells(pred)
+    return hidden if hidden.any() else pred.filled

@@ -111,7 +111,7 @@ def show_pictures(run: results.Run) -> None:
                  "stay nearest to them. Pick others to compare; past eight the colours get hard to tell apart."))
     left, right = st.columns([3, 2])
     left.plotly_chart(run.figure("coords", shown, band, parts), key="coords")
-    where = ", drawn where you hid frames" if scene.hidden_cells(pred).any() else ""  # ``figures.compared``
+    where = ", drawn where you hid frames" if scene.hidden_cells(pred).any() else ""  # ``scene.compared``
     words_ = (("It opens on the hidden frames: double-click it to see the whole file, drag on it to zoom. "
                if T > figures.LONG_FRAMES else "")
               + ("Colour: the part; line: the method (thin: the recording, thick: kinviz's fill, dashed: the other "

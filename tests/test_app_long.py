@@ -39,6 +39,21 @@ def test_a_long_line_keeps_its_full_frames_its_gaps_and_its_extremes():
             assert np.isfinite(v[a : b + 1]).all(), (a, b)
 
 
+def test_a_long_line_crosses_the_short_gaps_it_is_told_to_and_breaks_at_the_rest():
+    T = 7200
+    v = wobble(T)
+    v[2000] = v[4000:4002] = np.nan  # a tracker's blips
+    v[5000:5040] = np.nan  # a long gap
+    crossed = ~np.isfinite(v) & kinviz.core.masks.short_gaps(np.isfinite(v)[:, None], scene.BRIDGE + 1)[:, 0]
+    assert np.flatnonzero(crossed).tolist() == [2000, 4000, 4001]
+    idx = scene.overview(v, np.zeros(T, bool), crossed=crossed)
+    assert not set(idx) & {2000, 4000, 4001}, "no point where the line crosses"
+    assert {4999, 5000, 5039, 5040} <= set(idx), "a long gap still breaks the line"
+    short = wobble(300)
+    short[100] = np.nan
+    assert 100 in scene.overview(short, np.zeros(300, bool), crossed=~np.isfinite(short)), "a short line keeps all"
+
+
 def test_a_long_files_figures_draw_every_frame_only_near_the_hidden_ones():
     traj = many_parts(7200, 3)
     mask = kinviz.parse_mask(f"{traj.names[0]}:3000-3060", traj.n_frames, names=traj.names)

@@ -257,3 +257,12 @@ def cell_mask(mask, n_frames: int, n_objects: int) -> np.ndarray:  # (T, K) bool
             f"and {n_objects} objects"
         )
     return mask
+
+
+def short_gaps(seen: np.ndarray, shortest: int) -> np.ndarray:  # seen (T, K) -> (T, K) bool
+    """Unseen cells in inner gaps (seen on both sides) of fewer than ``shortest`` frames."""
+    T = len(seen)
+    idx = np.arange(T)[:, None]
+    before = np.maximum.accumulate(np.where(seen, idx, -1), axis=0)
+    after = np.flip(np.minimum.accumulate(np.flip(np.where(seen, idx, T), 0), axis=0), 0)
+    return ~seen & (before >= 0) & (after < T) & (after - before - 1 < shortest)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..classical import kalman, regression
 from ..classical.baselines import fill_baseline
-from ..core.masks import cell_mask
+from ..core.masks import cell_mask, short_gaps
 from ..core.trajectory import Trajectory
 from . import bounds, selfcheck
 from .prediction import Prediction
@@ -182,15 +182,6 @@ class Predictor(VideoFiller):
         out.notes = sorted(set(out.notes)) + [f"filled in {-(-T // step)} pieces of {PIECE:,} frames (each self-checked "
                                               f"on its own, with {OVERLAP:,} frames of context on either side)"]
         return out
-
-
-def short_gaps(seen: np.ndarray, shortest: int) -> np.ndarray:  # seen (T, K) -> (T, K) bool
-    """Unseen cells in inner gaps (seen on both sides) of fewer than ``shortest`` frames."""
-    T = len(seen)
-    idx = np.arange(T)[:, None]
-    before = np.maximum.accumulate(np.where(seen, idx, -1), axis=0)
-    after = np.flip(np.minimum.accumulate(np.flip(np.where(seen, idx, T), 0), axis=0), 0)
-    return ~seen & (before >= 0) & (after < T) & (after - before - 1 < shortest)
 
 
 def kalman_fill(times, known):
