@@ -133,15 +133,18 @@ def overview(values: np.ndarray, full: np.ndarray, budget: int = OVERVIEW_POINTS
     comes down to about ``budget`` points a screen can show: Chromium drew the coordinates of a 7,200 x 6 file
     in 1.1-1.5 s with every frame, the page's slowest part.
 
-    ``crossed`` (T,) marks frames without a value that the line may cross straight (a file's own gaps of a few
-    frames, ``BRIDGE``): a long line leaves them out rather than break there, as each stretch of a line is an
-    SVG path of its own (a 3,600 x 25 file with a gap every 40 frames or so made 2,000 paths per plot)."""
+    ``crossed`` (T,) marks frames without a value that the line may cross straight (a file's own gaps of up to
+    ``BRIDGE`` frames): where a bucket is wider than that, so the gap is finer than the drawing, the line leaves
+    them out rather than break there, as each stretch of a line is an SVG path of its own (a 3,600 x 25 file
+    with a gap every 40 frames or so made 2,000 paths per plot)."""
     v = np.asarray(values, float).reshape(len(values), -1)
     T, C = v.shape
     size = -(-T * 2 * C // max(budget, 1))  # frames per bucket: two points per column in each
     if size <= 1:
         return np.arange(T)
-    crossed = np.zeros(T, bool) if crossed is None else np.asarray(crossed, bool)
+    if crossed is None or size <= BRIDGE:  # a bucket no wider than a crossed gap: the gap would show, so it breaks
+        crossed = np.zeros(T, bool)
+    crossed = np.asarray(crossed, bool)
     keep = np.asarray(full, bool).copy()
     gap = ~np.isfinite(v).all(axis=1) & ~crossed
     change = gap[1:] != gap[:-1]

@@ -52,6 +52,9 @@ def test_a_long_line_crosses_the_short_gaps_it_is_told_to_and_breaks_at_the_rest
     short = wobble(300)
     short[100] = np.nan
     assert 100 in scene.overview(short, np.zeros(300, bool), crossed=~np.isfinite(short)), "a short line keeps all"
+    mid = wobble(1000)
+    mid[500] = np.nan  # buckets of 3 frames: a one-frame gap would show, so the line breaks there
+    assert 500 in scene.overview(mid, np.zeros(1000, bool), crossed=~np.isfinite(mid))
 
 
 def test_a_long_files_figures_draw_every_frame_only_near_the_hidden_ones():
