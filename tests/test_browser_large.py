@@ -121,8 +121,9 @@ def test_a_deeplabcut_file_with_25_parts_stays_readable(server, page, tmp_path):
     assert page.locator(".st-key-draw_parts").count() == 1, "a choice of parts to draw"
 
 
-def drag_box(page, n_frames: int, a: int, b: int) -> None:
-    """Drag a box on the timeline over frames a..b (its x axis spans -0.5 to n_frames - 0.5)."""
+def drag_box(page, n_frames: int, a: int, b: int, *, release: bool = True) -> None:
+    """Drag a box on the timeline over frames a..b (its x axis spans -0.5 to n_frames - 0.5); with
+    ``release=False`` the mouse is still down at the end (the caller times what follows letting go)."""
     page.locator(".st-key-timeline").scroll_into_view_if_needed()  # the mouse moves in the window's coordinates
     box = page.locator(".st-key-timeline .nsewdrag").first.bounding_box()
     x = lambda f: box["x"] + box["width"] * (f + 0.5) / n_frames  # noqa: E731
@@ -130,7 +131,8 @@ def drag_box(page, n_frames: int, a: int, b: int) -> None:
     page.mouse.down()
     page.mouse.move(x((a + b) / 2), box["y"] + box["height"] / 2, steps=5)
     page.mouse.move(x(b), box["y"] + box["height"] - 4, steps=5)
-    page.mouse.up()
+    if release:
+        page.mouse.up()
 
 
 def walk_a_large_file(server, page, tmp_path, name: str, data: bytes, tag: str) -> None:
@@ -162,7 +164,8 @@ def walk_a_large_file(server, page, tmp_path, name: str, data: bytes, tag: str) 
     timed(page, lambda: page.locator(".st-key-seed input").fill("1") or page.locator(".st-key-seed input").press("Enter"),
           "seed", log)
     timed(page, lambda: (spec.fill(f"{first}:{a}-{a + 70}"), spec.press("Enter")), "retype the mask", log)
-    timed(page, lambda: drag_box(page, T, a // 3, a // 3 + 100), "a box on the timeline", log)
+    drag_box(page, T, a // 3, a // 3 + 100, release=False)
+    timed(page, page.mouse.up, "a box on the timeline (from letting go)", log)
     lo = int(spec.input_value().removeprefix(f"{first}:").split("-")[0])
     assert abs(lo - a // 3) <= T // 500, (spec.input_value(), a // 3)  # the box's frames, in the part picked
     timed(page, lambda: page.locator(".st-key-preset_interpolate button").click(), "a preset", log)
