@@ -43,6 +43,7 @@ def timeline_figure(traj: kinviz.Trajectory, hidden: np.ndarray) -> go.Figure:
             x, y, names = frames, K - 1 - rows, np.asarray(traj.names, object)[rows]
             trace = go.Scatter(x=x, y=y, mode="markers", marker=dict(color=colour, size=size, symbol=symbol))
         else:
+            # at least about a pixel wide: a plot of a long file is some 1,500 pixels wide at most
             x, y, names = _bars(np.ones_like(cells) if label == "observed" else cells, traj.names, pad=T / 1500)
             trace = go.Scatter(x=x, y=y, mode="none", fill="toself", fillcolor=colour, hoveron="fills")
         fig.add_trace(trace.update(name=label, customdata=names, legendrank=(1, 3, 2)[rank],
@@ -56,11 +57,11 @@ def _bars(cells: np.ndarray, names, pad: float):
     """(x, y, names) of one filled trace: per row, a rectangle over each stretch of True cells (frames a..b
     drawn from a - pad to b + pad, pad at least half a frame), rectangles parted by None."""
     K = cells.shape[1]
+    half = max(0.5, pad)
     x, y, who = [], [], []
     for k in range(K):
         row = K - 1 - k
         for a, b in kinviz.mask_runs(cells[:, k]):
-            half = max(0.5, pad)
             x += [a - half, b + half, b + half, a - half, None]
             y += [row - 0.3, row - 0.3, row + 0.3, row + 0.3, None]
             who += [names[k]] * 4 + [None]
@@ -68,8 +69,8 @@ def _bars(cells: np.ndarray, names, pad: float):
 
 
 def selected_frames(selection: dict, n_frames: int) -> list[int]:
-    """The frames a timeline selection picks: its points' frames, and every frame under a box (drawn or
-    not: a long file's timeline draws one observed marker in a few), within the file."""
+    """The frames a timeline selection picks: its points' frames, and every frame under a box (a long
+    file's timeline has bars, not points), within the file."""
     frames = {int(round(p["x"])) for p in selection.get("points", []) if p.get("x") is not None}
     for box in selection.get("box", []):
         if len(box.get("x", [])) == 2:
