@@ -50,9 +50,10 @@ def timeline_figure(traj: kinviz.Trajectory, hidden: np.ndarray) -> go.Figure:
                                    hovertemplate=f"frame %{{x:.0f}}<br>%{{customdata}}<extra>{label}</extra>"))
     fig.update_xaxes(title_text="frame", range=[-0.5, T - 0.5])
     fig.update_yaxes(tickvals=list(range(K)), ticktext=list(traj.names[::-1]), range=[-0.6, K - 0.4], fixedrange=True)
-    # The legend about 24 px above the rows however many there are (the plot is some 70 + 24 K px tall).
+    # The legend's foot a few px above the rows however many there are (the plot is some 70 + 24 K px tall): never
+    # over them, where it would take a box's first press for a click on the legend.
     return layout(fig, 120 + 24 * K, dragmode="select", clickmode="event+select",
-                  legend=dict(orientation="h", y=1 + 24 / (70 + 24 * K)))
+                  legend=dict(orientation="h", yanchor="bottom", y=1 + 6 / (70 + 24 * K)))
 
 
 def _bars(cells: np.ndarray, names, pad: float):
