@@ -17,6 +17,7 @@ Under ``torchrun`` the same script trains with DistributedDataParallel.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -347,5 +348,10 @@ def train(run: RunConfig) -> Path:
                                log=lambda line: log(stage="tune", result=line))
         write_decoding(run.out, result | {"seconds": round(time.time() - t2, 1)})
     if world > 1:
+        # The DDP wrapper's reducer holds the process group. Dropped after destroy_process_group, the group's last
+        # reference went with it, in a destructor that held the GIL while it joined gloo's threads, one of which
+        # waited for the GIL: a deadlock (rank 0 of the tiny torchrun test hung once in a suite run, py-spy showed it).
+        del model
+        gc.collect()
         torch.distributed.destroy_process_group()
     return run.out
