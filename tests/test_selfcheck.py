@@ -63,9 +63,9 @@ def test_values_under_the_real_gaps_never_reach_the_self_check():
     seen_inputs = []
 
     def spy(name, fill):
-        def f(times, known):
+        def f(times, known, want=None):
             seen_inputs.append((name, known.copy()))
-            return fill(times, known)
+            return fill(times, known, want)
         return f
 
     runs = []
@@ -90,7 +90,7 @@ def test_the_check_prefers_what_wins_on_the_file_and_expects_its_error():
     known = np.where(todo[..., None], np.nan, pos)
     from kinviz.classical import regression
 
-    methods = {"kalman": kalman_fill, "linear": linear_fill, "regression": lambda t, k: regression.fill(k)}
+    methods = {"kalman": kalman_fill, "linear": linear_fill, "regression": lambda t, k, want=None: regression.fill(k)}
     check, gaps = selfcheck.run(methods, np.arange(len(pos)) / 30, known, todo)
     key = gaps[0].key
     assert check.choice[key] == "regression", check.table()

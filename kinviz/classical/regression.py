@@ -50,16 +50,18 @@ def fill(
     bridge: bool = True,
     rotate: bool = True,
     folds: int = FOLDS,
+    parts=None,  # fit only these parts (each part's fit reads the others, never their fits): default all
 ) -> tuple[np.ndarray, np.ndarray]:  # mean (T, K, 2), variance (T, K, 2)
     """Fill every unseen cell of ``known`` from the parts seen with it (see the module docstring).
 
     Observed cells are returned as given with variance 0; cells of a part never seen with partners
     (or seen with them on fewer than ``min_frames`` frames) are NaN in both. ``bridge`` carries the
     fit's residual at the gap's edges into the gap; ``rotate`` also turns each frame to the partners'
-    mean orientation before fitting. Only observed cells are read."""
+    mean orientation before fitting; with ``parts``, the other parts' unseen cells stay NaN too. Only
+    observed cells are read."""
     known, seen, mean, var = blank_answer(known)  # seen (T, K)
     T, K, _ = known.shape
-    for k in range(K):
+    for k in range(K) if parts is None else sorted(set(map(int, parts))):
         lost = np.flatnonzero(~seen[:, k])
         if not len(lost) or seen[:, k].sum() < min_frames:
             continue

@@ -24,7 +24,7 @@ from ..core.masks import cell_mask, short_gaps
 from ..core.trajectory import Trajectory
 from . import bounds, selfcheck
 from .prediction import Prediction
-from .videofill import StepCallback, VideoFiller
+from .videofill import StepCallback, VideoFiller, check_mask
 
 PIECE = 20_000  # frames filled at once: longer files are filled in overlapping pieces, so work and memory stay bounded
 OVERLAP = 1_000  # frames each piece reads beyond the stretch it answers for, on either side
@@ -60,18 +60,25 @@ class Predictor(VideoFiller):
         oracle: bool = False,
         check: bool = True,
         methods: tuple[str, ...] | None = None,  # candidates to weigh (default: all of ``METHOD_ORDER`` available)
+        compare: bool = True,  # every candidate's fill of the hidden cells too (``Prediction.fills``), for showing
     ) -> Prediction:
         """Fill hidden cells and missing cells, each gap by the method the self-check found best on this file.
 
-        Observed cells come back exactly as given; nothing under a hidden cell is read. Same seed, same output.
-        ``oracle=True`` is the benchmark's floor for the video model (see ``fill_video``), without a self-check.
-        A file longer than ``PIECE`` frames is filled in overlapping pieces, each self-checked on its own."""
+        Observed cells come back exactly as given; nothing under a hidden cell is read. Same seed, same output,
+        with ``compare`` or without (it only adds the other fills, for tables and plots: a command line that
+        writes the filled file alone skips them). ``oracle=True`` is the benchmark's floor for the video model
+        (see ``fill_video``), without a self-check. A file longer than ``PIECE`` frames is filled in
+        overlapping pieces, each self-checked on its own."""
         if trajectory.n_frames > PIECE and not oracle:
-            return self._in_pieces(trajectory, mask, seed=seed, steps=steps, check=check, methods=methods)
-        video = self.fill_video(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle)
-        if oracle or not video.filled.any():
-            return video
-        pred = self.weigh(video, seed=seed, steps=steps, methods=methods) if check else video
+            return self._in_pieces(trajectory, mask, seed=seed, steps=steps, check=check, methods=methods,
+                                   compare=compare)
+        if oracle or not check:
+            pred = self.fill_video(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle)
+        else:
+            pred = self.weigh(trajectory, mask, seed=seed, steps=steps, on_step=on_step, methods=methods,
+                              compare=compare)
+        if oracle or not pred.filled.any():
+            return pred
         # Whatever filled it, the answer stays within a plausible envelope, and says where it was held or moved.
         seen = ~pred.filled
         b = bounds.bound(np.where(seen[..., None], pred.trajectory.positions, np.nan), pred.positions, pred.spread)
@@ -79,11 +86,12 @@ class Predictor(VideoFiller):
                        notes=pred.notes + b.notes())
 
     def candidates(self, names: list[str], *, seed: int = 0, steps: int | None = None,
-                   only: tuple[str, ...] | None = None, fit=None, known=None) -> dict[str, selfcheck.Fill]:
-        """The candidate fills, as ``selfcheck.Fill`` functions of (times, known), in ``METHOD_ORDER``; ``fit``
-        the smoother's fit on the file (``kalman.Smoothed``), whose noise levels every run keeps."""
+                   only: tuple[str, ...] | None = None, smooth=None, known=None) -> dict[str, selfcheck.Fill]:
+        """The candidate fills, as ``selfcheck.Fill`` functions of (times, known, want), in ``METHOD_ORDER``;
+        ``smooth`` the smoother's answer on ``known`` (times, positions): every run keeps its noise levels."""
         memo: dict[bytes, tuple] = {}  # the smoother runs once per variant of the file, for itself and the video model
         key_of = lambda times, known: hashlib.blake2b(times.tobytes() + known.tobytes(), digest_size=16).digest()  # noqa: E731
+        fit = smooth[2] if smooth is not None else None
 
         def smoothed(times, known):
             key = key_of(times, known)
@@ -92,47 +100,71 @@ class Predictor(VideoFiller):
                 memo[key] = kalman.fill(times, known, reuse=fit)
             return memo[key]
 
-        if fit is not None and known is not None:  # the file itself: the run the video fill already made
-            memo[key_of(*known)] = (*kalman.answer(known[1], fit), fit)
+        if smooth is not None and known is not None:  # the file itself: its run is done already
+            memo[key_of(*known)] = smooth
 
-        def video(times, known):
+        def video(times, known, want=None):
             traj = Trajectory(times, known, names, None)
-            pred = self.fill_video(traj, None, seed=seed, steps=steps, smoother=smoothed)
+            pred = self.fill_video(traj, None, seed=seed, steps=steps, smoother=smoothed, want=want)
             return pred.positions, pred.spread**2
 
-        def smoother(times, known):
+        def smoother(times, known, want=None):
             return smoothed(times, known)[:2]
 
-        fills = {"kalman": smoother, "linear": linear_fill, "hold": hold_fill, "regression": lambda t, known: regression.fill(known),
-                 "video": video}
-        def motion(times, known):
+        def regress(times, known, want=None):
+            return regression.fill(known, parts=None if want is None else np.flatnonzero(want.any(axis=0)))
+
+        def motion(times, known, want=None):
             # Short inner gaps are the smoother's (the video model measured no gain there either, and the
             # motion model would decode a window around each): the motion model answers the rest, NaN there.
             seen = np.isfinite(known).all(-1)
             short = short_gaps(seen, self.decoding.min_inner_gap)
-            if not (~seen & ~short).any():
+            if not (~seen & ~short & (True if want is None else want)).any():
                 return np.full_like(known, np.nan), np.full_like(known, np.nan)
             given = np.where(short[..., None], smoothed(times, known)[0], known)
-            mean, var = self.motion.fill(times, given, seed=seed)
+            mean, var = self.motion.fill(times, given, seed=seed, want=want)
             return np.where(short[..., None], np.nan, mean), np.where(short[..., None], np.nan, var)
 
+        fills = {"kalman": smoother, "linear": linear_fill, "hold": hold_fill, "regression": regress, "video": video}
         if self.motion is not None:
             fills["motion"] = motion
         return {m: fills[m] for m in METHOD_ORDER if m in fills and (only is None or m in only or m == "kalman")}
 
-    def weigh(self, video: Prediction, *, seed: int = 0, steps: int | None = None,
-              methods: tuple[str, ...] | None = None) -> Prediction:
-        """The self-check over the candidates, and the fill it chooses (see the module docstring)."""
-        traj = video.trajectory
-        seen = ~video.filled
+    def weigh(self, trajectory: Trajectory, mask: np.ndarray | None = None, *, seed: int = 0, steps: int | None = None,
+              on_step: StepCallback | None = None, methods: tuple[str, ...] | None = None,
+              compare: bool = True) -> Prediction:
+        """The self-check over the candidates, and the fill it chooses (see the module docstring).
+
+        Each model decodes only the windows of the gaps it was chosen for (with ``compare``, those of the
+        hidden cells too): a window's samples depend only on where it lies, so the answer is the same
+        either way, and a model that fills no gap costs nothing."""
+        traj = trajectory
+        T, K = traj.n_frames, traj.n_objects
+        cells = np.zeros((T, K), bool) if mask is None else cell_mask(mask, T, K)
+        seen = ~traj.missing & ~cells
+        check_mask(traj, seen)
+        if seen.all() or not seen.any(axis=0).any():  # nothing to fill, or nothing to fill from
+            return self.fill_video(traj, mask, seed=seed, steps=steps, on_step=on_step)
         known = np.where(seen[..., None], traj.positions, np.nan)
-        todo = video.filled & ~traj.missing.all(axis=0)  # parts never seen stay as the video fill left them
-        fillers = self.candidates(traj.names, seed=seed, steps=steps, only=methods, fit=video.smoother_fit,
+        never = ~seen & traj.missing.all(axis=0)  # parts never seen: no gap of theirs is weighed
+        todo = ~seen & ~never
+        smooth = kalman.fill(traj.times, known)
+        fillers = self.candidates(traj.names, seed=seed, steps=steps, only=methods, smooth=smooth,
                                   known=(traj.times, known))
         check, gaps = selfcheck.run(fillers, traj.times, known, todo, seed=seed)
-        # Each candidate's fill of the real cells (the video model's is the one already drawn).
-        fills = {m: f(traj.times, known) for m, f in fillers.items() if m != "video"}
-        fills["video"] = (video.positions, video.spread**2)  # already drawn; and it fills what no gap covers
+        # The cells each method must answer: the gaps it was chosen for, and with ``compare`` the ones shown.
+        need = {m: np.zeros((T, K), bool) for m in fillers}
+        for g in gaps:
+            m = check.choice.get(g.key, selfcheck.FALLBACK)
+            need[m][g.start: g.stop, g.part] = True
+        if compare:
+            shown = cells if cells.any() else todo
+            need = {m: n | shown for m, n in need.items()}
+        video = self.fill_video(traj, mask, seed=seed, steps=steps, on_step=on_step, smoother=lambda *_: smooth,
+                                want=need.get("video", np.zeros((T, K), bool)) | never)
+        fills = {m: f(traj.times, known, need[m] if m != selfcheck.FALLBACK else None)
+                 for m, f in fillers.items() if m != "video"}
+        fills["video"] = (video.positions, video.spread**2)  # its fill of the gaps it answers, the prior elsewhere
         fills = {m: fills[m] for m in METHOD_ORDER if m in fills}
         base, base_var = fills[selfcheck.FALLBACK]
         names = tuple(fills)
@@ -184,7 +216,7 @@ class Predictor(VideoFiller):
         return out
 
 
-def kalman_fill(times, known):
+def kalman_fill(times, known, want=None):
     """The Kalman smoother as a self-check candidate: (times (T,), known (T, K, 2) NaN unseen) -> (mean, var)."""
     mean, var, _ = kalman.fill(times, known)
     return mean, var
@@ -224,7 +256,7 @@ def _paste(out: Prediction, pred: Prediction, into: slice, take: slice) -> None:
     out.check = out.check or pred.check
 
 
-def hold_fill(times, known):
+def hold_fill(times, known, want=None):
     """Each unseen cell at the part's last seen position (its first, before it was seen): a long forecast of
     bounded motion is often best left where it was last seen, and the self-check says when."""
     seen = np.isfinite(known).all(-1)  # (T, K)
@@ -237,7 +269,7 @@ def hold_fill(times, known):
     return np.where(seen[..., None], known, out), np.full_like(known, np.nan)
 
 
-def linear_fill(times, known):
+def linear_fill(times, known, want=None):
     """Piecewise linear through each part's seen points, as a self-check candidate: -> (mean, NaN variance)."""
     seen = np.isfinite(known).all(-1)
     out = np.full_like(known, np.nan)

@@ -34,8 +34,10 @@ import numpy as np
 
 from ..core.masks import mask_runs
 
-# (times (T,), known (T, K, 2) NaN where unseen) -> (mean, variance), each (T, K, 2), NaN where no answer
-Fill = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+# (times (T,), known (T, K, 2) NaN where unseen, want (T, K) bool or None) -> (mean, variance), each (T, K, 2), NaN
+# where no answer: ``want`` names the cells whose answer is needed (None: every unseen cell), and a method may
+# leave the others NaN (the models then decode only around those cells; the regression fits only those parts)
+Fill = Callable[[np.ndarray, np.ndarray, np.ndarray | None], tuple[np.ndarray, np.ndarray]]
 
 KINDS = ("occlude", "whole", "occlude_end", "whole_end")
 BINS = (1, 3, 9, 17, 33, 65)  # lower edges of the gap-length bins, in frames
@@ -220,14 +222,14 @@ def measure(methods: dict[str, Fill], times: np.ndarray, known: np.ndarray, prob
             ratios[m][i] = (err**2).mean() / max(var[cells].sum(-1).mean(), 1e-300)
 
     def fill_probes(todo, times, blind, cells):  # every method's fill of ``blind``; the models see only ``cells`` as gaps
-        fills = {m: f(times, blind) for m, f in todo.items() if m not in COSTLY}
+        fills = {m: f(times, blind, cells if m != FALLBACK else None) for m, f in todo.items() if m not in COSTLY}
         if any(m in COSTLY for m in todo):
             # The file's own gaps elsewhere get the fallback's fill as if seen, so that a model decodes only around
             # the probes: a file with most cells lost (a beam empty for most of the recording) made each model draw
             # all of them once per pass, for nothing scored (autogaita, 1,195 x 15: 53 s of 183 s).
             lost = ~np.isfinite(blind).all(-1) & ~cells
             given = np.where(lost[..., None], fills[FALLBACK][0], blind)
-            fills |= {m: f(times, given) for m, f in todo.items() if m in COSTLY}
+            fills |= {m: f(times, given, cells) for m, f in todo.items() if m in COSTLY}
         return {m: fills[m] for m in todo}
 
     inner = [i for i, p in enumerate(probes) if not p.at_end]

@@ -138,6 +138,7 @@ class VideoFiller:
         oracle: bool = False,
         reuse_fit: object | None = None,  # a ``kalman.Smoothed`` fit of this file's parts to keep (self-check)
         smoother: Callable | None = None,  # (times, known) -> ``kalman.fill``'s answer, to share one run (self-check)
+        want: np.ndarray | None = None,  # (T, K) bool: decode only the windows that fill one of these cells
     ) -> Prediction:
         """Fill hidden frames and missing cells with the video model fused with the classical prior (no
         self-check: ``Predictor.predict`` weighs this fill against the others). Same seed, same output.
@@ -146,7 +147,7 @@ class VideoFiller:
         their true frames (read from the trajectory), so only the tokenizer and readout err.
         """
         draw = self.draw(trajectory, mask, seed=seed, steps=steps, on_step=on_step, oracle=oracle, reuse_fit=reuse_fit,
-                         smoother=smoother)
+                         smoother=smoother, want=want)
         pred = self.assemble(draw)
         pred.smoother_fit = draw.smoother_fit
         # The model's own answer beside the fused one: its samples' mean wherever it was asked and could be
@@ -169,17 +170,20 @@ class VideoFiller:
         fit: int | None = None,  # another forecast line fit than the checkpoint's
         reuse_fit: object | None = None,  # the smoother's noise levels fitted before on this file (``kalman.fill``)
         smoother: Callable | None = None,  # (times, known) -> ``kalman.fill``'s answer, instead of running it here
+        want: np.ndarray | None = None,  # (T, K) bool: decode only the windows that fill one of these cells
     ) -> "Draw":
-        """The decoding half of ``predict``: plan the windows, render, tokenise and sample them."""
+        """The decoding half of ``predict``: plan the windows, render, tokenise and sample them.
+
+        With ``want``, the windows are planned as without it and those that fill none of its cells are
+        dropped (their cells keep the classical prior): each window's samples depend only on where it lies
+        (``window_generator``), so the cells it fills come out exactly as in the whole fill."""
         traj = trajectory
         T, K = traj.n_frames, traj.n_objects
         cells = np.zeros((T, K), bool) if mask is None else cell_mask(mask, T, K)
         hidden = cells.any(axis=1)  # frames with a hidden cell
         steps = steps or self.decoding.steps
         observed = ~traj.missing & ~cells  # (T, K)
-        if (lost := np.flatnonzero(~observed.any(axis=0) & ~traj.missing.all(axis=0))).size:
-            raise MaskError(f"the mask hides every frame in which '{traj.names[lost[0]]}' was seen; "
-                            "leave at least one of its frames visible")
+        check_mask(traj, observed)
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
         fit = self.decoding.fit if fit is None else fit
         # Cells the co-visible parts' fit answers are its (pooled with the smoother): there the model
@@ -199,7 +203,8 @@ class VideoFiller:
                 if w.hidden.all():  # no frame of the clip shows its parts (long all-missing stretches): no view
                     continue  # to draw it in, so the classical fill stands for these cells
                 w.answers, w.partial = answers, lost.any(axis=1) & ~lost.all(axis=1)
-                windows.append(w)
+                if want is None or want[np.ix_(w.targets, w.fills)].any():
+                    windows.append(w)
         if len(windows) > MAX_WINDOWS:
             raise MaskError(f"this would need {len(windows):,} model windows (16-frame clips around the gaps, per group of "
                             f"three objects), more than the {MAX_WINDOWS:,} one request may use: hide fewer frames or "
@@ -370,6 +375,13 @@ class VideoFiller:
                 )
             frames = frames_of(digits).reshape(-1, W, n_max, size, size, 3)
         return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
+
+
+def check_mask(traj: Trajectory, observed: np.ndarray) -> None:  # observed (T, K): seen and not hidden
+    """Refuse a mask that hides every frame in which a part was seen (nothing would be left to fill it from)."""
+    if (lost := np.flatnonzero(~observed.any(axis=0) & ~traj.missing.all(axis=0))).size:
+        raise MaskError(f"the mask hides every frame in which '{traj.names[lost[0]]}' was seen; "
+                        "leave at least one of its frames visible")
 
 
 def window_generator(seed: int, window: Window, sample: int) -> torch.Generator:

@@ -38,10 +38,12 @@ def maskgit_sample(
     samples: int,
     steps: int = STEPS,
     temperature: float = 1.0,
-    generator: torch.Generator,
+    generator: torch.Generator | list[torch.Generator],
 ) -> torch.Tensor:  # -> (B, S, P, N) long: every token decoded
     """Iterative decoding: each step samples every [MASK]ed token and keeps the most confident, the
-    number still masked following the cosine schedule. The first step's logits are shared by the samples."""
+    number still masked following the cosine schedule. The first step's logits are shared by the samples.
+    ``generator``: one for the batch, or one per window (B), so that a window's samples do not depend on
+    the other windows decoded beside it."""
     B = tokens.shape[0]
     hidden = tokens < 0
     n_hidden = hidden.flatten(1).sum(1).repeat_interleave(samples)  # (B*S,)
@@ -57,20 +59,29 @@ def maskgit_sample(
         digits, confidence = [], torch.zeros(tokens.shape)
         for lp in model.log_probs(logits):
             probs = torch.softmax(lp / max(temperature, 1e-6), -1)
-            d = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1, generator=generator).reshape(tokens.shape)
+            d = _draw(lambda p, g: torch.multinomial(p.reshape(-1, p.shape[-1]), 1, generator=g), probs, B, generator)
+            d = d.reshape(tokens.shape)
             digits.append(d)
             confidence += lp.gather(-1, d[..., None])[..., 0]
         proposal = model.index(torch.stack(digits, -1))
         # Keep the most confident proposals; the cosine schedule sets how many stay masked.
         progress = (step + 1) / steps
         n_masked = torch.floor(mask_ratio(torch.tensor(progress)) * n_hidden).long()
-        u = torch.rand(tokens.shape, generator=generator).clamp(1e-9, 1 - 1e-9)
+        u = _draw(lambda t, g: torch.rand(t.shape, generator=g), tokens, B, generator).clamp(1e-9, 1 - 1e-9)
         noisy = confidence + CHOICE_TEMPERATURE * (1 - progress) * -torch.log(-torch.log(u))
         noisy = torch.where(still, noisy, torch.full_like(noisy, float("inf")))
         rank = noisy.flatten(1).argsort(1).argsort(1).reshape(tokens.shape)
         stay = still & (rank < n_masked[:, None, None])
         tokens = torch.where(still & ~stay, proposal, tokens)
     return tokens.reshape(B, samples, *tokens.shape[1:])
+
+
+def _draw(sample, x: torch.Tensor, B: int, generator) -> torch.Tensor:
+    """``sample(x, generator)`` over the whole batch, or window by window when there is a generator per
+    window (x's first axis holds B windows' samples, one window after another), joined on that axis."""
+    if isinstance(generator, torch.Generator):
+        return sample(x, generator)
+    return torch.cat([sample(part, g) for part, g in zip(x.chunk(B), generator)])
 
 
 def meet_seen(decoded: np.ndarray, xy: np.ndarray, visible: np.ndarray) -> np.ndarray:
@@ -129,6 +140,12 @@ def plan_windows(seen: np.ndarray) -> list[Window]:  # seen (T, K) bool
     return plan
 
 
+def window_generator(seed: int, w: Window) -> torch.Generator:
+    """The generator of one window's samples, from the seed and where the window lies."""
+    key = [int(seed), int(w.part), int(w.start), int(w.frames[0]), int(w.frames[-1]), len(w.frames)]
+    return torch.Generator().manual_seed(int(np.random.SeedSequence(key).generate_state(1, np.uint64)[0] >> 1))
+
+
 class MotionModel:
     """The coordinate-token motion model: tokenizer + transformer + MaskGIT decoding (MAGVIT's recipe)."""
 
@@ -141,7 +158,8 @@ class MotionModel:
         return cls(*checkpoint.load(path))
 
     def fill(self, times, known, *, samples: int = 8, seed: int = 0, steps: int = STEPS,
-             temperature: float = 1.0, batch: int = 16, parts=None) -> tuple[np.ndarray, np.ndarray]:
+             temperature: float = 1.0, batch: int = 16, parts=None, want: np.ndarray | None = None,
+             ) -> tuple[np.ndarray, np.ndarray]:
         """Fill every unseen cell of `known` with the mean and variance of `samples` MaskGIT samples.
 
         times: (T,) frame times; the model works in frames, so they only fix T.
@@ -150,7 +168,9 @@ class MotionModel:
         Returns (mean, var), each (T, K, 2) float64 in the file's units: observed cells as given with
         variance 0; every unseen cell of a part with any seen frame answered; NaN for parts never seen.
         parts: answer only these parts' unseen cells (the others' stay NaN); default all.
-        Seeded: the same input and seed give the same output.
+        want: (T, K) bool, decode only the windows that answer one of these cells (the rest stay NaN).
+        Seeded: the same input and seed give the same output; each window draws from a generator of its
+        own, seeded by where it lies, so a window's answer does not depend on which others are decoded.
         """
         known = np.asarray(known, dtype=np.float64)
         times = np.asarray(times)
@@ -169,7 +189,8 @@ class MotionModel:
         if parts is not None:
             wanted = set(int(k) for k in parts)
             plan = [w for w in plan if w.part in wanted]
-        g = torch.Generator().manual_seed(int(seed))
+        if want is not None:
+            plan = [w for w in plan if want[w.frames, w.part].any()]
         answered = np.zeros_like(seen)
         for i in range(0, len(plan), batch):
             chunk = plan[i : i + batch]
@@ -178,7 +199,7 @@ class MotionModel:
             if not usable:
                 continue
             xy_s = self._sample([x for _, x in usable], samples=samples, steps=steps, temperature=temperature,
-                                generator=g)
+                                generator=[window_generator(seed, w) for w, _ in usable])
             for (w, x), xy in zip(usable, xy_s):  # xy (S, T_WIN, 2): slot 0 in the file's units
                 rows = w.frames - w.start
                 mean[w.frames, w.part] = xy[:, rows].mean(0)
@@ -188,7 +209,7 @@ class MotionModel:
         for k in np.flatnonzero(seen.any(0)):
             if parts is not None and k not in wanted:
                 continue
-            lost = ~seen[:, k] & ~answered[:, k]
+            lost = ~seen[:, k] & ~answered[:, k] & (True if want is None else want[:, k])
             if lost.any():
                 t = np.arange(len(seen))
                 for c in range(2):
