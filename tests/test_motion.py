@@ -90,6 +90,18 @@ def test_seeded_reproducibility_and_modes_restored(model):
     assert not np.array_equal(a[0], c[0])
 
 
+def test_a_window_answers_the_same_whichever_others_are_decoded(model):
+    known = walk(400, 4, seed=9)
+    known[50:80, 0] = known[200:230, 2] = known[300:320, 1] = np.nan
+    full = model.fill(np.arange(400), known, samples=3, seed=2, batch=2)
+    want = np.zeros((400, 4), bool)
+    want[200:230, 2] = True
+    some = model.fill(np.arange(400), known, samples=3, seed=2, batch=2, want=want)
+    for x, y in zip(full, some):
+        np.testing.assert_array_equal(x[want], y[want])
+    assert np.isnan(some[0][50:80, 0]).all() and np.isnan(some[0][300:320, 1]).all()  # not decoded
+
+
 def test_windows_answer_each_unseen_cell_once():
     rng = np.random.default_rng(5)
     seen = rng.random((500, 4)) > 0.1

@@ -112,6 +112,31 @@ def test_predict_fills_each_gap_with_the_chosen_method_and_keeps_what_was_seen(u
     np.testing.assert_allclose(pred.positions[mask], pred.fills[chosen][mask])
 
 
+def test_the_fill_is_the_same_with_the_other_fills_drawn_or_not(untrained_predictor, monkeypatch):
+    # Without ``compare`` (the command line) each model decodes only the gaps it was chosen for; every window's
+    # samples depend only on where it lies, so the answer is the same as with every fill drawn.
+    original = selfcheck.run
+
+    def run(*args, **kw):  # the video model chosen for one kind of gap, the smoother for the others
+        check, gaps = original(*args, **kw)
+        check.choice = {key: "video" if key == ("whole", 17) else "kalman" for key in check.choice}
+        return check, gaps
+
+    monkeypatch.setattr(selfcheck, "run", run)
+    pos = body(T=300, K=4)
+    traj = kinviz.from_arrays(np.arange(300) / 30, pos, ["a", "b", "c", "d"])
+    mask = np.zeros((300, 4), bool)
+    mask[100:130] = mask[200:260] = True  # whole frames: the co-visible fit cannot answer, the model is asked
+    mask[280:, 1] = True
+    drawn = untrained_predictor.predict(traj, mask, methods=("kalman", "video"))
+    alone = untrained_predictor.predict(traj, mask, methods=("kalman", "video"), compare=False)
+    assert drawn.composition() == {"kalman": 260, "video": 120}
+    np.testing.assert_array_equal(drawn.positions, alone.positions)
+    np.testing.assert_array_equal(drawn.source, alone.source)
+    # the other fills are drawn only with ``compare``: without it the video model decoded its gap alone
+    assert not np.array_equal(drawn.fills["video"][200:260], alone.fills["video"][200:260])
+
+
 def test_a_long_file_is_filled_in_pieces_that_keep_what_was_seen(untrained_predictor, monkeypatch):
     from kinviz.inference import predict as predict_module
 
