@@ -20,6 +20,9 @@ from kinviz_app.style import HIDDEN_FILL
 
 BASELINE_DASH = ("dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px,1px,2px")
 BAND_LABEL = "uncertainty (about 95 %)"
+# Legend order with several parts: the parts first (what a click there hides), then the key of the lines (where a
+# click draws or hides another fill), the band last.
+PART_RANK, KEY_RANK, BAND_RANK = 1, 1000, 2000
 LONG_FRAMES = 600  # longer files open the coordinates zoomed on the hidden frames (a double-click shows them all)
 ZOOM_MARGIN = 0.5  # the zoom shows this share of the hidden span's length on each side of it (60 frames at least)
 LIVE_HEIGHT = 300  # pixels: the live fill sits under the Run button, short enough to stay on screen with it
@@ -111,17 +114,29 @@ def part_line(method: str, colour: str, order: int) -> dict:
 class Styles:
     """Trace styles and legend entries for a figure: by method (one part) or by part and method (several)."""
 
-    def __init__(self, fig: go.Figure, traj: kinviz.Trajectory, baselines: dict, drawn: list[str]):
+    def __init__(self, fig: go.Figure, traj: kinviz.Trajectory, baselines: dict, drawn: list[str], off=()):
         self.fig, self.names, self.many = fig, traj.names, traj.n_objects > 1
         self.colours = style.part_colours(traj.names, drawn)
         self.order = {m: i for i, m in enumerate(baselines)}
+        self.off = set(off)  # other fills drawn switched off: a click on their legend entry draws them
         self.shown: set[str] = set()
         if self.many:  # a key for the line styles, in grey; the parts get their own entries
-            for method in [style.TRUTH, style.MODEL, *baselines]:
+            for i, method in enumerate([style.TRUTH, style.MODEL, *baselines]):
                 fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=style.name(method),
-                                         legendgroup="methods", legendgrouptitle_text="line" if not self.shown else None,
+                                         legendgroup=self.group(method), visible=self.visible(method),
+                                         legendrank=KEY_RANK + i,
+                                         legendgrouptitle_text="line" if not self.shown else None,
                                          **part_line(method, "#555", self.order.get(method, 0))))
                 self.shown.add("methods")
+
+    @staticmethod
+    def group(method: str) -> str:
+        """A part's recording and kinviz's fill share the part's legend entry; each other fill has one of its own
+        (over every part), so a click there draws or hides it in the browser, with no rerun of the page."""
+        return "methods" if method in (style.TRUTH, style.MODEL) else f"fill:{method}"
+
+    def visible(self, method: str):
+        return "legendonly" if method in self.off else True
 
     def colour(self, k: int) -> str:
         return self.colours[self.names[k]] if self.many else style.colour(style.MODEL)
@@ -130,11 +145,15 @@ class Styles:
         """Keyword arguments for one part's trace of one method (name, legend, line)."""
         label = style.name(method)
         if not self.many:
-            kw = dict(name=label, legendgroup=label, showlegend=label not in self.shown, **line(method))
+            kw = dict(name=label, legendgroup=label, showlegend=label not in self.shown, visible=self.visible(method),
+                      **line(method))
             self.shown.add(label)
             return kw
         part = self.names[k]
-        kw = dict(name=part, legendgroup=f"part:{part}", showlegend=method == style.TRUTH and part not in self.shown,
+        own = method in (style.TRUTH, style.MODEL)  # in the part's legend entry, else in the fill's
+        kw = dict(name=part if own else f"{part} · {label}", legendgroup=f"part:{part}" if own else self.group(method),
+                  legendrank=PART_RANK + k if own else KEY_RANK + 1 + self.order.get(method, 0),
+                  showlegend=method == style.TRUTH and part not in self.shown, visible=self.visible(method),
                   **part_line(method, self.colours[part], self.order.get(method, 0)))
         if method == style.TRUTH:
             self.shown.add(part)
@@ -177,19 +196,20 @@ def zoom(pred: kinviz.Prediction, cells: np.ndarray) -> list[float] | None:
 
 
 def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, band: bool = True,
-                  parts=None) -> go.Figure:
+                  parts=None, off=()) -> go.Figure:
     """x and y over the frames: ground truth where there is truth, the fill (dots where the model moved it
     off the classical fill; the line alone where it is that fill) with its uncertainty band (± ``style.BAND_SD``
     standard deviations, clipped to the scene, one polygon per filled stretch), the chosen baselines (at the
-    cells ``scene.compared`` names); hidden frames shaded. Only ``parts`` are drawn (default ``drawn_parts``). A long
-    file opens zoomed on the hidden frames; a double-click on the plot shows the whole file."""
+    cells ``scene.compared`` names; those in ``off`` switched off, in the legend); hidden frames shaded. Only
+    ``parts`` are drawn (default ``drawn_parts``). A long file opens zoomed on the hidden frames; a double-click
+    on the plot shows the whole file."""
     traj = pred.trajectory
     T = traj.n_frames
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
     frames = np.arange(T)
     sd = scene.spread(pred) if band else None
     drawn = drawn_parts(pred, parts)
-    styles = Styles(fig, traj, baselines, drawn)
+    styles = Styles(fig, traj, baselines, drawn, off)
     changed = scene.model_changed(pred)
     share = pred.weight if pred.weight is not None else np.ones(pred.filled.shape)
     box_lo, box_hi = scene_box(traj)
@@ -202,7 +222,8 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
                       row=axis + 1, col=1)
         if dots is not None and (dots == 1).any():
             fig.add_trace(dot_trace(styles(method, k), dots == 1, x, y, **kw), row=axis + 1, col=1)
-        ranges[axis].append(np.asarray(y, float))
+        if method not in styles.off:  # a fill switched off does not stretch the axes
+            ranges[axis].append(np.asarray(y, float))
 
     window = zoom(pred, scene.hidden_cells(pred))
     wide = np.zeros(T, bool)  # the frames the plot opens on: the recording drawn there at every frame
@@ -220,7 +241,8 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
                 x, y = band_polygons(pred.filled[:, k], lo, hi)
                 fig.add_trace(go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=styles.band(k),
                                          line=dict(width=0), hoverinfo="skip", name=BAND_LABEL, legendgroup=BAND_LABEL,
-                                         showlegend=BAND_LABEL not in styles.shown), row=axis + 1, col=1)
+                                         legendrank=BAND_RANK, showlegend=BAND_LABEL not in styles.shown),
+                              row=axis + 1, col=1)
                 styles.shown.add(BAND_LABEL)
                 ranges[axis].append(y)
             t = scene.overview(traj.positions[:, k, axis], wide | near(where[:, k]), crossed=crossed[:, k])
@@ -245,15 +267,16 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
 
 
 def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, band: bool = True,
-                parts=None) -> go.Figure:
+                parts=None, off=()) -> go.Figure:
     """The paths in the plane at equal scale: ground truth where there is truth, the fill over the filled
     frames (dots where the model moved it), its uncertainty as a translucent ellipse per changed cell
-    (± ``style.BAND_SD`` s.d., clipped to the scene), the chosen baselines at the cells ``scene.compared`` names."""
+    (± ``style.BAND_SD`` s.d., clipped to the scene), the baselines at the cells ``scene.compared`` names (those in
+    ``off`` switched off, in the legend)."""
     traj = pred.trajectory
     fig = go.Figure()
     sd = scene.spread(pred) if band else None
     drawn = drawn_parts(pred, parts)
-    styles = Styles(fig, traj, baselines, drawn)
+    styles = Styles(fig, traj, baselines, drawn, off)
     changed = scene.model_changed(pred)
     box_lo, box_hi = scene_box(traj)
     points: list[np.ndarray] = []
@@ -264,7 +287,8 @@ def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, ba
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", connectgaps=False, **styles(method, k), **hover))
         if dots is not None and (dots == 1).any():
             fig.add_trace(dot_trace(styles(method, k), dots == 1, x, y, **hover))
-        points.append(np.stack([np.asarray(x, float), np.asarray(y, float)], -1))
+        if method not in styles.off:
+            points.append(np.stack([np.asarray(x, float), np.asarray(y, float)], -1))
 
     ks = [traj.names.index(n) for n in drawn]
     if sd is not None:
@@ -310,7 +334,7 @@ def ellipses(fig: go.Figure, pred: kinviz.Prediction, sd: np.ndarray, changed: n
     pts = np.concatenate([pts, np.full((len(t), 1, 2), np.nan)], axis=1).reshape(-1, 2)
     fig.add_trace(go.Scatter(x=pts[:, 0], y=pts[:, 1], mode="lines", fill="toself",
                              fillcolor=style.MODEL_BAND if not many else "rgba(120, 120, 120, 0.15)",
-                             line=dict(width=0), hoverinfo="skip", name=BAND_LABEL))
+                             line=dict(width=0), hoverinfo="skip", name=BAND_LABEL, legendrank=BAND_RANK))
 
 
 def every(n: int) -> int:
@@ -374,9 +398,10 @@ def frame_errors(truth: np.ndarray, positions: np.ndarray, cells: np.ndarray) ->
         return np.where(scored.any(axis=1), np.where(scored, err, 0).sum(axis=1) / scored.sum(axis=1), np.nan)
 
 
-def error_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray]) -> go.Figure:
+def error_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], off=()) -> go.Figure:
     """Error over time on the filled cells that have ground truth (mean over parts), for the model and the
-    chosen baselines, one colour per method; a long file opens zoomed as its coordinates do."""
+    baselines (those in ``off`` switched off, in the legend), one colour per method; a long file opens zoomed as
+    its coordinates do."""
     traj = pred.trajectory
     cells = pred.filled & ~traj.missing
     fig = go.Figure()
@@ -385,8 +410,10 @@ def error_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray]) -> g
     for method, pos in {style.MODEL: pred.positions, **baselines}.items():
         err = frame_errors(traj.positions, pos, cells)
         x, y = segments(np.isfinite(err), frames, err)
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=style.name(method), **line(method)))
-        tops.append(float(np.nanmax(err)) if np.isfinite(err).any() else 0.0)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=style.name(method),
+                                 visible="legendonly" if method in off else True, **line(method)))
+        if method not in off:
+            tops.append(float(np.nanmax(err)) if np.isfinite(err).any() else 0.0)
     fig.update_yaxes(range=[0, max(max(tops) * 1.08, 0.01 * scene_size(traj))])
     window = zoom(pred, scene.hidden_cells(pred))
     if window is not None:

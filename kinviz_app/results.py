@@ -137,7 +137,7 @@ class Run:
     window: tuple[int, int]  # frames in the playback and the video download
     playback: bytes  # GIF: ground truth beside prediction
     report: dict
-    figures: dict = field(default_factory=dict, repr=False)  # (kind, baselines, band, parts) -> plotly figure
+    figures: dict = field(default_factory=dict, repr=False)  # (kind, band, parts) -> plotly figure
     strips: dict = field(default_factory=dict, repr=False)  # first frame -> PNG of the frame strip
 
     @cached_property
@@ -150,24 +150,25 @@ class Run:
         """The parts drawn until the user picks others: the hidden ones and their nearest partners."""
         return figures.drawn_parts(self.prediction, None)
 
-    def figure(self, kind: str, baselines: tuple[str, ...], band: bool = True, parts: tuple[str, ...] = ()):
-        """The 'coords', 'path' or 'errors' figure for these baselines and parts, or the 'fill' in the scene (no
-        baselines), built once per run: a rerun of the page (a toggle, the strip's slider) reuses it."""
+    def figure(self, kind: str, band: bool = True, parts: tuple[str, ...] = ()):
+        """The 'coords', 'path' or 'errors' figure for these parts, every other fill in it (those but
+        ``style.default_baselines`` switched off, in the legend), or the 'fill' in the scene (no other fills),
+        built once per run: a rerun of the page (the strip's slider, a seed typed) reuses it."""
         parts = tuple(parts) or tuple(self.parts)
-        key = (kind, tuple(baselines), bool(band) and kind not in ("errors", "fill"), parts if kind != "errors" else ())
+        key = (kind, bool(band) and kind not in ("errors", "fill"), parts if kind != "errors" else ())
         if key not in self.figures:
             others = self.others
-            chosen = {m: others[m] for m in baselines if m in others}
+            off = tuple(m for m in others if m not in style.default_baselines())
             pred = self.prediction
             if kind == "fill":
                 self.figures[key] = figures.fill_figure(pred.trajectory, ~pred.filled,
                                                         np.where(pred.filled[..., None], pred.positions, np.nan),
                                                         parts=list(parts))
             elif kind == "errors":
-                self.figures[key] = figures.error_figure(pred, chosen)
+                self.figures[key] = figures.error_figure(pred, others, off)
             else:
                 draw = figures.coords_figure if kind == "coords" else figures.path_figure
-                self.figures[key] = draw(pred, chosen, band=band, parts=list(parts))
+                self.figures[key] = draw(pred, others, band=band, parts=list(parts), off=off)
         return self.figures[key]
 
     def strip(self, start: int, frames: int) -> bytes:

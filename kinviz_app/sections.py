@@ -92,17 +92,10 @@ def show_pictures(run: results.Run) -> None:
              caption="Rows: the recording, what kinviz is given, its fill (black ring: the recording, where it has "
                      "a value). Hidden frames framed in amber; grey: the path where it was seen.")
 
-    options = list(run.others)
-    shown = st.multiselect("Other fills to draw beside kinviz's", options,
-                           [m for m in style.default_baselines() if m in options], key="baselines",
-                           format_func=style.name, persist_state="session",
-                           help="The candidates the self-check weighed (the video model with its prior and alone, "
-                                "the motion model, the Kalman smoother, linear, the co-visible regression) and the "
-                                "other classical fills, each filling every hidden cell on its own.")
-    # The band is a legend entry of each plot, switched in the browser: a toggle here reran the page, and Chromium
-    # drew the plots of a 7,200-frame file again from nothing (1.8 s), as Streamlit remounts a changed figure.
+    # The other fills and the band are legend entries of each plot, switched in the browser: a widget here reran
+    # the page, and Chromium drew the plots of a 7,200-frame file again from nothing (1.8 s), as Streamlit remounts
+    # a changed figure. Every fill is in the figures; those but the video model, the smoother and linear start off.
     band = scene.spread(pred) is not None
-    shown = tuple(m for m in shown if m in run.others)
     parts = ()
     if traj.n_objects > len(run.parts):  # many parts: draw a few, the hidden ones and their nearest partners
         parts = tuple(st.multiselect(
@@ -110,13 +103,16 @@ def show_pictures(run: results.Run) -> None:
             help=f"The plots draw {len(run.parts)} of the {traj.n_objects} parts: the hidden ones and those that "
                  "stay nearest to them. Pick others to compare; past eight the colours get hard to tell apart."))
     left, right = st.columns([3, 2])
-    left.plotly_chart(run.figure("coords", shown, band, parts), key="coords")
+    left.plotly_chart(run.figure("coords", band, parts), key="coords")
     where = ", drawn where you hid frames" if scene.hidden_cells(pred).any() else ""  # ``scene.compared``
+    drawn_first = words.listing([style.name(m) for m in style.default_baselines() if m in run.others])
     words_ = (("It opens on the hidden frames: double-click it to see the whole file, drag on it to zoom. "
                if T > figures.LONG_FRAMES else "")
               + ("Colour: the part; line: the method (thin: the recording, thick: kinviz's fill, dashed: the other "
                  f"fills{where}). Dots mark the cells a model drew; click a part in the legend to hide it. "
                  if traj.n_objects > 1 else "")
+              + (f"Every other fill is in the legend: click one to draw it or hide it ({drawn_first} are drawn to "
+                 "begin with). ")
               + (f"Shaded: the uncertainty band, kinviz's fill ± {style.BAND_SD} standard deviations (about 95 %), "
                  "each gap's spread rescaled to the errors the self-check measured on stretches like it; click it in "
                  "the legend to hide it." if band else "This prediction carries no spread, so no band is drawn."))
@@ -127,10 +123,10 @@ def show_pictures(run: results.Run) -> None:
                  width="stretch")
     left, right = st.columns([3, 2])
     if results.metrics_table(result) is not None:
-        left.plotly_chart(run.figure("errors", shown), key="errors")
-        right.plotly_chart(run.figure("path", shown, band, parts), key="path")
+        left.plotly_chart(run.figure("errors"), key="errors")
+        right.plotly_chart(run.figure("path", band, parts), key="path")
     else:  # no truth to score: the paths take the wide column, the reason beside them
-        left.plotly_chart(run.figure("path", shown, band, parts), key="path")
+        left.plotly_chart(run.figure("path", band, parts), key="path")
         right.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
                    "score and no error numbers are shown. The self-check's expected error above is measured on "
                    "stretches of the file that were seen. The fill is on the plots and in the downloads.")

@@ -38,6 +38,11 @@ def objects_words(names: list[str]) -> str:
     return f"{len(names)} object{'s' * (len(names) != 1)}: {', '.join(names)}"
 
 
+def listing(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
 MODELS = tuple(m for m in kinviz.METHODS if m not in kinviz.BASELINES and m != style.MODEL)  # a learnt model's fills
 
 

@@ -47,7 +47,7 @@ def test_a_long_file_opens_on_the_hidden_stretch():
     mask = kinviz.parse_mask("part2:3000-3060", 7200, names=traj.names)
     pred = kinviz.Predictor.load().predict(traj, mask, seed=0)
     run = results.build_run(pred, source="upload", spec="part2:3000-3060", meta={}, device="cpu")
-    fig = run.figure("coords", ("kalman",))
+    fig = run.figure("coords")
     lo, hi = fig.layout.xaxis2.range
     assert tuple(fig.layout.xaxis.range) == (lo, hi) and lo < 3000 and hi > 3060 and hi - lo < 400
     a, b = run.window

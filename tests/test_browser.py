@@ -36,7 +36,7 @@ from browserhelp import (  # first: puts scripts/ on sys.path for appserver
 from browserhelp import server_log_clean  # noqa: E402,F401  (autouse: the server logs no traceback)
 import kinviz  # noqa: E402
 from kinviz.core.trajectory import MAX_FRAMES, MAX_OBJECTS  # noqa: E402
-from kinviz_app import results  # noqa: E402
+from kinviz_app import results, style  # noqa: E402
 from appserver import (  # noqa: E402
     CHROMIUM, DOWNLOAD_BUTTON, EXCEPTION, FRESH_ERROR, RUN_BUTTON, healthy, projectile_csv,
 )
@@ -85,7 +85,7 @@ def test_predict_upload_run_download(server, page, tmp_path):
     assert_no_exception(page, "after Run")
     expect(page.locator(".st-key-coords .legend")).to_contain_text("uncertainty")  # the band, switched in its legend
     assert page.locator(".st-key-coords .main-svg").count(), "the trajectory plot is drawn"
-    assert page.locator(".st-key-baselines").inner_text().count("Kalman smoother") or "kalman" not in kinviz.BASELINES
+    expect(page.locator(".st-key-coords .legend")).to_contain_text(style.name("hold"))  # every fill, in the legend
     snapshot(page, "predict-results", docs="predict.png")
     with page.expect_download() as download:
         page.click(DOWNLOAD_BUTTON)

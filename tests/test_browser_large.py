@@ -20,10 +20,11 @@ import pytest
 from playwright.sync_api import expect
 
 from browserhelp import (  # first: puts scripts/ on sys.path for appserver
-    PAGE_S, ROOT, RUN_S, assert_no_exception, open_page, run_prediction, settle, snapshot, upload,
+    PAGE_S, ROOT, RUN_S, assert_no_exception, drawn, open_page, run_prediction, settle, snapshot, upload,
 )
 from browserhelp import server_log_clean  # noqa: E402,F401  (autouse: the server logs no traceback)
 import kinviz  # noqa: E402
+from kinviz_app import style  # noqa: E402
 from appserver import CHROMIUM, DOWNLOAD_BUTTON, RUN_BUTTON, UPLOAD_INPUT, upload_payload  # noqa: E402
 
 pytestmark = [
@@ -157,8 +158,15 @@ def walk_a_large_file(server, page, tmp_path, name: str, data: bytes, tag: str) 
     snapshot(page, f"predict-{tag}-run")  # what a visitor sees once the fill is done
     runs_before = server.log.read_text(errors="replace").count("run done in")
 
-    baselines = page.locator(".st-key-baselines input")
-    timed(page, lambda: (baselines.focus(), baselines.press("Backspace")), "one fill fewer to draw", log)
+    # A fill fewer (or more) is its legend entry, switched in the browser: no run of the script at all.
+    entry = page.locator(".st-key-coords .legend .traces", has_text=style.name("kalman")).first
+    token = page.runs.requests
+    start = time.perf_counter()
+    entry.locator(".legendtoggle").click()
+    drawn(page)
+    log["one fill fewer to draw (its legend entry)"] = round(time.perf_counter() - start, 3)
+    assert page.runs.requests == token, "a legend click reruns nothing"
+    expect(entry).to_have_css("opacity", "0.5")  # Plotly greys a hidden trace's entry
     strip = page.locator(".st-key-strip input[type=range]")
     timed(page, lambda: (strip.focus(), strip.press("ArrowRight")), "strip slider", log)
     timed(page, lambda: page.locator(".st-key-seed input").fill("1") or page.locator(".st-key-seed input").press("Enter"),
