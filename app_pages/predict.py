@@ -268,8 +268,9 @@ def show_scene(slots, traj: kinviz.Trajectory, mask: np.ndarray) -> None:
     chart.plotly_chart(figures.fill_figure(traj, seen_cells(traj, mask), np.full(traj.positions.shape, np.nan)),
                        key="live_scene", config={"displayModeBar": False})
     show_words(text, "**Press Run to fill the hidden frames**",
-               "The video model's drawing of the hidden points appears here as it is made, pass after pass; then "
-               "the self-check weighs it against the other fills on your file. Lines: the path where it is seen.")
+               "First the self-check tries every fill on seen stretches of your file shaped like its gaps; then the "
+               "video model's drawing of the hidden points appears here as it is made, pass after pass, where it "
+               "is asked for them. Lines: the path where it is seen.")
 
 
 def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Trajectory, spec: str, mask: np.ndarray,
@@ -283,19 +284,19 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
     scroll.html(SHOW_LIVE, unsafe_allow_javascript=True)  # first: the states below are painted where they are seen
     chart.plotly_chart(figures.fill_figure(traj, seen, np.full(traj.positions.shape, np.nan)), key="live_start",
                        config={"displayModeBar": False})
-    show_words(text, "**Starting…**", context)
+    show_words(text, "**The self-check: every fill tried on seen stretches of your file…**",
+               "Every candidate fill is tried on seen stretches of your file shaped like its gaps, and the closest "
+               "fills each kind of gap; then the video model draws the hidden points here, where it is asked for "
+               "them. " + context)
 
     def on_step(step, total, frame_indices, frames, estimate):  # called as the model draws, inside its lock: cheap
         drawn = int(np.isfinite(estimate).all(axis=-1).sum())
         chart.plotly_chart(figures.fill_figure(traj, seen, estimate), key=f"live_{step}", config={"displayModeBar": False})
         last = step + 1 == total
         show_words(text, f"**Drawing the hidden frames: pass {step + 1} of {total}**"
-                         + (" · next, the self-check…" if last else ""),
+                         + (" · next, the other fills…" if last else ""),
                    f"Dots: where the video model's drawing puts {drawn} of the {n_hidden} hidden points so far (one "
-                   "of its drawings, before the self-check). "
-                   + ("Next, every candidate fill is tried on seen stretches of your file shaped like its gaps, "
-                      "and the closest fills each kind of gap: this takes longer than the drawing. " if last else "")
-                   + context)
+                   "of its drawings; the self-check's choice fills each gap). " + context)
 
     start = time.perf_counter()
     pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step)
