@@ -299,7 +299,7 @@ def run_model(predictor: kinviz.Predictor, source_key: str, traj: kinviz.Traject
                    "of its drawings; the self-check's choice fills each gap). " + context)
 
     start = time.perf_counter()
-    pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step)
+    pred = predictor.predict(traj, mask, seed=int(ss["seed"]), steps=int(ss["steps"]), on_step=on_step, compare=True)
     predicted = time.perf_counter()
     show_words(text, "**Scoring every fill and drawing the videos…**", context)
     ss["_run"] = results.build_run(pred, source=source_key, spec=spec, meta=predictor.meta, device=predictor.device)

@@ -151,7 +151,7 @@ def _demo(path: str, stamp: tuple) -> results.Demo:  # stamp: a rewritten checkp
     name, task = DEMO
     traj = example(name)
     mask = kinviz.task_mask(task, traj.n_frames)
-    pred = predictor().predict(traj, mask, seed=0)
+    pred = predictor().predict(traj, mask, seed=0, compare=True)
     return results.demo(pred, name)
 
 

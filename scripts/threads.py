@@ -44,7 +44,7 @@ def main(argv=None) -> int:
         views.fill_figure(traj, seen, estimate).to_json()
 
     def press_run(seed: int) -> None:
-        pred = predictor.predict(traj, mask, seed=seed, on_step=live)
+        pred = predictor.predict(traj, mask, seed=seed, on_step=live, compare=True)
         results.build_run(pred, source="threads", spec=args.mask, meta=predictor.meta, device=predictor.device)
 
     press_run(0)  # warm

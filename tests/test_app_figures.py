@@ -57,7 +57,7 @@ def test_a_tiny_wobble_does_not_fill_the_axis():
     traj = kinviz.from_arrays(t, np.stack([t * 5, -0.5 + 1e-4 * np.sin(t)], -1)[:, None])
     mask = np.zeros(20, bool)
     mask[15:] = True
-    pred = kinviz.Predictor.load().predict(traj, mask, seed=0)
+    pred = kinviz.Predictor.load().predict(traj, mask, seed=0, compare=True)
     fig = figures.coords_figure(pred, {})
     y0, y1 = fig.layout.yaxis2.range
     assert y1 - y0 >= scene.MIN_SPAN * scene.scene_size(traj)

@@ -45,7 +45,7 @@ def test_a_long_file_opens_on_the_hidden_stretch():
     the strip and the playback are centred on it, the download shows every part."""
     traj = many_parts(7200, 6)
     mask = kinviz.parse_mask("part2:3000-3060", 7200, names=traj.names)
-    pred = kinviz.Predictor.load().predict(traj, mask, seed=0)
+    pred = kinviz.Predictor.load().predict(traj, mask, seed=0, compare=True)
     run = results.build_run(pred, source="upload", spec="part2:3000-3060", meta={}, device="cpu")
     fig = run.figure("coords")
     lo, hi = fig.layout.xaxis2.range

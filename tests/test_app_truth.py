@@ -76,7 +76,7 @@ def test_a_wild_band_is_clipped_to_the_scene(upload_with_gaps):
 @pytest.mark.parametrize("K", [4, 16])
 def test_many_parts_get_their_own_colours_and_legend_and_no_crosses(K):
     traj = many_parts(60, K)
-    pred = kinviz.Predictor.load().predict(traj, kinviz.parse_mask("20-40", 60), seed=0)
+    pred = kinviz.Predictor.load().predict(traj, kinviz.parse_mask("20-40", 60), seed=0, compare=True)
     result = kinviz.score(pred, with_video=False)
     baselines = {"kalman": result.baselines["kalman"], "linear": result.baselines["linear"]}
     drawn = traj.names[: scene.MAX_DRAWN]  # every part hidden alike: the first eight by default
@@ -119,7 +119,7 @@ def test_a_long_file_with_scattered_gaps_draws_shapes_in_one_call_and_figures_on
     traj = kinviz.load_csv(data, name="long.csv")
     assert not traj.warnings, traj.warnings  # 4 decimals at 30 Hz: no 'uneven' warning
     mask = kinviz.parse_mask("random", traj.n_frames, seed=0)
-    pred = kinviz.Predictor.load().predict(traj, mask, seed=0)
+    pred = kinviz.Predictor.load().predict(traj, mask, seed=0, compare=True)
     run = results.build_run(pred, source="upload", spec="random", meta={}, device="cpu")
     fig = run.figure("coords")
     runs = len(kinviz.mask_runs(pred.hidden))

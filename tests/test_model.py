@@ -157,8 +157,8 @@ def test_any_length_and_object_count(tiny_checkpoint, n, k):
     traj = kinviz.from_arrays(traj.times, pos)
     mask = kinviz.task_mask("forecast", n)
     steps = []
-    pred = p.predict(traj, mask, on_step=lambda s, total, idx, frames, estimate: steps.append(
-        (s, total, len(idx), frames.shape, estimate)))
+    pred = p.predict(traj, mask, compare=True, on_step=lambda s, total, idx, frames, estimate: steps.append(
+        (s, total, len(idx), frames.shape, estimate)))  # compare: the video model draws every hidden cell
     assert np.isfinite(pred.positions).all()
     total = p.decoding.steps  # a few stages of the decoding, evenly spaced, the last included
     assert [s for s, *_ in steps][-1] == total - 1 and all(t == total for _, t, *_ in steps)

@@ -221,7 +221,7 @@ def test_short_inner_gaps_are_the_smoothers_and_flagged(untrained_predictor):
     mask = np.zeros(60, bool)
     mask[10:13] = True  # 3 frames: the smoother's
     mask[30:40] = True  # 10 frames: the model's
-    pred = p.predict(traj, mask)
+    pred = p.predict(traj, mask, compare=True)  # the video model drawn at every hidden cell it may fill
     assert pred.smoother_only[10:13, 0].all() and not pred.smoother_only[30:40].any()
     assert not pred.fallback[10:13].any() and (pred.weight[10:13] == 0).all()
     np.testing.assert_allclose(pred.positions[10:13], pred.smoother[10:13])

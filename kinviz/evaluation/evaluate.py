@@ -122,7 +122,7 @@ def evaluate(
     results, rows = [], []
     for i, traj in enumerate(trajectories):
         mask = task_mask(task, traj.n_frames, seed=seed, n_objects=traj.n_objects)
-        result = score(predictor.predict(traj, mask, seed=seed), with_video=with_video)
+        result = score(predictor.predict(traj, mask, seed=seed, compare=True), with_video=with_video)
         results.append(result)
         for method, m in result.metrics.items():
             rows.append({"example": traj.source_name, "method": method, **m})

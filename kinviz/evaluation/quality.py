@@ -80,7 +80,7 @@ def quality(predictor, items: list, seed: int = 0, tasks=TASKS) -> list[dict]:
         for task in tasks:
             mask = task_mask(task, traj.n_frames, seed=seed, n_objects=traj.n_objects)
             t = time.perf_counter()
-            pred = predictor.predict(traj, mask, seed=seed)
+            pred = predictor.predict(traj, mask, seed=seed, compare=True)
             seconds = time.perf_counter() - t
             result = score(pred, with_video=False)
             rows.append({"group": group, "task": task, "name": traj.source_name}

@@ -84,7 +84,7 @@ def occlude(predictor, files: list[Path], *, per_file: int, seed: int = 0) -> li
         mask = np.zeros(traj.missing.shape, bool)
         mask[s: s + L, k] = True
         t = time.perf_counter()
-        pred = predictor.predict(traj, mask, seed=seed)
+        pred = predictor.predict(traj, mask, seed=seed, compare=True)
         seconds = time.perf_counter() - t
         result = score(pred, with_video=False)
         rows.append({"group": group_of(path), "task": "occlude", "name": f"{path.name} {traj.names[k]} {s}+{L}",

@@ -104,8 +104,7 @@ def predict_file(source, job: Job, *, warn=None):
         key = (str(job.checkpoint or default_path()), job.device)  # a long-lived Dask worker serves many runs
         if key not in _PREDICTORS:
             _PREDICTORS[key] = Predictor.load(key[0], device=job.device)
-        # The filled file alone: the other fills (for tables and plots) are not drawn
-        return _PREDICTORS[key].predict(traj, mask, seed=job.seed, steps=job.steps, compare=False)
+        return _PREDICTORS[key].predict(traj, mask, seed=job.seed, steps=job.steps)  # the filled file alone
 
 
 def fill_file(source: Path, dest: Path, job: Job) -> Done:

@@ -18,8 +18,9 @@ class Prediction:
     positions (T, K, 2) finite everywhere, observed cells exactly as given; filled (T, K) the cells
     that were predicted (hidden or missing); confidence (T, K) in [0, 1] (1 for observed cells);
     fallback (T, K) cells the model was asked for but whose read-back was unusable, where the smoother
-    stands in; smoother_only (T, K) cells the model was not asked for (inner gaps shorter than
-    ``Decoding.min_inner_gap``, or a group with no frame that shows all of it), the smoother's alone;
+    stands in; smoother_only (T, K) cells the video model was not asked for (inner gaps shorter than
+    ``Decoding.min_inner_gap``, a group with no frame that shows all of it, or, after the self-check, a gap
+    another method fills and no plot shows: ``Predictor.predict``'s ``compare``), the prior's alone there;
     spread (T, K, 2) the standard deviation of each filled value (CSV units, 0 where observed): the
     fused variance of the model's samples and the smoother's posterior; weight (T, K) the model's
     share of each filled value (0: the smoother's alone, 1: the model's alone); notes say where the
