@@ -266,3 +266,11 @@ def short_gaps(seen: np.ndarray, shortest: int) -> np.ndarray:  # seen (T, K) ->
     before = np.maximum.accumulate(np.where(seen, idx, -1), axis=0)
     after = np.flip(np.minimum.accumulate(np.flip(np.where(seen, idx, T), 0), axis=0), 0)
     return ~seen & (before >= 0) & (after < T) & (after - before - 1 < shortest)
+
+
+def check_seen(missing: np.ndarray, observed: np.ndarray, names: list[str]) -> None:  # (T, K) bool each
+    """Refuse a mask that hides every frame in which a part was seen (``observed``: seen and not hidden): nothing
+    would be left to fill it from."""
+    if (lost := np.flatnonzero(~observed.any(axis=0) & ~missing.all(axis=0))).size:
+        raise MaskError(f"the mask hides every frame in which '{names[lost[0]]}' was seen; "
+                        "leave at least one of its frames visible")

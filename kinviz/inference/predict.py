@@ -20,11 +20,11 @@ import numpy as np
 
 from ..classical import kalman, regression
 from ..classical.baselines import fill_baseline
-from ..core.masks import cell_mask, short_gaps
+from ..core.masks import cell_mask, check_seen, short_gaps
 from ..core.trajectory import Trajectory
 from . import bounds, selfcheck
 from .prediction import Prediction
-from .videofill import StepCallback, VideoFiller, check_mask
+from .videofill import StepCallback, VideoFiller
 
 PIECE = 20_000  # frames filled at once: longer files are filled in overlapping pieces, so work and memory stay bounded
 OVERLAP = 1_000  # frames each piece reads beyond the stretch it answers for, on either side
@@ -145,7 +145,7 @@ class Predictor(VideoFiller):
         T, K = traj.n_frames, traj.n_objects
         cells = np.zeros((T, K), bool) if mask is None else cell_mask(mask, T, K)
         seen = ~traj.missing & ~cells
-        check_mask(traj, seen)
+        check_seen(traj.missing, seen, traj.names)
         if seen.all() or not seen.any(axis=0).any():  # nothing to fill, or nothing to fill from
             return self.fill_video(traj, mask, seed=seed, steps=steps, on_step=on_step)
         known = np.where(seen[..., None], traj.positions, np.nan)

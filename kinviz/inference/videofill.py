@@ -46,22 +46,20 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..classical import covisible
-from ..classical import kalman
-from ..videomodel.checkpoint import Decoding, Model, default_path, load_checkpoint, resolve_device
-
-from ..core.errors import MaskError
+from ..classical import covisible, kalman
 from ..classical.pooling import pool
-from .fusion import at_ends, between_grid, fuse
-from .prediction import Prediction
-from ..videomodel.maskgit import maskgit_decode
-from ..videomodel.groups import plan_groups
-from ..core.masks import cell_mask
-from ..videomodel.render import MAX_GROUP, readout, render, to_uint8
+from ..core.errors import MaskError
+from ..core.masks import cell_mask, check_seen
 from ..core.trajectory import Trajectory
+from ..videomodel.checkpoint import Decoding, Model, default_path, load_checkpoint, resolve_device
+from ..videomodel.groups import plan_groups
+from ..videomodel.maskgit import maskgit_decode
+from ..videomodel.render import MAX_GROUP, readout, render, to_uint8
 from ..videomodel.transformer import TASK_IDS, task_of
 from ..videomodel.view import Camera, is_inner
 from ..videomodel.windows import Window, plan_windows
+from .fusion import at_ends, between_grid, fuse
+from .prediction import Prediction
 
 MAX_WINDOWS = 1024  # windows one request may decode (about 2 minutes on 2 CPU cores): bounded work per request
 BATCH_ROWS = 64  # window-samples per forward pass: bounded memory however many windows a request has
@@ -172,18 +170,15 @@ class VideoFiller:
         smoother: Callable | None = None,  # (times, known) -> ``kalman.fill``'s answer, instead of running it here
         want: np.ndarray | None = None,  # (T, K) bool: decode only the windows that fill one of these cells
     ) -> "Draw":
-        """The decoding half of ``predict``: plan the windows, render, tokenise and sample them.
-
-        With ``want``, the windows are planned as without it and those that fill none of its cells are
-        dropped (their cells keep the classical prior): each window's samples depend only on where it lies
-        (``window_generator``), so the cells it fills come out exactly as in the whole fill."""
+        """The decoding half of ``predict``: plan the windows, render, tokenise and sample them (with ``want``, only
+        those that fill one of its cells: seeded by where they lie, they come out as in the whole fill)."""
         traj = trajectory
         T, K = traj.n_frames, traj.n_objects
         cells = np.zeros((T, K), bool) if mask is None else cell_mask(mask, T, K)
         hidden = cells.any(axis=1)  # frames with a hidden cell
         steps = steps or self.decoding.steps
         observed = ~traj.missing & ~cells  # (T, K)
-        check_mask(traj, observed)
+        check_seen(traj.missing, observed, traj.names)
         known = np.where(observed[..., None], traj.positions, np.nan)  # the only values the model may read
         fit = self.decoding.fit if fit is None else fit
         # Cells the co-visible parts' fit answers are its (pooled with the smoother): there the model
@@ -375,13 +370,6 @@ class VideoFiller:
                 )
             frames = frames_of(digits).reshape(-1, W, n_max, size, size, 3)
         return [frames[:, b, : len(w.frames)] for b, w in enumerate(windows)], cameras
-
-
-def check_mask(traj: Trajectory, observed: np.ndarray) -> None:  # observed (T, K): seen and not hidden
-    """Refuse a mask that hides every frame in which a part was seen (nothing would be left to fill it from)."""
-    if (lost := np.flatnonzero(~observed.any(axis=0) & ~traj.missing.all(axis=0))).size:
-        raise MaskError(f"the mask hides every frame in which '{traj.names[lost[0]]}' was seen; "
-                        "leave at least one of its frames visible")
 
 
 def window_generator(seed: int, window: Window, sample: int) -> torch.Generator:
