@@ -185,7 +185,12 @@ def _best(dt: np.ndarray, y: np.ndarray, cand: np.ndarray) -> np.ndarray:  # (S,
     S, C, _ = cand.shape
     flat = cand.reshape(S * C, 3)
     ys = np.repeat(y, C, axis=1)  # series s's candidates sit in columns s*C .. s*C + C - 1
-    nll = _run(dt, ys, 10.0 ** flat[:, 1], 10.0 ** flat[:, 2], flat[:, 0] > 0.5)
+    ca = flat[:, 0] > 0.5
+    nll = np.empty(S * C)
+    for model in (False, True):  # each motion model in a pass of its own: no choosing of matrices per series
+        cols = ca == model
+        if cols.any():
+            nll[cols] = _run(dt, ys[:, cols], 10.0 ** flat[cols, 1], 10.0 ** flat[cols, 2], ca[cols])
     return cand[np.arange(S), np.argmin(nll.reshape(S, C), axis=1)]
 
 
@@ -221,11 +226,20 @@ def _run(dt, y, q, r, ca, smooth: bool = False):
     if smooth:  # what the backward pass needs: predictions, gains, innovations
         xs_p, Ps_p, gains = np.empty((T, B, 3)), np.empty((T, B, 3, 3)), np.zeros((T, B, 3))
         innov, var_in = np.zeros((T, B)), np.ones((T, B))
+    # One model for every series (the smoother's usual case): the step's matrices need no choosing per series.
+    same = bool(ca.all() or not ca.any())
+    f_one, q_one = (f_ca, q_ca) if ca.all() else (f_cv, q_cv)
+    q3 = q[:, None, None]
     for t in range(T):
         if t > 0:  # predict
-            F = np.where(sel, f_ca[t - 1], f_cv[t - 1])
-            x = np.einsum("bij,bj->bi", F, x)
-            P = F @ P @ F.transpose(0, 2, 1) + q[:, None, None] * np.where(sel, q_ca[t - 1], q_cv[t - 1])
+            if same:
+                F = f_one[t - 1]
+                x = x @ F.T
+                P = F @ P @ F.T + q3 * q_one[t - 1]
+            else:
+                F = np.where(sel, f_ca[t - 1], f_cv[t - 1])
+                x = np.einsum("bij,bj->bi", F, x)
+                P = F @ P @ F.transpose(0, 2, 1) + q3 * np.where(sel, q_ca[t - 1], q_cv[t - 1])
         if smooth:
             xs_p[t], Ps_p[t] = x, P
         o = obs[t]
@@ -237,9 +251,10 @@ def _run(dt, y, q, r, ca, smooth: bool = False):
             P = P - np.where(o[:, None, None], K[:, :, None] * P[:, None, 0, :], 0.0)
             if smooth:
                 gains[t], innov[t], var_in[t] = K, v, S_
-            scored = o & (seen >= BURN_IN)
-            nll += np.where(scored, np.log(S_) + v**2 / S_, 0.0)
-            seen += o
+            else:  # the likelihood, for the fit only
+                scored = o & (seen >= BURN_IN)
+                nll += np.where(scored, np.log(S_) + v**2 / S_, 0.0)
+                seen += o
     if not smooth:
         return nll
 
@@ -247,12 +262,17 @@ def _run(dt, y, q, r, ca, smooth: bool = False):
     # no inverse of the predicted covariance, which the diffuse start leaves badly conditioned.
     # lam, Lam: the adjoint mean and information carried back from later observations.
     lam, Lam = np.zeros((B, 3)), np.zeros((B, 3, 3))
-    mean, var = np.empty((T, B)), np.empty((T, B))
+    lams, Lams = np.empty((T, B, 3)), np.empty((T, B, 3, 3))
     for t in range(T - 1, -1, -1):
         if t < T - 1:
-            F = np.where(sel, f_ca[t], f_cv[t])  # the step from t to t + 1
-            lam = np.einsum("bji,bj->bi", F, lam)
-            Lam = F.transpose(0, 2, 1) @ Lam @ F
+            if same:
+                F = f_one[t]  # the step from t to t + 1
+                lam = lam @ F
+                Lam = F.T @ Lam @ F
+            else:
+                F = np.where(sel, f_ca[t], f_cv[t])
+                lam = np.einsum("bji,bj->bi", F, lam)
+                Lam = F.transpose(0, 2, 1) @ Lam @ F
         o = obs[t]
         if o.any():  # through the update: C = I - K H, lam <- H'v/S + C'lam, Lam <- H'H/S + C'Lam C
             K = gains[t]
@@ -265,7 +285,9 @@ def _run(dt, y, q, r, ca, smooth: bool = False):
             upd_Lam[:, 0, 0] += (K * LK).sum(-1) + 1.0 / var_in[t]
             lam = np.where(o[:, None], upd_lam, lam)
             Lam = np.where(o[:, None, None], upd_Lam, Lam)
-        Pp = Ps_p[t]
-        mean[t] = xs_p[t, :, 0] + np.einsum("bj,bj->b", Pp[:, 0, :], lam)
-        var[t] = Pp[:, 0, 0] - np.einsum("bi,bij,bj->b", Pp[:, 0, :], Lam, Pp[:, :, 0])
+        lams[t], Lams[t] = lam, Lam
+    # The smoothed position and its variance at every step at once: x + P lam, P - P Lam P (first row).
+    row = Ps_p[:, :, 0, :]  # (T, B, 3)
+    mean = xs_p[..., 0] + np.einsum("tbj,tbj->tb", row, lams)
+    var = Ps_p[:, :, 0, 0] - np.einsum("tbi,tbij,tbj->tb", row, Lams, Ps_p[:, :, :, 0])
     return mean, np.maximum(var, 0.0)
