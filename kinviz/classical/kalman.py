@@ -37,6 +37,7 @@ R_FLOOR = 1e-8  # smallest measurement variance tried (standardised units): keep
 Q_GRID = 10.0 ** np.arange(-10, 3)  # process noise intensities tried first (standardised units, per frame)
 R_GRID = 10.0 ** np.arange(-8, 1)  # measurement noise variances tried first
 MODELS = ("cv", "ca")
+STORE_CELLS = 1_000_000  # frames x series up to which the smoother reads its output out at once (72 MB kept)
 
 
 @dataclass
@@ -262,7 +263,9 @@ def _run(dt, y, q, r, ca, smooth: bool = False):
     # no inverse of the predicted covariance, which the diffuse start leaves badly conditioned.
     # lam, Lam: the adjoint mean and information carried back from later observations.
     lam, Lam = np.zeros((B, 3)), np.zeros((B, 3, 3))
-    lams, Lams = np.empty((T, B, 3)), np.empty((T, B, 3, 3))
+    store = T * B <= STORE_CELLS  # keep every step's lam, Lam and read the smoothed values out at once at the end
+    lams, Lams = (np.empty((T, B, 3)), np.empty((T, B, 3, 3))) if store else (None, None)
+    mean, var = np.empty((T, B)), np.empty((T, B))
     for t in range(T - 1, -1, -1):
         if t < T - 1:
             if same:
@@ -285,9 +288,17 @@ def _run(dt, y, q, r, ca, smooth: bool = False):
             upd_Lam[:, 0, 0] += (K * LK).sum(-1) + 1.0 / var_in[t]
             lam = np.where(o[:, None], upd_lam, lam)
             Lam = np.where(o[:, None, None], upd_Lam, Lam)
-        lams[t], Lams[t] = lam, Lam
-    # The smoothed position and its variance at every step at once: x + P lam, P - P Lam P (first row).
-    row = Ps_p[:, :, 0, :]  # (T, B, 3)
-    mean = xs_p[..., 0] + np.einsum("tbj,tbj->tb", row, lams)
-    var = Ps_p[:, :, 0, 0] - np.einsum("tbi,tbij,tbj->tb", row, Lams, Ps_p[:, :, :, 0])
+        if store:
+            lams[t], Lams[t] = lam, Lam
+        else:
+            mean[t], var[t] = _read_out(xs_p[t], Ps_p[t], lam, Lam)
+    if store:
+        mean, var = _read_out(xs_p, Ps_p, lams, Lams)
     return mean, np.maximum(var, 0.0)
+
+
+def _read_out(x, P, lam, Lam):  # (..., 3), (..., 3, 3), (..., 3), (..., 3, 3) -> position mean and variance (...)
+    """The smoothed position and its variance from the prediction and the adjoint: x + P lam, P - P Lam P (first row)."""
+    row = P[..., 0, :]
+    mean = x[..., 0] + np.einsum("...j,...j->...", row, lam)
+    return mean, P[..., 0, 0] - np.einsum("...i,...ij,...j->...", row, Lam, P[..., :, 0])
