@@ -22,7 +22,7 @@ from kinviz_app.style import HIDDEN_FILL
 LONG_FRAMES = 600  # longer files open the coordinates zoomed on the hidden frames (a double-click shows them all)
 ZOOM_MARGIN = 0.5  # the zoom shows this share of the hidden span's length on each side of it (60 frames at least)
 LIVE_HEIGHT = 300  # pixels: the live fill sits under the Run button, short enough to stay on screen with it
-LIVE_POINTS = 20_000  # points per trace at most in the live fill (every n-th beyond): each redraw stays cheap
+LIVE_POINTS = 2_000  # dots at most in the live fill (every n-th beyond): each redraw stays cheap
 MAX_ELLIPSES = 400  # uncertainty ellipses drawn in the x-y plot at most (every n-th changed cell beyond)
 
 
