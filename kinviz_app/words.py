@@ -60,16 +60,21 @@ def composition_words(composition: dict[str, int], *, short: bool = False) -> st
     return text if short else f"{total} cell{'s' * (total != 1)}: {text}"
 
 
-def fill_words(composition: dict[str, int], expected, probes: int, units: str = "in the file's units") -> str:
-    """The run's fill in plain words: its composition, whether a model filled any of it, the expected error
-    (``results.Expected``) from the self-check's ``probes`` stretches."""
+def fill_words(composition: dict[str, int], expected, probes: int, units: str = "in the file's units",
+               prior_only: int = 0) -> str:
+    """The run's fill in plain words: its composition, whether a model drew any of it (``prior_only``: cells of
+    the video model's method that its classical prior alone filled, ``Prediction.prior_only``), the expected
+    error (``results.Expected``) from the self-check's ``probes`` stretches."""
     text = f"**kinviz filled {composition_words(composition)}.** "
     too_few = (f"the self-check measured too few stretches of this file like these gaps ({probes or 'none'} in all) to "
                "choose, and leaves them to the Kalman smoother, the fill that always answers")
-    if composition and not any(m in MODELS for m in composition):
+    drawn = {m: n - (prior_only if m == "video" else 0) for m, n in composition.items() if m in MODELS}
+    if composition and not any(drawn.values()):
         text += "No model filled any cell: " + (
             "the classical fills won on this file (they came closer on its probes). " if expected.measured
             else too_few + ". ")
+    if prior_only:
+        text += prior_words(prior_only, composition.get("video", 0)) + " "
     if expected.mean is None:
         text += ("It gives no expected error: " + too_few + "." if any(m in MODELS for m in composition)
                  else "So there is no expected error to give.")
@@ -79,6 +84,14 @@ def fill_words(composition: dict[str, int], expected, probes: int, units: str = 
         text += (f"Expected error, measured on stretches of your file like these: **about {number(expected.mean, 2)}** "
                  f"{units}{where}.")
     return text
+
+
+def prior_words(prior_only: int, video: int) -> str:
+    """A sentence on the video model's cells that its classical prior alone filled (``Prediction.prior_only``)."""
+    which = "All the" if prior_only == video else f"{prior_only} of the {video}"
+    return (f"{which} cells filled by {style.name('video')} are its classical prior alone (the Kalman smoother "
+            "pooled with the co-visible parts' fit), which came closest on the probes: the model draws only gaps of "
+            "9 frames or more and those at either end, and its drawing stands only where it can be read.")
 
 
 def number(v: float, digits: int = 3) -> str:

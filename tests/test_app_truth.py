@@ -41,6 +41,20 @@ def test_a_tie_is_never_a_win_and_numbers_read_plainly():
     assert "a tie" in words.headline_words(head) and "smaller" not in words.headline_words(head)
 
 
+def test_cells_the_video_models_prior_filled_alone_are_not_called_a_models():
+    """A gap the video model does not draw (under 9 frames) filled by its method is its classical prior's: the words
+    say so, and that no model drew a cell when none did."""
+    expected = results.Expected(mean=0.5, measured=25, filled=25)
+    alone = words.fill_words({"video": 25}, expected, 6, prior_only=25)
+    assert "No model filled any cell" in alone and "All the cells filled by" in alone and "prior alone" in alone
+    some = words.fill_words({"video": 30, "kalman": 5}, expected, 6, prior_only=5)
+    assert "No model filled any cell" not in some and "5 of the 30 cells" in some
+    assert "prior alone" not in words.fill_words({"video": 30}, expected, 6)
+    traj = kinviz.load_csv(kinviz.EXAMPLES_DIR / "pendulum-01.csv")  # random frames: gaps of 1-3 frames
+    pred = kinviz.Predictor.load().predict(traj, kinviz.parse_mask("random", traj.n_frames, seed=0), seed=0)
+    assert pred.prior_only() == pred.composition().get("video", 0), "short gaps: no model drew a cell"
+
+
 def test_the_page_says_which_cells_the_model_changed():
     at = open_predict(example="collision-01", mask="5-7")  # a short gap: the smoother's alone
     at.button(key="run").click().run()

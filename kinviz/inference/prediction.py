@@ -65,6 +65,14 @@ class Prediction:
         counts = np.bincount(self.source[self.source >= 0], minlength=len(self.sources))
         return {name: int(n) for name, n in zip(self.sources, counts) if n}
 
+    def prior_only(self) -> int:
+        """Cells the video model's method filled with its classical prior alone (the smoother pooled with the
+        co-visible parts' fit): the model was not asked there (inner gaps under ``Decoding.min_inner_gap``
+        frames) or its drawing could not be read. They count as 'video' in ``composition``; no model drew them."""
+        if self.source is None or "video" not in self.sources or self.weight is None:
+            return 0
+        return int(((self.source == self.sources.index("video")) & (self.weight == 0)).sum())
+
     def method_of(self) -> np.ndarray:  # (T, K) str, '' where observed
         """The name of the method that filled each cell."""
         if self.source is None:
