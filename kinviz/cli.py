@@ -108,8 +108,8 @@ def how_filled(pred) -> str:
 
     parts = ", ".join(f"{n:,} by {METHOD_NAMES.get(m, m)}" for m, n in pred.composition().items())
     line = f"filled {int(pred.filled.sum()):,} points: {parts}"
-    if pred.prior_only():  # named for the video model's method, drawn by no model
-        line += f" ({pred.prior_only():,} of the video model's by its classical prior alone: gaps it does not draw)"
+    if prior := pred.prior_only():  # named for the video model's method, drawn by no model
+        line += f" ({prior:,} of the video model's by its classical prior alone: gaps it does not draw)"
     expected = pred.expected[pred.filled] if pred.expected is not None else np.array([])
     if np.isfinite(expected).any():
         line += (f"; expected error, measured on stretches of this file like its gaps: about "

@@ -90,8 +90,9 @@ def prior_words(prior_only: int, video: int) -> str:
     """A sentence on the video model's cells that its classical prior alone filled (``Prediction.prior_only``)."""
     which = "All the" if prior_only == video else f"{prior_only} of the {video}"
     return (f"{which} cells filled by {style.name('video')} are its classical prior alone (the Kalman smoother "
-            "pooled with the co-visible parts' fit), which came closest on the probes: the model draws only gaps of "
-            "9 frames or more and those at either end, and its drawing stands only where it can be read.")
+            "pooled with the co-visible parts' fit), which came closest on the probes: the model draws only the longer "
+            "inner gaps (``min_inner_gap`` on the Model page) and those at either end, and its drawing stands only where "
+            "it can be read.")
 
 
 def number(v: float, digits: int = 3) -> str:
