@@ -175,26 +175,38 @@ def test_an_occlusion_keeps_the_regression_unless_another_method_is_closer_beyon
     probes = [selfcheck.Gap(0, 10 * i, 10 * i + 5, "occlude") for i in range(4)]
     errors = {"kalman": np.array([2.0, 2.0, 2.0, 2.0]), "regression": np.array([1.0, 1.2, 1.0, 1.2]),
               "video": np.array(video_errors)}
-    ratios = {m: np.ones(4) for m in errors}
+    z = {m: [np.ones(10)] * 4 for m in errors}
     key = probes[0].key
-    choice, expected, _ = selfcheck.choose(errors, ratios, probes, [key])
+    choice, expected, _ = selfcheck.choose(errors, z, probes, [key])
     assert choice[key] == chosen and expected[key] == pytest.approx(errors[chosen].mean())
     # Gaps of every part lost have no default: the closest method fills them.
     whole = [selfcheck.Gap(0, 10 * i, 10 * i + 5, "whole") for i in range(4)]
-    assert selfcheck.choose(errors, ratios, whole, [whole[0].key])[0][whole[0].key] == "video"
+    assert selfcheck.choose(errors, z, whole, [whole[0].key])[0][whole[0].key] == "video"
 
 
 def test_a_method_with_no_variance_on_its_probes_keeps_its_band_unscaled():
     probes = [selfcheck.Gap(0, 10 * i, 10 * i + 5, "whole") for i in range(3)]
     errors = {"kalman": np.array([2.0, 2.0, 2.0]), "linear": np.array([1.0, 1.0, 1.0])}
-    ratios = {"kalman": np.ones(3), "linear": np.full(3, np.nan)}
-    choice, _, band = selfcheck.choose(errors, ratios, probes, [probes[0].key])
-    assert choice[probes[0].key] == "linear" and band[probes[0].key] == 1.0
+    z = {"kalman": [np.ones(5)] * 3, "linear": [np.zeros(0)] * 3}
+    choice, expected, band = selfcheck.choose(errors, z, probes, [probes[0].key])
+    key = probes[0].key
+    assert choice[key] == "linear" and band[key] == 1.0 and expected[key] == 1.0
+
+
+def test_the_band_is_rescaled_to_hold_95_percent_of_the_probes_coordinates():
+    probes = [selfcheck.Gap(0, 10 * i, 10 * i + 5, "whole") for i in range(2)]
+    z = np.abs(np.random.default_rng(0).standard_normal(4000)) * 3.0  # errors three times the predicted s.d.
+    errors = {"kalman": np.array([2.0, 8.0])}
+    _, expected, band = selfcheck.choose(errors, {"kalman": [z[:2000], z[2000:]]}, probes, [probes[0].key])
+    key = probes[0].key
+    assert band[key] == pytest.approx(9.0, rel=0.1)  # the s.d. times 3: 95 % of the truth inside +-2 s.d. again
+    assert np.mean(z <= 2 * np.sqrt(band[key])) == pytest.approx(0.95, abs=0.005)
+    assert expected[key] == pytest.approx(5.0)
 
 
 def test_an_occlusion_with_no_room_for_probes_goes_to_the_regression_and_a_whole_gap_to_the_smoother():
     errors = {m: np.zeros(0) for m in ("kalman", "regression", "video")}
     keys = [("occlude", 3), ("whole", 3)]
-    choice, expected, band = selfcheck.choose(errors, {m: np.zeros(0) for m in errors}, [], keys)
+    choice, expected, band = selfcheck.choose(errors, {m: [] for m in errors}, [], keys)
     assert choice == {("occlude", 3): "regression", ("whole", 3): "kalman"}
     assert all(np.isnan(v) for v in expected.values()) and set(band.values()) == {1.0}
