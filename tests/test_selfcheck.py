@@ -210,3 +210,26 @@ def test_an_occlusion_with_no_room_for_probes_goes_to_the_regression_and_a_whole
     choice, expected, band = selfcheck.choose(errors, {m: [] for m in errors}, [], keys)
     assert choice == {("occlude", 3): "regression", ("whole", 3): "kalman"}
     assert all(np.isnan(v) for v in expected.values()) and set(band.values()) == {1.0}
+
+
+def test_a_methods_holes_inside_a_gap_get_its_correction_interpolated_not_the_fallbacks_jump():
+    T = 12
+    known = np.zeros((T, 2, 2))
+    cells = np.zeros((T, 2), bool)
+    cells[2:10, 0] = True  # part 0: a gap of 8 frames, seen on both sides
+    cells[:, 1] = False
+    known[cells] = np.nan
+    base = np.zeros((T, 2, 2))  # the fallback: 0 everywhere
+    base_var = np.full((T, 2, 2), 100.0)
+    mean = np.full((T, 2, 2), 10.0)  # the method: 10 above the fallback...
+    var = np.ones((T, 2, 2))
+    mean[5, 0] = np.nan  # ...but no answer on frame 5 (a partner set it has no fit for)
+    got, got_var, answered = selfcheck.answer(mean, var, base, base_var, known, cells)
+    assert answered[2:10, 0].all() and not answered[:, 1].any()
+    assert got[5, 0] == pytest.approx([10.0, 10.0]) and got_var[5, 0] == pytest.approx([1.0, 1.0])  # not 0 (the jump)
+    mean[2:4, 0] = np.nan  # holes at the gap's start: from 0 at the seen edge (frame 1) to the first answer
+    got, _, _ = selfcheck.answer(mean, var, base, base_var, known, cells)
+    assert got[2, 0, 0] == pytest.approx(10 / 3) and got[3, 0, 0] == pytest.approx(20 / 3)
+    mean[2:10, 0] = np.nan  # no answer anywhere in the gap: the fallback's, and not counted as the method's
+    got, got_var, answered = selfcheck.answer(mean, var, base, base_var, known, cells)
+    assert not answered[2:10, 0].any() and (got[2:10, 0] == 0).all() and (got_var[2:10, 0] == 100).all()

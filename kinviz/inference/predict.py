@@ -171,6 +171,9 @@ class Predictor(VideoFiller):
         fills = {m: fills[m] for m in METHOD_ORDER if m in fills}
         base, base_var = fills[selfcheck.FALLBACK]
         names = tuple(fills)
+        # Each method's answer on the gaps it was chosen for, its holes bridged (where it answers none of a gap,
+        # the smoother's), as the self-check scored it on the probes.
+        answers = {m: selfcheck.answer(*fills[m], base, base_var, known, n) for m, n in need.items() if n.any()}
         positions = video.positions.copy()
         var = video.spread**2
         source = np.where(seen, -1, names.index("video")).astype(np.int8)
@@ -179,12 +182,10 @@ class Predictor(VideoFiller):
             key = g.key
             m = check.choice.get(key, selfcheck.FALLBACK)
             rows, k = slice(g.start, g.stop), g.part
-            mean, v = fills[m]
-            ok = np.isfinite(mean[rows, k]).all(-1)  # where the chosen method has no answer, the smoother's
-            positions[rows, k] = np.where(ok[:, None], mean[rows, k], base[rows, k])
-            v = np.where(ok[:, None], v[rows, k], base_var[rows, k])
-            var[rows, k] = np.where(np.isfinite(v), v, base_var[rows, k]) * check.band.get(key, 1.0)
-            source[rows, k] = np.where(ok, names.index(m), names.index(selfcheck.FALLBACK))
+            mean, v, ok = answers[m]
+            positions[rows, k] = mean[rows, k]
+            var[rows, k] = v[rows, k] * check.band.get(key, 1.0)
+            source[rows, k] = np.where(ok[rows, k], names.index(m), names.index(selfcheck.FALLBACK))
             expected[rows, k] = check.expected.get(key, np.nan)
         weight = np.where(source == names.index("video"), video.weight if video.weight is not None else 0.0, 0.0)
         weight = np.where(source == names.index("motion"), 1.0, weight) if "motion" in names else weight
