@@ -8,7 +8,6 @@ leave observed points exactly as they were.
 from __future__ import annotations
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 from . import covisible, kalman, pca, regression
 from .pooling import pool
@@ -145,6 +144,8 @@ def _fill_object(
     if method == "linear" or (method == "cubic" and observed.size < 4):
         return _linear(t_obs, p_obs, times[targets])
     if method == "cubic":
+        from scipy.interpolate import CubicSpline  # here: scipy.interpolate takes 0.4 s to import, and a fill seldom draws it
+
         return CubicSpline(t_obs, p_obs, bc_type="natural", extrapolate=True)(times[targets])
 
     # The motion models extrapolate each run of consecutive filled frames from its neighbours.

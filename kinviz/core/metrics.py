@@ -11,7 +11,6 @@ import numbers
 import warnings
 
 import numpy as np
-from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from .errors import MaskError
 from .masks import cell_mask
@@ -124,6 +123,9 @@ def video_metrics(
     if side < 3:
         raise ValueError(f"frames of {side} pixels are too small for SSIM; need at least 3")
     window = min(7, side if side % 2 else side - 1)  # 7 is skimage's default window
+    # Imported here: skimage.metrics pulls in scipy.stats (0.5 s), which a fill from the command line never needs.
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
     psnr, ssim = [], []
     for t in frames:
         a, b = truth_frames[t], pred_frames[t]
