@@ -4,6 +4,8 @@ numbers come from ``results`` and the sentences from ``words``, so the table and
 
 from __future__ import annotations
 
+import numpy as np
+
 import streamlit as st
 
 from kinviz_app import figures, results, scene, style, words
@@ -52,6 +54,15 @@ def show_scores(run: results.Run) -> None:
         return
     st.dataframe(words.highlight_best(table), key="metrics", height=table_height(len(table)))
     st.markdown(words.score_words(table))
+    pred = run.prediction
+    scored = pred.filled & ~pred.trajectory.missing  # the cells the table scores (``kinviz.score``)
+    expected = pred.expected[scored] if pred.expected is not None else np.zeros(0)
+    expected = expected[np.isfinite(expected)]
+    promise = words.promise_words(float(expected.mean()) if len(expected) else None,
+                                  float(table["ADE"].get(style.name(style.MODEL), np.nan)), len(expected),
+                                  int(scored.sum()))
+    if promise:
+        st.markdown(promise)
     same = words.same_fills(table)
     if same:
         st.caption(same)

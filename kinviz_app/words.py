@@ -229,6 +229,19 @@ def score_words(table: pd.DataFrame) -> str:
             f"({best}) {others[best]:.2f} %: {words}.")
 
 
+def promise_words(expected: float | None, measured: float, cells: int, scored: int) -> str:
+    """The self-check's expected error on the scored cells beside kinviz's error there (both in the file's units):
+    how far its promise held on this run. ``cells``: the scored cells with an expected error, of ``scored``."""
+    if expected is None or not math.isfinite(expected) or not math.isfinite(measured) or measured <= 0:
+        return ""
+    ratio = expected / measured
+    held = ("within the factor 1.5 it aims for" if 1 / 1.5 <= ratio <= 1.5 else
+            f"its promise was {number(ratio, 2)}x the error" if ratio > 1 else f"the error was {number(1 / ratio, 2)}x its promise")
+    some = "" if cells == scored else f" ({cells} of the {scored} cells; for the rest it measured nothing like them)"
+    return (f"On these cells the self-check expected an error of about {number(expected)}{some}; kinviz's was "
+            f"{number(measured)} (the file's units): {held}.")
+
+
 def same_fills(table: pd.DataFrame) -> str:
     """A sentence naming the rows of a run's metrics table that gave the same fill of the scored cells (every
     error the same), so identical rows read as what they are; '' when none coincide."""

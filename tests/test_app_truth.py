@@ -180,3 +180,12 @@ def test_example_names_are_checked_before_a_path_is_built():
 def test_decoding_passes_are_capped():
     at = open_predict()
     assert at.number_input(key="steps").max == 24
+
+
+def test_the_scores_say_how_far_the_self_checks_promise_held_on_the_scored_cells():
+    assert "within the factor 1.5" in words.promise_words(5.5, 4.0, 10, 10)
+    said = words.promise_words(5.5, 12.4, 8, 10)
+    assert "about 5.50" in said and "12.4" in said and "the error was 2.3x its promise" in said
+    assert "8 of the 10 cells" in said
+    assert "its promise was 3.0x the error" in words.promise_words(3.0, 1.0, 4, 4)
+    assert words.promise_words(None, 1.0, 0, 4) == "" and words.promise_words(1.0, float("nan"), 4, 4) == ""
