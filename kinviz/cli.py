@@ -36,8 +36,6 @@ def parse_families(spec: str) -> tuple[str, ...]:
 
 
 def _train(args) -> int:
-    from .training.train import RunConfig, train
-
     if args.no_gate and args.gate:
         raise KinvizError("--gate and --no-gate contradict each other; give one")
     gate = None if args.no_gate else tuple(args.gate or GATE)
@@ -47,13 +45,15 @@ def _train(args) -> int:
         raise KinvizError(f"--fits needs frame counts of 2 or more, not {' '.join(map(str, args.fits))}")
     if not 0 <= args.noisy <= 1:
         raise KinvizError(f"--noisy is a share of clips from 0 to 1, not {args.noisy:g}")
+    families = parse_families(args.families)
+    from .training.train import RunConfig, train  # torch: after the arguments are known to be good
 
     run = RunConfig(
         out=Path(args.out), seed=args.seed, device=args.device, clips=args.clips,
         tokenizer_steps=args.tokenizer_steps, steps=args.steps, batch=args.batch, lr=args.lr,
         save_every=args.save_every, log=Path(args.log) if args.log else None, resume=args.resume,
         time_limit_min=args.time_limit, tiny=args.tiny, tune_per_family=args.tune_per_family,
-        families=parse_families(args.families), gate=gate, fits=tuple(args.fits), noisy=args.noisy,
+        families=families, gate=gate, fits=tuple(args.fits), noisy=args.noisy,
         bodies=args.bodies, init=Path(args.init) if args.init else None,
     )
     path = train(run)
@@ -150,9 +150,10 @@ def _evaluate(args) -> int:
     from tqdm import tqdm
 
     from .evaluation.evaluate import METHODS, evaluate, load_many
+
+    trajectories = load_many(args.paths)  # before the model loads: a bad path is refused at once
     from .inference.predict import Predictor
 
-    trajectories = load_many(args.paths)
     predictor = Predictor.load(args.checkpoint, device=args.device)
     with tqdm(total=len(trajectories), desc=f"evaluate {args.task}", unit="file", disable=None) as bar:  # stderr, terminals only
         report = evaluate(predictor, trajectories, task=args.task, seed=args.seed, with_video=not args.no_video,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -22,8 +22,10 @@ from ..core.masks import task_mask
 from ..core.metrics import mean_over_examples, trajectory_metrics, video_metrics
 from ..core.trajectory import Trajectory
 from ..inference.display import colorize, display_framing, object_maps, video
-from ..inference.predict import Prediction, Predictor
 from ..io.formats import collect_csvs, load_track
+
+if TYPE_CHECKING:  # the models (torch) load only when a prediction is made: a bad path is refused at once
+    from ..inference.predict import Prediction, Predictor
 
 # What kinviz returns, each model on its own, then the classical baselines: one row each, so no ratio
 # compares a fill with itself. ``motion`` has rows only where its checkpoint is shipped.

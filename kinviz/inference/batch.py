@@ -89,10 +89,8 @@ _MODEL_LOCK = threading.Lock()  # a Dask worker may run several files at once in
 
 def predict_file(source, job: Job, *, warn=None):
     """One file read and filled: the Prediction (`to_csv` gives the file). `warn(note)` hears the reader's notes."""
-    from ..videomodel.checkpoint import default_path
     from ..io.formats import load_track
     from ..core.masks import parse_mask
-    from .predict import Predictor
 
     traj = load_track(source, min_confidence=job.min_confidence)
     mask = parse_mask(job.mask, traj.n_frames, seed=job.seed, names=traj.names, unseen=traj.unseen)
@@ -100,6 +98,10 @@ def predict_file(source, job: Job, *, warn=None):
         warn(note)
     if job.steps is not None and job.steps < 1:
         raise KinvizError(f"--steps must be at least 1, got {job.steps}")
+    # The model (torch, seconds to import and load) only now: a bad file, mask or setting is refused at once.
+    from ..videomodel.checkpoint import default_path
+    from .predict import Predictor
+
     with _MODEL_LOCK:
         key = (str(job.checkpoint or default_path()), job.device)  # a long-lived Dask worker serves many runs
         if key not in _PREDICTORS:
