@@ -136,6 +136,17 @@ def test_bad_input_exits_2_with_one_error_line(env, args, fragment):
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize("args", [["predict", "missing.csv"], ["predict", str(EXAMPLE), "--mask", "9-6"],
+                                  ["evaluate", "nowhere"], ["train", "--noisy", "1.5", "--out", "never.safetensors"]])
+def test_bad_input_is_refused_before_the_model_and_torch_load(args):
+    """A user's mistake is answered at once: nothing of torch is imported to refuse it (about 5 s a call before)."""
+    code = ("import sys\nfrom kinviz import cli\nrc = cli.main(sys.argv[1:])\n"
+            "print('rc', rc, 'torch' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["rc", "2", "False"], (r.stdout, r.stderr)
+    assert r.stderr.startswith("error: ") and len(r.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("content", [b"", b"time,x,y\n", b"<html><body>hi</body></html>", b"\x00\x01\x02\xff" * 50,
                                      b'{"x": [1, 2]}', b"time,x,y\n0,1,2\n1,abc,3\n2,1,1\n3,1,1\n"])
 def test_bad_csv_exits_2(env, tmp_path, content):
