@@ -81,8 +81,9 @@ class Expected:
     filled: int
 
 
-def expected_error(prediction: kinviz.Prediction) -> Expected:
-    filled = prediction.filled
+def expected_error(prediction: kinviz.Prediction, cells: np.ndarray | None = None) -> Expected:
+    """Over the filled cells, or over ``cells`` (T, K) bool (the scored ones)."""
+    filled = prediction.filled if cells is None else cells
     expected = prediction.expected if prediction.expected is not None else np.full(filled.shape, np.nan)
     values = expected[filled & np.isfinite(expected)]
     return Expected(float(values.mean()) if len(values) else None, int(len(values)), int(filled.sum()))

@@ -55,12 +55,9 @@ def show_scores(run: results.Run) -> None:
     st.dataframe(words.highlight_best(table), key="metrics", height=table_height(len(table)))
     st.markdown(words.score_words(table))
     pred = run.prediction
-    scored = pred.filled & ~pred.trajectory.missing  # the cells the table scores (``kinviz.score``)
-    expected = pred.expected[scored] if pred.expected is not None else np.zeros(0)
-    expected = expected[np.isfinite(expected)]
-    promise = words.promise_words(float(expected.mean()) if len(expected) else None,
-                                  float(table["ADE"].get(style.name(style.MODEL), np.nan)), len(expected),
-                                  int(scored.sum()))
+    expected = results.expected_error(pred, pred.filled & ~pred.trajectory.missing)  # the cells the table scores
+    promise = words.promise_words(expected.mean, float(table["ADE"].get(style.name(style.MODEL), np.nan)),
+                                  expected.measured, expected.filled)
     if promise:
         st.markdown(promise)
     same = words.same_fills(table)

@@ -59,6 +59,9 @@ def test_the_fill_says_what_filled_it_and_the_error_to_expect():
         assert "no expected error" in text and "too few stretches" in text
     else:
         assert f"about {words.number(expected['mean'], 2)}" in text
+        # under the scores (every hidden cell here has truth): the promise beside kinviz's measured error
+        ade = report["metrics"][style.MODEL]["ade"]
+        assert words.promise_words(expected["mean"], ade, expected["cells_measured"], 23 * k) in text
     rows = report["self_check"]["methods"]
     assert [r["method"] for r in rows] == list(run.prediction.sources) and report["self_check"]["probes"] > 0
     [table] = [d.value for d in at.dataframe if "mean probe error" in d.value.columns]  # read-only: no key kept
