@@ -86,7 +86,9 @@ def model_card(meta: dict, n_params: dict[str, int]) -> str:
                   "This model is one candidate of kinviz's self-check (`kinviz.inference.selfcheck`): `predict` fills each "
                   "kind and length of gap with the candidate that came closest on seen stretches of the same file. The "
                   "rows: kinviz (what `predict` returns), this model with its classical prior, this model alone, the "
-                  "motion model (`kinviz.motion`), and the best classical baseline.", "", headline_table(splits),
+                  "motion model (`kinviz.motion`), and the best classical baseline. Where this model's method fills a "
+                  "gap, its band (the s.d. above times `band_scale`) is rescaled once more by the self-check, so that "
+                  "the fill ±2 s.d. holds 95 % of the file's probes.", "", headline_table(splits),
                   "", "Every table, the machine and the commands are in [BENCHMARK.md](BENCHMARK.md)."]
     lines += [
         "",
