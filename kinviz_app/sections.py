@@ -126,10 +126,7 @@ def show_pictures(run: results.Run) -> None:
                  "each gap's spread rescaled to the errors the self-check measured on stretches like it; click it in "
                  "the legend to hide it." if band else "This prediction carries no spread, so no band is drawn."))
     left.caption(words_)
-    with right:
-        a, b = run.window
-        st.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: the recording beside kinviz's fill",
-                 width="stretch")
+    playback = right.empty()  # filled last (``Run.playback``)
     left, right = st.columns([3, 2])
     if results.metrics_table(result) is not None:
         left.plotly_chart(run.figure("errors"), key="errors")
@@ -139,4 +136,7 @@ def show_pictures(run: results.Run) -> None:
         right.info("No ground truth for the filled cells: the file has no values there, so there is nothing to "
                    "score and no error numbers are shown. The self-check's expected error above is measured on "
                    "stretches of the file that were seen. The fill is on the plots and in the downloads.")
+    a, b = run.window
+    playback.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: the recording beside kinviz's fill",
+                   width="stretch")
 
