@@ -27,12 +27,13 @@ bounded forecasts, the smoother short dropouts), so each file is measured on its
    error fell a little through the bounds, which read the band (``bounds``): 11.13 -> 10.73 % and
    12.35 -> 12.14 %.
 
-   Tried for the expected error and not kept (the share within 1.5x of the measured error, over the
-   benchmark's real occlusions, real interpolation and both simulators' forecasts, the same fills: 36
-   of 76 with the mean, 36 of 76 with the geometric mean of the probes' errors per s.d. predicted there
-   times the s.d. predicted along the real gap, a promise per gap that grows with its length and with how
-   poorly the partners predict its part; on real occlusions alone 9 and 11 of 21). The simpler stays. Leaving each probe out and predicting it from its group's others,
-   43-48 % land within 1.5x: one stretch's error varies that much about what the file's others show.
+   Tried for the expected error and not kept: a promise per gap, the geometric mean of the probes'
+   errors per s.d. predicted there times the s.d. predicted along the real gap (so it grows with the
+   gap's length and with how poorly the partners predict its part). Within 1.5x of the measured error
+   on the benchmark's real occlusions, real interpolation and both simulators' forecasts, the same
+   fills: 36 of 76 with it, 36 of 76 with the mean (real occlusions alone 11 and 9 of 21). The simpler
+   stays. Leaving each probe out and predicting it from its group's others, 43-48 % land within 1.5x:
+   one stretch's error varies that much about what the file's others show.
 
 Only seen cells are ever hidden and scored, and the methods read only seen cells: the values under
 the real gaps never reach the self-check (``tests/test_selfcheck.py``).
