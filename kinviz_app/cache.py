@@ -38,6 +38,10 @@ def checkpoint_stamp(path: Path) -> tuple[tuple[int, int], ...]:
 @st.cache_resource(show_spinner="Loading the model…", max_entries=1)
 def _predictor(path: str, stamp: tuple) -> kinviz.Predictor:  # stamp: a rewritten checkpoint file reloads
     predictor = kinviz.Predictor.load(path)
+    # What a Run's scores import lazily (kinviz leaves it out of the command line's start-up): here, the first
+    # Run on a server does not wait for it (the cubic baseline's scipy.interpolate, 0.9 s).
+    import scipy.interpolate  # noqa: F401
+
     guard.freeze_heap()
     return predictor
 

@@ -151,6 +151,8 @@ def coords_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, 
     traces: list[dict] = []
 
     def add(method: str, k: int, axis: int, x, y, dots=None, **kw) -> None:
+        if styles.skip(method, y):
+            return
         label = style.name(method)
         kw.setdefault("hovertemplate", f"{traj.names[k]} · {label}<br>frame %{{x}}: %{{y:.4g}}<extra></extra>")
         traces.append(scatter(x=x, y=y, mode="lines", connectgaps=False, **styles(method, k), **kw, **on_row(axis)))
@@ -218,6 +220,8 @@ def path_figure(pred: kinviz.Prediction, baselines: dict[str, np.ndarray], *, ba
     traces: list[dict] = []
 
     def add(method: str, k: int, t, x, y, dots=None) -> None:
+        if styles.skip(method, y):
+            return
         hover = dict(customdata=t, hovertemplate=f"{traj.names[k]} · frame %{{customdata}} · {style.name(method)}"
                                                  "<br>(%{x:.4g}, %{y:.4g})<extra></extra>")
         traces.append(scatter(x=x, y=y, mode="lines", connectgaps=False, **styles(method, k), **hover))

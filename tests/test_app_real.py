@@ -57,6 +57,15 @@ def test_a_long_file_opens_on_the_hidden_stretch():
     gif = Image.open(io.BytesIO(run.video))
     assert gif.n_frames == b - a and gif.size[0] > 128, "the scene, larger than the model's own view"
     assert run.parts == traj.names, "six parts: every one drawn"
+    # The other fills are drawn where frames were hidden: a part with none of them gets no trace of theirs (an empty
+    # trace still cost Chromium its drawing); each fill keeps its key entry in the legend.
+    for kind in ("coords", "path"):
+        fills = [t for t in run.figure(kind).data if (t.legendgroup or "").startswith("fill:")]
+        keys = {t.legendgroup for t in fills if " · " not in t.name}  # the legend's entry per fill, over every part
+        drawn = [t for t in fills if " · " in t.name]  # a part's own line of a fill
+        assert drawn and all(np.isfinite(np.asarray(t.y, float)).any() for t in drawn), kind
+        assert {t.name.split(" · ")[0] for t in drawn} == {"part2"}, kind
+        assert {t.legendgroup for t in drawn} <= keys, kind
 
 
 def test_many_parts_draw_the_hidden_ones_and_their_nearest_partners():
