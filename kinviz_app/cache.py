@@ -38,10 +38,14 @@ def checkpoint_stamp(path: Path) -> tuple[tuple[int, int], ...]:
 @st.cache_resource(show_spinner="Loading the model…", max_entries=1)
 def _predictor(path: str, stamp: tuple) -> kinviz.Predictor:  # stamp: a rewritten checkpoint file reloads
     predictor = kinviz.Predictor.load(path)
-    # What a Run's scores import lazily (kinviz leaves it out of the command line's start-up): here, the first
-    # Run on a server does not wait for it (the cubic baseline's scipy.interpolate, 0.9 s).
+    # What a Run's scores import lazily (kinviz leaves it out of the command line's start-up) and the smoother's
+    # compiled loop: here, the first Run on a server waits for neither (scipy.interpolate for the cubic baseline,
+    # 0.9 s; the smoother compiled, about 8 s on a new install, its cache read from disk after, 0.5 s).
     import scipy.interpolate  # noqa: F401
 
+    from kinviz.classical import kalman
+
+    kalman.warm()
     guard.freeze_heap()
     return predictor
 
