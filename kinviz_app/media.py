@@ -80,6 +80,7 @@ class Tiles:
         self.trail = trail(pred)
         self.sd = scene.spread(pred)
         self._backdrops: dict[tuple, Image.Image] = {}
+        self._last: tuple = (None, None)  # the last tile drawn, by (frame, kind)
 
     def _backdrop(self, fill: tuple) -> Image.Image:
         if fill not in self._backdrops:
@@ -94,6 +95,15 @@ class Tiles:
         return self._backdrops[fill]
 
     def __call__(self, t: int, kind: str) -> Image.Image:
+        if kind == "pred" and not self.pred.filled[t].any():
+            kind = "truth"  # nothing filled in this frame: the fill is the recording, the tile drawn just before
+        if self._last[0] == (t, kind):
+            return self._last[1]
+        img = self._draw(t, kind)
+        self._last = ((t, kind), img)
+        return img
+
+    def _draw(self, t: int, kind: str) -> Image.Image:
         pred, big, ss = self.pred, self.big, self.ss
         hidden = bool(pred.hidden[t])
         img = self._backdrop((255, 250, 235) if hidden and kind == "input" else (255, 255, 255)).copy()
