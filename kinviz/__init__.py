@@ -37,7 +37,8 @@ _HOME = {
     **dict.fromkeys(["Framing", "readout", "render"], ".videomodel.render"),
     **dict.fromkeys(["Prediction", "Predictor"], ".inference.predict"),
     **dict.fromkeys(["PALETTE", "video"], ".inference.display"),
-    **dict.fromkeys(["METHOD_NAMES", "METHODS", "Report", "evaluate", "load_many", "score"], ".evaluation.evaluate"),
+    **dict.fromkeys(["METHOD_NAMES", "METHODS", "Report", "SOURCE_NAMES", "evaluate", "load_many", "score"],
+                   ".evaluation.evaluate"),
 }
 __all__ = sorted(_HOME)
 
@@ -61,7 +62,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, eagerly
     from .core.masks import PART_TASKS, TASKS, format_mask, mask_runs, parse_mask, task_mask
     from .core.metrics import scene_diagonal, trajectory_metrics, video_metrics
     from .core.trajectory import MAX_BYTES, Trajectory
-    from .evaluation.evaluate import METHOD_NAMES, METHODS, Report, evaluate, load_many, score
+    from .evaluation.evaluate import METHOD_NAMES, METHODS, SOURCE_NAMES, Report, evaluate, load_many, score
     from .inference.display import PALETTE, video
     from .inference.predict import Prediction, Predictor
     from .io.atomic import write_atomic

@@ -104,12 +104,10 @@ def _predict_one(args, job, predict_file) -> int:
 
 def how_filled(pred) -> str:
     """One line: which method filled how many cells, and the self-check's expected error (file units)."""
-    from .evaluation.evaluate import METHOD_NAMES
+    from .evaluation.evaluate import SOURCE_NAMES
 
-    parts = ", ".join(f"{n:,} by {METHOD_NAMES.get(m, m)}" for m, n in pred.composition().items())
+    parts = ", ".join(f"{n:,} by {SOURCE_NAMES.get(m, m)}" for m, n in pred.composition().items())
     line = f"filled {int(pred.filled.sum()):,} points: {parts}"
-    if prior := pred.prior_only():  # named for the video model's method, drawn by no model
-        line += f" ({prior:,} of the video model's by its classical prior alone: gaps it does not draw)"
     expected = pred.expected[pred.filled] if pred.expected is not None else np.array([])
     if np.isfinite(expected).any():
         line += (f"; expected error, measured on stretches of this file like its gaps: about "

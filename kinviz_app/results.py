@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 import kinviz
+from kinviz.inference.prediction import PRIOR
 from kinviz_app import figures, media, scene, style, words
 
 VIDEO_METRICS_FRAMES = 300  # PSNR and SSIM need every hidden frame drawn per method: 6.5 s for 2,000 x 4 on 2 cores
@@ -90,9 +91,10 @@ def expected_error(prediction: kinviz.Prediction, cells: np.ndarray | None = Non
 
 
 def check_rows(prediction: kinviz.Prediction) -> list[dict]:
-    """The self-check's table, one row per candidate, with the cells each filled (``composition``): the
-    report's rows and the page's table are these."""
+    """The self-check's table, one row per candidate, with the cells each filled (``composition``; the video
+    model's method filled those its classical prior filled alone too): the report's rows and the page's table."""
     composition = prediction.composition()
+    composition["video"] = composition.get("video", 0) + composition.pop(PRIOR, 0)
     rows = prediction.check.table() if prediction.check is not None else []
     return [{"method": r["method"], "probes": r["probes"], "error": _finite(r["error"]), "best_on": r["best_on"],
              "filled_cells": composition.get(r["method"], 0)} for r in rows]

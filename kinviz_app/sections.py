@@ -25,8 +25,7 @@ def show_fill(run: results.Run) -> None:
     """What filled the gaps (the composition), the self-check's expected error and its table."""
     pred = run.prediction
     n_probes = len(pred.check.probes) if pred.check is not None else 0
-    st.markdown(words.fill_words(pred.composition(), results.expected_error(pred), n_probes,
-                                 prior_only=pred.prior_only()))
+    st.markdown(words.fill_words(pred.composition(), results.expected_error(pred), n_probes))
     for note in pred.notes:  # where the smoother itself could not be fitted
         st.caption(f"Kalman smoother, {note}.")
     table = results.check_table(pred)

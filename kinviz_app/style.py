@@ -16,11 +16,11 @@ MODEL = next(m for m in kinviz.METHODS if m not in kinviz.BASELINES)  # the fuse
 COLOURS = {TRUTH: "#1b1f24", MODEL: "#d55e00", "video": "#e69f00", "video_alone": "#c9a227", "motion": "#aa4499",
            "kalman": "#0072b2", "regression": "#882255", "pca": "#999933", "covisible": "#6a3d9a",
            "linear": "#009e73", "cubic": "#cc79a7", "hold": "#44aa99", "constant_velocity": "#56b4e9",
-           "constant_acceleration": "#8c6d31"}  # grey (#7f7f7f) is for parts not drawn: no method's colour
+           "constant_acceleration": "#8c6d31", "prior": "#b8860b"}  # grey (#7f7f7f) is for parts not drawn: no method's colour
 SPARE_COLOURS = ("#332288", "#117733", "#661100", "#6699cc", "#888888")  # Paul Tol's, for methods added later
 COLOURS |= dict(zip([m for m in kinviz.METHODS if m not in COLOURS], SPARE_COLOURS))
 # key as kinviz names it -> (what people read, colour); the names are kinviz's own (kinviz.METHOD_NAMES)
-NAMES = {TRUTH: "ground truth"} | kinviz.METHOD_NAMES
+NAMES = {TRUTH: "ground truth"} | kinviz.SOURCE_NAMES
 METHODS = {m: (NAMES[m], c) for m, c in COLOURS.items()}
 OTHER_COLOUR = "#7f7f7f"
 DEFAULT_BASELINES = ("video", "kalman", "linear")  # drawn beside kinviz's fill until the user picks others

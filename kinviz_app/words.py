@@ -12,6 +12,7 @@ import pandas as pd
 
 import kinviz
 from kinviz.evaluation.quality import verdict as paired_verdict
+from kinviz.inference.prediction import PRIOR
 from kinviz_app import style
 
 
@@ -60,23 +61,21 @@ def composition_words(composition: dict[str, int], *, short: bool = False) -> st
     return text if short else f"{total} cell{'s' * (total != 1)}: {text}"
 
 
-def fill_words(composition: dict[str, int], expected, probes: int, units: str = "in the file's units",
-               prior_only: int = 0) -> str:
-    """The run's fill in plain words: its composition, whether a model drew any of it (``prior_only``: cells of
-    the video model's method that its classical prior alone filled, ``Prediction.prior_only``), the expected
-    error (``results.Expected``) from the self-check's ``probes`` stretches."""
+def fill_words(composition: dict[str, int], expected, probes: int, units: str = "in the file's units") -> str:
+    """The run's fill in plain words: its composition (``Prediction.composition``), whether a model drew any of
+    it, why the video model's classical prior filled cells alone, the expected error (``results.Expected``) from
+    the self-check's ``probes`` stretches."""
     text = f"**kinviz filled {composition_words(composition)}.** "
     too_few = (f"the self-check measured too few stretches of this file like these gaps ({probes or 'none'} in all) to "
                "choose, and leaves them to the Kalman smoother, the fill that always answers")
-    drawn = {m: n - (prior_only if m == "video" else 0) for m, n in composition.items() if m in MODELS}
-    if composition and not any(drawn.values()):
+    if composition and not any(m in MODELS for m in composition):
         text += "No model filled any cell: " + (
             "the classical fills won on this file (they came closer on its probes). " if expected.measured
             else too_few + ". ")
-    if prior_only:
-        text += prior_words(prior_only, composition.get("video", 0)) + " "
+    if PRIOR in composition:
+        text += PRIOR_WORDS + " "
     if expected.mean is None:
-        text += ("It gives no expected error: " + too_few + "." if any(m in MODELS for m in composition)
+        text += ("It gives no expected error: " + too_few + "." if any(m in MODELS + (PRIOR,) for m in composition)
                  else "So there is no expected error to give.")
     else:
         where = "" if expected.measured == expected.filled else \
@@ -86,13 +85,11 @@ def fill_words(composition: dict[str, int], expected, probes: int, units: str = 
     return text
 
 
-def prior_words(prior_only: int, video: int) -> str:
-    """A sentence on the video model's cells that its classical prior alone filled (``Prediction.prior_only``)."""
-    which = "All the" if prior_only == video else f"{prior_only} of the {video}"
-    return (f"{which} cells filled by {style.name('video')} are its classical prior alone (the Kalman smoother "
-            "pooled with the co-visible parts' fit), which came closest on the probes: the model draws only the longer "
-            "inner gaps (``min_inner_gap`` on the Model page) and those at either end, and its drawing stands only where "
-            "it can be read.")
+# Why cells are the video model's classical prior's alone (``kinviz.inference.prediction.PRIOR``).
+PRIOR_WORDS = (f"Where {style.name('video')} came closest on the probes but the model drew nothing, its classical "
+               "prior alone filled the gap (the Kalman smoother pooled with the co-visible parts' fit): the model draws "
+               "only the longer inner gaps (``min_inner_gap`` on the Model page) and those at either end, and its "
+               "drawing stands only where it can be read.")
 
 
 def number(v: float, digits: int = 3) -> str:

@@ -42,17 +42,23 @@ def test_a_tie_is_never_a_win_and_numbers_read_plainly():
 
 
 def test_cells_the_video_models_prior_filled_alone_are_not_called_a_models():
-    """A gap the video model does not draw (under 9 frames) filled by its method is its classical prior's: the words
-    say so, and that no model drew a cell when none did."""
+    """A gap the video model does not draw (under 9 frames) filled by its method is its classical prior's: the
+    composition, the words, the downloads' `filled_by` and the self-check's table say so, and that no model drew
+    a cell when none did."""
     expected = results.Expected(mean=0.5, measured=25, filled=25)
-    alone = words.fill_words({"video": 25}, expected, 6, prior_only=25)
-    assert "No model filled any cell" in alone and "All the cells filled by" in alone and "prior alone" in alone
-    some = words.fill_words({"video": 30, "kalman": 5}, expected, 6, prior_only=5)
-    assert "No model filled any cell" not in some and "5 of the 30 cells" in some
-    assert "prior alone" not in words.fill_words({"video": 30}, expected, 6)
+    alone = words.fill_words({"prior": 25}, expected, 6)
+    assert "No model filled any cell" in alone and "all by classical prior alone" in alone and "drew nothing" in alone
+    some = words.fill_words({"video": 25, "prior": 5}, expected, 6)
+    assert "No model filled any cell" not in some and "5 by classical prior alone" in some
+    assert "drew nothing" not in words.fill_words({"video": 30}, expected, 6)
     traj = kinviz.load_csv(kinviz.EXAMPLES_DIR / "pendulum-01.csv")  # random frames: gaps of 1-3 frames
     pred = kinviz.Predictor.load().predict(traj, kinviz.parse_mask("random", traj.n_frames, seed=0), seed=0)
-    assert pred.prior_only() == pred.composition().get("video", 0), "short gaps: no model drew a cell"
+    source = pred.source == pred.sources.index("video")
+    assert source.any() and (pred.weight[source] == 0).all(), "short gaps: the video model's method, drawn by no model"
+    assert "video" not in pred.composition() and pred.composition()["prior"] == source.sum()
+    assert (pred.method_of()[source] == "prior").all()
+    rows = {r["method"]: r["filled_cells"] for r in results.check_rows(pred)}
+    assert rows["video"] == source.sum(), "the table counts them under the method that filled them"
 
 
 def test_the_page_says_which_cells_the_model_changed():

@@ -41,7 +41,7 @@ def test_predict_writes_the_input_layout_with_hidden_frames_filled_and_flagged(e
     assert set(np.flatnonzero(got["predicted"].astype(int))) == flagged
     # Which method filled each row's point, by the name the tables use, and nothing where none was filled.
     assert set(np.flatnonzero(got["ball_filled_by"].notna())) == flagged
-    assert set(got["ball_filled_by"].dropna()) <= set(METHOD_ORDER)
+    assert set(got["ball_filled_by"].dropna()) <= set(METHOD_ORDER) | {"prior"}
     pd.testing.assert_frame_equal(got[src.columns], src, check_index_type=False)  # no measurement changed
     assert set(np.flatnonzero(got["ball_x_pred"].notna() & got["ball_y_pred"].notna())) == flagged
     assert np.isfinite(got.loc[sorted(flagged), ["ball_x_pred", "ball_y_pred"]].astype(float).to_numpy()).all()

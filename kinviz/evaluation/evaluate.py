@@ -22,6 +22,7 @@ from ..core.masks import task_mask
 from ..core.metrics import mean_over_examples, trajectory_metrics, video_metrics
 from ..core.trajectory import Trajectory
 from ..inference.display import colorize, display_framing, object_maps, video
+from ..inference.prediction import PRIOR
 from ..io.formats import collect_csvs, load_track
 
 if TYPE_CHECKING:  # the models (torch) load only when a prediction is made: a bad path is refused at once
@@ -37,6 +38,8 @@ METHOD_NAMES = {"kinviz": "kinviz (self-checked fill)", "video": "video model + 
                 "covisible": "co-visible parts fit", "linear": "linear", "cubic": "cubic spline", "hold": "hold the last seen position",
                 "constant_velocity": "constant velocity", "constant_acceleration": "constant acceleration"}  # for people
 assert set(METHOD_NAMES) == set(METHODS), "every method needs a name people read"
+# What filled a cell (``Prediction.method_of``): a method, or the video model's classical prior where no model drew
+SOURCE_NAMES = METHOD_NAMES | {PRIOR: "classical prior alone (smoother pooled with the co-visible fit)"}
 SUMMARY_KEYS = ("ade", "ade_pct", "fde", "fde_pct", "rmse_pct", "psnr", "ssim")
 
 

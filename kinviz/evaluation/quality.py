@@ -25,7 +25,7 @@ BAND_Z = 2.0  # the app draws the fill +- 2 standard deviations (kinviz_app.styl
 CALIBRATION_Z = (1.0, 2.0, 3.0)  # the band's width in s.d.; a Gaussian holds 68.3, 95.4, 99.7 % within them
 AGREEMENT = 1.5  # the self-check's expected error "agrees" with the measured one within this factor
 TIE = 0.01  # ADE % points: a difference that rounds to zero at the figures' 0.01 is a tie, no win
-SOURCES = ("kalman", "linear", "regression", "video", "motion")  # the self-check's candidates (predict.METHOD_ORDER)
+SOURCES = ("kalman", "linear", "regression", "video", "prior", "motion")  # what filled a cell (Prediction.method_of)
 
 
 def roughness(truth: np.ndarray, fill: np.ndarray, cells: np.ndarray) -> float:

@@ -64,7 +64,8 @@ def checks_table(record: dict) -> str:
     lines = [f"**The self-check and the fill** — the expected error kinviz gives with its fill against the error "
              f"measured, per trajectory or stretch: the share within a factor 1.5 and the median of expected / "
              f"measured (1 = as promised); truth inside the ±2 s.d. band (95 % if calibrated); the share of the "
-             f"filled cells each candidate filled; seconds per fill on the benchmark's machine", "",
+             f"filled cells each candidate filled (video: drawn by the video model; prior: its method's cells that no "
+             f"model drew, its classical prior alone); seconds per fill on the benchmark's machine", "",
              "| split | task | n | expected within 1.5x | expected / measured (median) | inside band | "
              + " | ".join(f"share: {m}" for m in sources) + " | s per fill |",
              "|---|---|---|---|---|---|" + "---|" * len(sources) + "---|"]

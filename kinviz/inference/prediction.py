@@ -10,6 +10,11 @@ import numpy as np
 from ..core.trajectory import Trajectory
 from ..io.csv import write_csv
 
+# The cells of the video model's method that no model drew (``weight`` 0: gaps it does not draw, or its drawing
+# could not be read) are its classical prior's alone, the smoother pooled with the co-visible parts' fit: they
+# are named so in the composition, the downloads' ``filled_by`` and the benchmark's shares, not the model's.
+PRIOR = "prior"
+
 
 @dataclass
 class Prediction:
@@ -59,25 +64,21 @@ class Prediction:
     clipped: np.ndarray | None = None  # (T, K) bool cells moved to the plausible envelope's edge (``bounds``)
 
     def composition(self) -> dict[str, int]:
-        """Filled cells per method that filled them, in ``sources`` order (only methods that filled any)."""
-        if self.source is None:
-            return {"video": int(self.filled.sum())} if self.filled.any() else {}
-        counts = np.bincount(self.source[self.source >= 0], minlength=len(self.sources))
-        return {name: int(n) for name, n in zip(self.sources, counts) if n}
-
-    def prior_only(self) -> int:
-        """Cells the video model's method filled with its classical prior alone (the smoother pooled with the
-        co-visible parts' fit): the model was not asked there (inner gaps under ``Decoding.min_inner_gap``
-        frames) or its drawing could not be read. They count as 'video' in ``composition``; no model drew them."""
-        if self.source is None or "video" not in self.sources or self.weight is None:
-            return 0
-        return int(((self.source == self.sources.index("video")) & (self.weight == 0)).sum())
+        """Filled cells per method that filled them, in ``sources`` order, ``PRIOR`` after the video model (only
+        methods that filled any)."""
+        names = self.method_of()
+        order = [m for s in (self.sources or ("video",)) for m in ((s, PRIOR) if s == "video" else (s,))]
+        return {m: int(n) for m in order if (n := (names == m).sum())}
 
     def method_of(self) -> np.ndarray:  # (T, K) str, '' where observed
-        """The name of the method that filled each cell."""
+        """The name of the method that filled each cell: a candidate of ``sources``, or ``PRIOR``."""
         if self.source is None:
-            return np.where(self.filled, "video", "")
-        return np.where(self.source >= 0, np.array(self.sources + ("",))[self.source], "")
+            names = np.where(self.filled, "video", "")
+        else:
+            names = np.where(self.source >= 0, np.array(self.sources + ("",))[self.source], "")
+        if self.weight is not None:
+            names = np.where((names == "video") & (self.weight == 0), PRIOR, names)
+        return names
 
     @property
     def frame_confidence(self) -> np.ndarray:
