@@ -26,8 +26,8 @@ def show_fill(run: results.Run) -> None:
     pred = run.prediction
     n_probes = len(pred.check.probes) if pred.check is not None else 0
     st.markdown(words.fill_words(pred.composition(), results.expected_error(pred), n_probes))
-    for note in pred.notes:  # where the smoother itself could not be fitted
-        st.caption(f"Kalman smoother, {note}.")
+    for note in pred.notes:  # where the smoother could not be fitted, where the bounds held or moved the fill
+        st.caption(f"{note}.")  # each says its subject: a part and axis, the filled points, the pieces
     table = results.check_table(pred)
     if table is None or not pred.check.probes:  # nothing measured: the sentence above says so, a table of zeros not
         return
@@ -38,7 +38,8 @@ def show_fill(run: results.Run) -> None:
                "shaped like its gaps (one part lost while others are seen, or every part; inside or at an end; "
                "of similar length), hidden and filled by every method, scored against what was seen there. Per "
                "kind and length of gap the closest method fills the real gaps, and its mean error there is the "
-               "expected error. Mean probe error in the file's units; best on: the probes where it came closest.")
+               "expected error. Mean probe error in the file's units; best on: the probes where it came closest; cells "
+               "filled: the fill's cells it filled (the video model's, with those its classical prior filled alone).")
 
 
 def table_height(rows: int) -> int:
