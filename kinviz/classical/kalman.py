@@ -280,30 +280,43 @@ def _update(x, P, K, v, S):  # the measurement update: K = P[:, 0] / S, x += K v
 
 
 @njit(cache=True, nogil=True)
-def _filter(f_cv, f_ca, q_cv, q_ca, y, q, r, ca, burn_in, diffuse):  # y (B, T) -> nll (B,)
-    B, T = y.shape
-    nll = np.zeros(B)
+def _forward(y, F_, Q_, qb, rb, ca, burn_in, diffuse, store, xs, Ps, gains, innov, var_in) -> float:
+    """The filter over one series y (T,): its negative log-likelihood past ``burn_in`` observations; with
+    ``store``, each step's prediction (xs, Ps) and update (gains, innov, var_in) for the backward pass."""
     x, P, xn, Pn, K = np.empty(3), np.empty((3, 3)), np.empty(3), np.empty((3, 3)), np.empty(3)
-    for b in range(B):
-        F_, Q_ = (f_ca, q_ca) if ca[b] else (f_cv, q_cv)
-        _start(y[b], ca[b], diffuse, x, P)
-        seen = 0
-        for t in range(T):
-            if t > 0:
-                _predict(x, P, F_[t - 1], Q_[t - 1], q[b], xn, Pn)
-                x[:], P[:, :] = xn, Pn
-            if np.isfinite(y[b, t]):
-                S = P[0, 0] + r[b]
-                v = y[b, t] - x[0]
-                if seen >= burn_in:
-                    nll[b] += np.log(S) + v * v / S
-                seen += 1
-                _update(x, P, K, v, S)
+    _start(y, ca, diffuse, x, P)
+    nll, seen = 0.0, 0
+    for t in range(len(y)):
+        if t > 0:
+            _predict(x, P, F_[t - 1], Q_[t - 1], qb, xn, Pn)
+            x[:], P[:, :] = xn, Pn
+        if store:
+            xs[t], Ps[t] = x, P
+        if np.isfinite(y[t]):
+            S = P[0, 0] + rb
+            v = y[t] - x[0]
+            if seen >= burn_in:
+                nll += np.log(S) + v * v / S
+            seen += 1
+            _update(x, P, K, v, S)
+            if store:
+                gains[t], innov[t], var_in[t] = K, v, S
     return nll
 
 
 @njit(cache=True, nogil=True)
-def _smooth(f_cv, f_ca, q_cv, q_ca, y, q, r, ca, diffuse):  # -> mean, var (T, B)
+def _filter(f_cv, f_ca, q_cv, q_ca, y, q, r, ca, burn_in, diffuse):  # y (B, T) -> nll (B,)
+    B = y.shape[0]
+    nll = np.zeros(B)
+    none3, none33, none = np.empty((0, 3)), np.empty((0, 3, 3)), np.empty(0)  # nothing stored
+    for b in range(B):
+        F_, Q_ = (f_ca, q_ca) if ca[b] else (f_cv, q_cv)
+        nll[b] = _forward(y[b], F_, Q_, q[b], r[b], ca[b], burn_in, diffuse, False, none3, none33, none3, none, none)
+    return nll
+
+
+@njit(cache=True, nogil=True)
+def _smooth(f_cv, f_ca, q_cv, q_ca, y, q, r, ca, diffuse):  # y (B, T) -> mean, var (B, T)
     """The filter, then the RTS smoother's backward pass in the modified Bryson-Frazier form (Bierman 1977): it
     needs no inverse of the predicted covariance, which the diffuse start leaves badly conditioned. lam, Lam: the
     adjoint mean and information carried back from later observations; the smoothed position is x + P lam and its
@@ -312,21 +325,10 @@ def _smooth(f_cv, f_ca, q_cv, q_ca, y, q, r, ca, diffuse):  # -> mean, var (T, B
     mean, var = np.empty((B, T)), np.empty((B, T))
     xs, Ps = np.empty((T, 3)), np.empty((T, 3, 3))  # the filter's predictions, per step
     gains, innov, var_in = np.zeros((T, 3)), np.zeros(T), np.ones(T)
-    x, P, xn, Pn = np.empty(3), np.empty((3, 3)), np.empty(3), np.empty((3, 3))
-    lam, Lam, LF, LK, K = np.empty(3), np.empty((3, 3)), np.empty((3, 3)), np.empty(3), np.empty(3)
+    lam, Lam, LF, LK, K, xn = np.empty(3), np.empty((3, 3)), np.empty((3, 3)), np.empty(3), np.empty(3), np.empty(3)
     for b in range(B):
         F_, Q_ = (f_ca, q_ca) if ca[b] else (f_cv, q_cv)
-        _start(y[b], ca[b], diffuse, x, P)
-        for t in range(T):
-            if t > 0:
-                _predict(x, P, F_[t - 1], Q_[t - 1], q[b], xn, Pn)
-                x[:], P[:, :] = xn, Pn
-            xs[t], Ps[t] = x, P
-            if np.isfinite(y[b, t]):
-                S = P[0, 0] + r[b]
-                v = y[b, t] - x[0]
-                _update(x, P, K, v, S)
-                gains[t], innov[t], var_in[t] = K, v, S
+        _forward(y[b], F_, Q_, q[b], r[b], ca[b], 0, diffuse, True, xs, Ps, gains, innov, var_in)
         lam[:], Lam[:, :] = 0.0, 0.0
         for t in range(T - 1, -1, -1):
             if t < T - 1:  # back through the step from t to t + 1: lam <- F' lam, Lam <- F' Lam F
