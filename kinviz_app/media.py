@@ -1,5 +1,6 @@
-"""Pictures of a run for people: the frame strip, the playback and the downloadable GIF, the examples'
-thumbnails. No Streamlit.
+"""Pictures of a run for people: the frame strip, the downloadable GIF, the home page's playback, the examples'
+thumbnails. No Streamlit. (The Predict page's playback is drawn by the browser from ``Tiles``' geometry:
+``kinviz_app.playback``.)
 
 Frames are drawn as pictures, not as the model's blobs: white ground, the parts' seen paths in grey, each
 part a disc in its own colour (kinviz's display palette, as the model draws them), cropped to where the

@@ -16,7 +16,7 @@ import pandas as pd
 
 import kinviz
 from kinviz.inference.prediction import PRIOR
-from kinviz_app import figures, media, scene, style, words
+from kinviz_app import figures, media, playback, scene, style, words
 
 VIDEO_METRICS_FRAMES = 300  # PSNR and SSIM need every hidden frame drawn per method: 6.5 s for 2,000 x 4 on 2 cores
 PLAYBACK_FRAMES = 240  # frames in the playback and the downloadable video at most (a window around the gaps)
@@ -181,10 +181,10 @@ class Run:
         return self.strips[start]
 
     @cached_property
-    def playback(self) -> bytes:
-        """GIF of ground truth beside the prediction over ``window``, made when first shown: the page draws it last,
-        so the browser draws the plots while the server encodes it (0.6-0.9 s on a 7,200-frame file)."""
-        return media.playback_gif(self.prediction, *self.window)
+    def playback(self) -> str:
+        """HTML of the playback over ``window``: ground truth beside the fill, drawn by the browser
+        (``kinviz_app.playback``)."""
+        return playback.html_of(playback.frames(self.prediction, *self.window), "predict")
 
     @cached_property
     def video(self) -> bytes:

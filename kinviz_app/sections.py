@@ -126,7 +126,7 @@ def show_pictures(run: results.Run) -> None:
                  "each gap's spread rescaled to the errors the self-check measured on stretches like it; click it in "
                  "the legend to hide it." if band else "This prediction carries no spread, so no band is drawn."))
     left.caption(words_)
-    playback = right.empty()  # filled last (``Run.playback``)
+    playback = right.empty()  # filled last: the plots are sent first
     left, right = st.columns([3, 2])
     if results.metrics_table(result) is not None:
         left.plotly_chart(run.figure("errors"), key="errors")
@@ -137,6 +137,8 @@ def show_pictures(run: results.Run) -> None:
                    "score and no error numbers are shown. The self-check's expected error above is measured on "
                    "stretches of the file that were seen. The fill is on the plots and in the downloads.")
     a, b = run.window
-    playback.image(run.playback, caption=f"Playback, frames {a}–{b - 1}: the recording beside kinviz's fill",
-                   width="stretch")
+    with playback.container():
+        st.html(run.playback, unsafe_allow_javascript=True)
+        st.caption(f"Playback, frames {a}–{b - 1}: the recording beside kinviz's fill (click it to pause). Black "
+                   "ring: the recording, where kinviz filled a point; shaded: its uncertainty band.")
 

@@ -101,12 +101,13 @@ def test_predict_example_mask_run_shows_metrics_and_downloads():
     report = json.loads(run.report_json())
     assert report["settings"]["mask"] == "5-9" and report["settings"]["seed"] == 0
     assert report["model"]["version"] == results.model_version(kinviz.read_meta())
-    assert run.playback[:6] == b"GIF89a" and run.video[:6] == b"GIF89a"
-    gif, first = Image.open(io.BytesIO(run.playback)), run.window[0]  # one palette for all frames keeps the amber
+    assert run.video[:6] == b"GIF89a"
+    gif, first = Image.open(io.BytesIO(run.video)), run.window[0]  # one palette for all frames keeps the amber
     for t in (4, 5):
         gif.seek(t - first)
-        corner = np.asarray(gif.convert("RGB"))[26 + 2, media.GAP + 2].astype(int)  # the ground truth tile's frame
+        corner = np.asarray(gif.convert("RGB"))[26 + 2, media.GAP + 2].astype(int)  # the tile's frame
         assert (np.abs(corner - style.HIDDEN_RGB).max() <= 8) == (t == 5), (t, corner)
+    assert '<canvas id="kinviz-playback-predict"' in run.playback and "<script>" in run.playback
 
     # Re-rendering (another strip start) keeps the run: the model is not asked again.
     at.run()

@@ -86,6 +86,19 @@ def test_predict_upload_run_download(server, page, tmp_path):
     expect(page.locator(".st-key-coords .legend")).to_contain_text("uncertainty")  # the band, switched in its legend
     assert page.locator(".st-key-coords .main-svg").count(), "the trajectory plot is drawn"
     expect(page.locator(".st-key-coords .legend")).to_contain_text(style.name("hold"))  # every fill, in the legend
+    # The playback: a canvas the browser draws frame after frame from the positions; a click pauses it.
+    canvas = page.locator("canvas[id^=kinviz-playback]")
+    expect(canvas).to_have_count(1)
+    first = canvas.get_attribute("data-frame")
+    page.wait_for_function("f => document.querySelector('canvas[id^=kinviz-playback]').dataset.frame !== f", arg=first)
+    assert page.evaluate("""() => { const c = document.querySelector('canvas[id^=kinviz-playback]');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 0; i < px.length; i += 4) if (px[i] < 200 && px[i + 1] < 200) return true; return false; }"""), \
+        "the playback draws something besides white ground"
+    canvas.click()
+    paused = canvas.get_attribute("data-frame")
+    page.wait_for_timeout(600)  # over four frames at its pace
+    assert canvas.get_attribute("data-frame") == paused, "a click pauses the playback"
     snapshot(page, "predict-results", docs="predict.png")
     with page.expect_download() as download:
         page.click(DOWNLOAD_BUTTON)
