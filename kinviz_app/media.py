@@ -83,7 +83,8 @@ class Tiles:
         self._backdrops: dict[tuple, Image.Image] = {}
         self._last: tuple = (None, None)  # the last tile drawn, by (frame, kind)
 
-    def _backdrop(self, fill: tuple) -> Image.Image:
+    def backdrop(self, fill: tuple = (255, 255, 255)) -> Image.Image:
+        """The seen paths on a ground of ``fill``, at ``ss`` times the tile's size: drawn once per ground."""
         if fill not in self._backdrops:
             img = Image.new("RGB", (self.big.size, self.big.size), fill)
             draw = ImageDraw.Draw(img)
@@ -107,7 +108,7 @@ class Tiles:
     def _draw(self, t: int, kind: str) -> Image.Image:
         pred, big, ss = self.pred, self.big, self.ss
         hidden = bool(pred.hidden[t])
-        img = self._backdrop((255, 250, 235) if hidden and kind == "input" else (255, 255, 255)).copy()
+        img = self.backdrop((255, 250, 235) if hidden and kind == "input" else (255, 255, 255)).copy()
         draw = ImageDraw.Draw(img, "RGBA")
         traj = pred.trajectory
         radius = 0.055 * big.size

@@ -17,10 +17,9 @@ import html
 import json
 
 import numpy as np
-from PIL import Image
 
 import kinviz
-from kinviz_app import media, scene, style
+from kinviz_app import media, style
 
 SIZE = 240  # pixels per side of a tile (CSS pixels; drawn at the screen's resolution)
 TOP = 26  # pixels above the tiles for their labels
@@ -41,14 +40,13 @@ def frames(pred: kinviz.Prediction, start: int, stop: int, size: int = SIZE) -> 
     a tile's pixels (None where there is none), the band's half-axes where a cell was filled, which frames were
     hidden; the parts' colours; the seen paths as a PNG (data URL) at twice the tile's size."""
     framing = media.view_framing(pred, start, stop, size)
-    tiles = media.Tiles(pred, framing)
-    backdrop = tiles._backdrop((255, 255, 255))  # the seen paths, drawn once at twice the size
+    tiles = media.Tiles(pred, framing)  # its geometry: the seen paths, the band
     traj, span = pred.trajectory, slice(start, stop)
     radius = RADIUS * size
     truth, fill = framing.to_pixels(traj.positions[span]), framing.to_pixels(pred.positions[span])  # (n, K, 2)
     filled = pred.filled[span]
     band = np.full(fill.shape, np.nan)
-    sd = scene.spread(pred)
+    sd = tiles.sd
     if sd is not None:  # ± BAND_SD s.d., at least a disc, at most a third of the tile (``media.Tiles``)
         band = np.clip(style.BAND_SD * sd[span] * framing.scale, radius, size / 3)
     band[~filled] = np.nan
@@ -58,7 +56,7 @@ def frames(pred: kinviz.Prediction, start: int, stop: int, size: int = SIZE) -> 
         "colours": [media.colour(k) for k in range(traj.n_objects)],
         "truth": _points(truth), "fill": _points(fill), "filled": filled.astype(bool).tolist(), "band": _points(band),
         "edge": {"hidden": "#{:02x}{:02x}{:02x}".format(*style.HIDDEN_RGB), "seen": GREY_EDGE},
-        "backdrop": "data:image/png;base64," + base64.b64encode(media.png(np.asarray(backdrop))).decode(),
+        "backdrop": "data:image/png;base64," + base64.b64encode(media.png(np.asarray(tiles.backdrop()))).decode(),
     }
 
 
