@@ -105,7 +105,7 @@ _SCRIPT = """
     g.fillStyle = hidden ? "#aa6e00" : "#282828";
     g.fillText("prediction · frame " + S.frames[f] + (hidden ? " · hidden" : ""), 2 * S.gap + S.size + 2, S.top / 2);
     tile(S.gap, f, "truth"); tile(2 * S.gap + S.size, f, "fill");
-    c.dataset.frame = S.frames[f];
+    c.dataset.frame = S.frames[f]; c.dataset.tick = i;  // the frame shown, and how many it has played
   };
   const timer = setInterval(() => { if (!paused) { i += 1; draw(); } }, 1000 / S.fps);
   paths.onload = draw;

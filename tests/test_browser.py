@@ -99,6 +99,8 @@ def test_predict_upload_run_download(server, page, tmp_path):
     paused = canvas.get_attribute("data-frame")
     page.wait_for_timeout(600)  # over four frames at its pace
     assert canvas.get_attribute("data-frame") == paused, "a click pauses the playback"
+    canvas.click()  # and the next plays it again
+    page.wait_for_function("f => document.querySelector('canvas[id^=kinviz-playback]').dataset.frame !== f", arg=paused)
     snapshot(page, "predict-results", docs="predict.png")
     with page.expect_download() as download:
         page.click(DOWNLOAD_BUTTON)
@@ -113,6 +115,25 @@ def test_predict_upload_run_download(server, page, tmp_path):
     assert out["predicted"].astype(int).tolist() == hidden.astype(int).tolist()
     assert out.loc[hidden, ["x_pred", "y_pred"]].notna().all().all() and out.loc[~hidden, ["x_pred", "y_pred"]].isna().all().all()
     assert np.isfinite(out.loc[hidden, ["x_pred", "y_pred"]].astype(float).to_numpy()).all()
+
+    # Another seed and Run: one playback canvas, playing at its own pace (no second timer on it: a session of many
+    # reruns and Runs would otherwise play ever faster).
+    token = page.runs.requests
+    page.locator(".st-key-seed input").fill("1")
+    page.locator(".st-key-seed input").press("Enter")
+    settle(page, token)
+    run_prediction(page)
+    changes, canvases = page.evaluate(PLAYBACK_PACE_JS)
+    assert canvases == 1 and 5 <= changes <= 10, (changes, canvases)  # 8 frames a second
+
+
+# How many frames the playback plays in one second, and how many playback canvases the page holds.
+PLAYBACK_PACE_JS = """async () => {
+  const canvas = () => document.querySelector('canvas[id^=kinviz-playback]');
+  const first = Number(canvas().dataset.tick);
+  await new Promise(r => setTimeout(r, 1000));
+  return [Number(canvas().dataset.tick) - first, document.querySelectorAll('canvas[id^=kinviz-playback]').length];
+}"""
 
 
 # Every change of the live fill under Run (issue 23), recorded in the page as it happens: its headline, where it
