@@ -21,7 +21,8 @@ def main() -> None:
     left, right = st.columns([3, 2])
     with left:
         demo = cache.demo()
-        st.image(demo.playback, caption=demo.caption, width="stretch")
+        st.html(demo.playback, unsafe_allow_javascript=True)
+        st.caption(demo.caption + " Click the playback to pause it.")
     with right:
         st.markdown("**Measured against the classical fixes**")
         heads = results.headlines(cache.predictor().meta)

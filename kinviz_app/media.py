@@ -1,5 +1,5 @@
-"""Pictures of a run for people: the frame strip, the downloadable GIF, the home page's playback, the examples'
-thumbnails. No Streamlit. (The Predict page's playback is drawn by the browser from ``Tiles``' geometry:
+"""Pictures of a run for people: the frame strip, the downloadable GIF, the examples' thumbnails. No Streamlit.
+(The playback, on the Predict page and the home page, is drawn by the browser from ``Tiles``' geometry:
 ``kinviz_app.playback``.)
 
 Frames are drawn as pictures, not as the model's blobs: white ground, the parts' seen paths in grey, each
@@ -20,7 +20,7 @@ from kinviz_app import scene, style
 from kinviz_app.style import HIDDEN_RGB
 
 GAP = 4  # pixels between tiles
-FPS = 8  # playback speed
+FPS = 8  # frames a second of the playback and the GIF
 TILE = 128  # pixels per side of a frame in the strip
 VIDEO_SIZE = 360  # pixels per side of the downloadable video's frames
 
@@ -40,10 +40,6 @@ def colour(k: int) -> str:
     return "#" + "".join(f"{int(round(c * 255)):02x}" for c in rgb)
 
 
-
-
-def upscale(frames: np.ndarray, factor: int) -> np.ndarray:  # (n, S, S, 3) -> (n, S*f, S*f, 3)
-    return frames.repeat(factor, axis=1).repeat(factor, axis=2) if factor > 1 else frames
 
 
 def border(tile: np.ndarray, rgb, width: int = 2) -> np.ndarray:
@@ -186,28 +182,6 @@ def gif(frames: list[Image.Image]) -> bytes:
     return buf.getvalue()
 
 
-def playback_gif(pred: kinviz.Prediction, start: int, stop: int, size: int = 240) -> bytes:
-    """Animated GIF of ground truth beside the prediction for frames start..stop, cropped to where the
-    objects are; hidden frames framed in amber."""
-    tiles = Tiles(pred, view_framing(pred, start, stop, size))
-    top = 26
-    label_font = font(15)
-    blank = Image.new("RGB", (2 * size + 3 * GAP, size + top + GAP), (255, 255, 255))
-    ImageDraw.Draw(blank).text((GAP + 2, top // 2), "ground truth", fill=(40, 40, 40), font=label_font, anchor="lm")
-    images = []
-    for t in range(start, stop):
-        hidden = bool(pred.hidden[t])
-        canvas = blank.copy()
-        for j, kind in enumerate(("truth", "pred")):
-            tile = np.asarray(tiles(t, kind))
-            tile = border(tile, HIDDEN_RGB if hidden else (210, 214, 220), 5 if hidden else 1)
-            canvas.paste(Image.fromarray(tile), (GAP + j * (size + GAP), top))
-        ImageDraw.Draw(canvas).text((2 * GAP + size + 2, top // 2), f"prediction · frame {t}" + (" · hidden" if hidden else ""),
-                                    fill=(170, 110, 0) if hidden else (40, 40, 40), font=label_font, anchor="lm")
-        images.append(canvas)
-    return gif(images)
-
-
 def prediction_gif(pred: kinviz.Prediction, start: int, stop: int, size: int = VIDEO_SIZE) -> bytes:
     """Animated GIF of the prediction alone over frames start..stop, in the scene with every part (the
     truth as a black ring where the file has one), cropped to where the parts are; hidden frames framed
@@ -225,12 +199,6 @@ def prediction_gif(pred: kinviz.Prediction, start: int, stop: int, size: int = V
                                     fill=(170, 110, 0) if hidden else (40, 40, 40), font=label_font, anchor="lm")
         images.append(canvas)
     return gif(images)
-
-
-def video_gif(frames: np.ndarray, hidden: np.ndarray, scale: int = 2) -> bytes:
-    """Animated GIF of one video as the model sees it (n, S, S, 3); hidden frames outlined."""
-    tiles = upscale(frames, scale)
-    return gif([Image.fromarray(border(t, HIDDEN_RGB) if h else t) for t, h in zip(tiles, hidden)])
 
 
 def png(image: np.ndarray) -> bytes:

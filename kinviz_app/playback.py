@@ -1,5 +1,5 @@
-"""The Predict page's playback: the recording beside kinviz's fill, frame by frame, drawn by the browser on a
-canvas from the positions. No Streamlit.
+"""The playback of the Predict page and the home page: the recording beside kinviz's fill, frame by frame, drawn
+by the browser on a canvas from the positions. No Streamlit.
 
 Why not a GIF, as before: making the GIF of a 7,200-frame file's hidden stretch (121 frames, two tiles each)
 took the server 0.8-1.2 s of every Run, after the fill and in Python, while Streamlit's sending thread waited for
@@ -7,7 +7,7 @@ the interpreter to send the plots already made (docs/LOAD.md, stop 39). Here the
 pixels (tens of KB) and the seen paths as one PNG, drawn once; the browser draws two tiles a frame, as
 ``media.Tiles`` draws them (white ground, grey paths, a disc per part in its colour; on the fill's side the band
 as an ellipse and the recording as a black ring where a cell was filled). A click pauses it. The downloadable GIF
-(``media.prediction_gif``) and the home page's demo are still pictures made on the server.
+(``media.prediction_gif``) is still a picture made on the server.
 """
 
 from __future__ import annotations

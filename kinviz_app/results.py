@@ -246,9 +246,9 @@ def build_run(prediction: kinviz.Prediction, *, source: str, spec: str, meta: di
 
 @dataclass
 class Demo:
-    """The landing page's fill: its playback GIF and a caption with its measured errors."""
+    """The landing page's fill: its playback (HTML of ``kinviz_app.playback``) and a caption with its measured errors."""
 
-    playback: bytes
+    playback: str
     caption: str
 
 
@@ -265,7 +265,7 @@ def demo(prediction: kinviz.Prediction, name: str) -> Demo:
                f"({words.composition_words(prediction.composition(), short=True)}). Error over the hidden frames: "
                f"kinviz {ade[style.MODEL]:.2f} %, best classical fill ({style.name(best)}) {ade[best]:.2f} % of the "
                f"scene's size: {outcome}.")
-    return Demo(media.playback_gif(prediction, 0, prediction.trajectory.n_frames), caption)
+    return Demo(playback.html_of(playback.frames(prediction, 0, prediction.trajectory.n_frames), "home"), caption)
 
 
 # ----------------------------------------------------------------------------- evaluation and the record

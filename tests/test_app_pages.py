@@ -183,7 +183,7 @@ def test_landing_page_speaks_plainly_and_shows_the_model_at_work():
         assert any("not measured" in i.value for i in at.info) and "off by" not in text
     for head in heads if any(h["model"] is not None for h in heads) else []:  # each task's headline, in words
         assert words.headline_words(head) in text
-    assert at.get("image"), "a real fill playing"
+    assert any('<canvas id="kinviz-playback-home"' in h.proto.body for h in at.get("html")), "a real fill playing"
     for jargon in ("MAGVIT-style", "cross-entropy", "nats", "EMA", "FSQ", "MaskGIT", "RTS", "s.d."):
         assert jargon not in text, f"'{jargon}' belongs on the Model page"
     assert not at.get("plotly_chart"), "the training curve is on the Model page"
