@@ -89,17 +89,25 @@ def show_downloads(run: results.Run) -> None:
                        mime="application/json", key="download_report", on_click="ignore", width="stretch")
 
 
-def show_pictures(run: results.Run) -> None:
-    """The frame strip, the coordinates with the playback, the errors and the paths; the other fills to draw."""
-    pred, result = run.prediction, run.result
-    traj = pred.trajectory
-    T = traj.n_frames
-    start = scene.focus_window(results.focus(pred), STRIP_FRAMES)[0]
+@st.fragment
+def show_strip(run: results.Run) -> None:
+    """The frame strip and its slider. A fragment of its own: moving the slider redraws the strip alone, not the
+    results around it."""
+    T = run.prediction.trajectory.n_frames
+    start = scene.focus_window(results.focus(run.prediction), STRIP_FRAMES)[0]
     if T > STRIP_FRAMES:
         start = st.slider("Frame strip starts at frame", 0, T - STRIP_FRAMES, start, key="strip")
     st.image(run.strip(start, STRIP_FRAMES), width="stretch",
              caption="Rows: the recording, what kinviz is given, its fill (black ring: the recording, where it has "
                      "a value). Hidden frames framed in amber; grey: the path where it was seen.")
+
+
+def show_pictures(run: results.Run) -> None:
+    """The frame strip, the coordinates with the playback, the errors and the paths; the other fills to draw."""
+    pred, result = run.prediction, run.result
+    traj = pred.trajectory
+    T = traj.n_frames
+    show_strip(run)
 
     # The other fills and the band are legend entries of each plot, switched in the browser: a widget here reran
     # the page, and Chromium drew the plots of a 7,200-frame file again from nothing (1.8 s), as Streamlit remounts
