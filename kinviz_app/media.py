@@ -77,7 +77,6 @@ class Tiles:
         self.trail = trail(pred)
         self.sd = scene.spread(pred)
         self._backdrops: dict[tuple, Image.Image] = {}
-        self._last: tuple = (None, None)  # the last tile drawn, by (frame, kind)
 
     def backdrop(self, fill: tuple = (255, 255, 255)) -> Image.Image:
         """The seen paths on a ground of ``fill``, at ``ss`` times the tile's size: drawn once per ground."""
@@ -93,15 +92,6 @@ class Tiles:
         return self._backdrops[fill]
 
     def __call__(self, t: int, kind: str) -> Image.Image:
-        if kind == "pred" and not self.pred.filled[t].any():
-            kind = "truth"  # nothing filled in this frame: the fill is the recording, the tile drawn just before
-        if self._last[0] == (t, kind):
-            return self._last[1]
-        img = self._draw(t, kind)
-        self._last = ((t, kind), img)
-        return img
-
-    def _draw(self, t: int, kind: str) -> Image.Image:
         pred, big, ss = self.pred, self.big, self.ss
         hidden = bool(pred.hidden[t])
         img = self.backdrop((255, 250, 235) if hidden and kind == "input" else (255, 255, 255)).copy()
